@@ -1,0 +1,83 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import transaction
+from django.template import loader
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ddasum.validators import normalize_phone, validate_phone
+
+from .models import User
+
+
+class SignupForm(forms.ModelForm):
+    password1 = forms.CharField(label=_("비밀번호"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=_("8자 이상, 숫자만으로는 안 됩니다."))
+    password2 = forms.CharField(label=_("비밀번호 확인"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    agree_terms = forms.BooleanField(label=_("이용약관에 동의합니다 (필수)"),
+                                     error_messages={"required": _("이용약관에 동의해 주세요.")})
+    agree_privacy = forms.BooleanField(label=_("개인정보 수집·이용에 동의합니다 (필수)"),
+                                       error_messages={"required": _("개인정보 수집·이용에 동의해 주세요.")})
+
+    class Meta:
+        model = User
+        fields = ("email", "name", "phone")
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"placeholder": "010-1234-5678", "inputmode": "tel"}),
+        }
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("이미 가입된 이메일입니다. 로그인하거나 비밀번호를 찾아 주세요."))
+        return email
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "")
+        if phone:
+            phone = normalize_phone(phone)
+            validate_phone(phone)
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("비밀번호가 서로 다릅니다."))
+        elif p1:
+            user = User(email=data.get("email", ""), name=data.get("name", ""))
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        user.terms_agreed_at = timezone.now()
+        if commit:
+            user.save()
+        return user
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label=_("이메일"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    error_messages = {
+        "invalid_login": _("이메일 또는 비밀번호가 맞지 않습니다. 5번 틀리면 15분 동안 로그인할 수 없습니다."),
+        "inactive": _("사용이 중지된 계정입니다. 고객센터에 문의해 주세요."),
+    }
+
+
+class CeleryPasswordResetForm(PasswordResetForm):
+    """Send the reset mail from a Celery task instead of inside the request."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        from .tasks import email_send_task
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        transaction.on_commit(lambda: email_send_task.delay(to=[to_email], subject=subject, body=body))

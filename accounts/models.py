@@ -1,0 +1,101 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ddasum.validators import validate_phone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address.
+
+    Every signed-up user is a consumer. Vendor and agency roles come from explicit
+    memberships (vendors.VendorMembership, later procurement's); operators are staff.
+    """
+
+    email = models.EmailField(_("이메일"), unique=True)
+    name = models.CharField(_("이름"), max_length=50)
+    phone = models.CharField(_("휴대전화"), max_length=13, blank=True, validators=[validate_phone])
+    is_active = models.BooleanField(_("활성"), default=True)
+    is_staff = models.BooleanField(
+        _("운영자"), default=False, help_text=_("운영자 관리자 화면에 들어갈 수 있습니다.")
+    )
+    date_joined = models.DateTimeField(_("가입일"), default=timezone.now)
+    terms_agreed_at = models.DateTimeField(_("약관 동의 시각"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("회원")
+        verbose_name_plural = _("회원")
+        ordering = ["-date_joined"]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name
+
+    @property
+    def is_operator(self) -> bool:
+        return self.is_active and self.is_staff
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app notice shown in the header; `key` makes a retried task create it once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("제목"), max_length=200)
+    body = models.TextField(_("내용"), blank=True)
+    url = models.CharField(_("링크"), max_length=300, blank=True)
+    key = models.CharField(max_length=150, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("생성 시각"), default=timezone.now)
+    read_at = models.DateTimeField(_("읽은 시각"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("알림")
+        verbose_name_plural = _("알림")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notif_user_unread_idx")]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,40 @@
+"""Writes about users: in-app notifications and outgoing mail."""
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Notification, User
+
+
+def notification_create(*, user: User, title: str, body: str = "", url: str = "", key: str | None = None) -> Notification:
+    """Create an in-app notification; with a `key`, a second call returns the first one."""
+    if key:
+        existing = Notification.objects.filter(key=key).first()
+        if existing:
+            return existing
+        try:
+            with transaction.atomic():
+                return Notification.objects.create(user=user, title=title, body=body, url=url, key=key)
+        except IntegrityError:
+            return Notification.objects.get(key=key)
+    return Notification.objects.create(user=user, title=title, body=body, url=url)
+
+
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, every) unread notification of `user` as read."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())
+
+
+def email_send(*, to: list[str], subject: str, body: str, html: str | None = None) -> None:
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path if path.startswith("/") else path

@@ -1,0 +1,120 @@
+"""Admin sites whose users see only the rows of the organisations they belong to.
+
+The mechanism is generic: a `ScopedAdminSite` answers which organisation ids a request may
+see (None = everything, for operators), and a `ScopedModelAdmin` filters by its
+`scope_field`. vendors builds the partner admin on it; later apps register their models
+on that site with a ScopedModelAdmin subclass and inherit the scoping.
+"""
+from django.contrib import admin
+from django.http import Http404
+
+
+class ScopedAdminSite(admin.AdminSite):
+    def scope_ids(self, request) -> frozenset | None:
+        """Organisation ids the user may see, or None for every row."""
+        raise NotImplementedError
+
+    def has_permission(self, request):
+        user = request.user
+        if not (user.is_active and user.is_authenticated):
+            return False
+        return user.is_staff or bool(self.scope_ids(request))
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    # The lookup from this model to the scoping organisation's id: "vendor" on a product,
+    # "pk" on the organisation itself.
+    scope_field = "vendor"
+
+    def scope_ids(self, request):
+        site = self.admin_site
+        if not isinstance(site, ScopedAdminSite):
+            return None  # the operators' site: everything
+        if not hasattr(request, "_scope_ids_cache"):
+            request._scope_ids_cache = site.scope_ids(request)
+        return request._scope_ids_cache
+
+    def scope_filter(self, queryset, ids):
+        lookup = "pk__in" if self.scope_field == "pk" else f"{self.scope_field}__in"
+        return queryset.filter(**{lookup: ids})
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = self.scope_ids(request)
+        return qs if ids is None else self.scope_filter(qs, ids)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Another organisation's row is simply not there: 404, not the admin's redirect.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def _in_scope(self, request, obj=None) -> bool:
+        ids = self.scope_ids(request)
+        if ids is None:
+            return True
+        if not ids:
+            return False
+        if obj is None:
+            return True
+        return self.scope_filter(type(obj)._default_manager.filter(pk=obj.pk), ids).exists()
+
+    def _operator_site(self, request):
+        return not isinstance(self.admin_site, ScopedAdminSite)
+
+    def has_module_permission(self, request):
+        if self._operator_site(request):
+            return super().has_module_permission(request)
+        return self._in_scope(request)
+
+    def has_view_permission(self, request, obj=None):
+        if self._operator_site(request):
+            return super().has_view_permission(request, obj)
+        return self._in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if self._operator_site(request):
+            return super().has_change_permission(request, obj)
+        return self._in_scope(request, obj)
+
+    def has_add_permission(self, request):
+        if self._operator_site(request):
+            return super().has_add_permission(request)
+        return self._in_scope(request)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._operator_site(request):
+            return super().has_delete_permission(request, obj)
+        return self._in_scope(request, obj)
+
+    def _limit_related(self, db_field, request, kwargs):
+        related_admin = self.admin_site._registry.get(db_field.remote_field.model)
+        if isinstance(related_admin, ScopedModelAdmin) and "queryset" not in kwargs:
+            kwargs["queryset"] = related_admin.get_queryset(request)
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return super().formfield_for_foreignkey(db_field, request, **self._limit_related(db_field, request, kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return super().formfield_for_manytomany(db_field, request, **self._limit_related(db_field, request, kwargs))
+
+
+class ScopedInline(admin.TabularInline):
+    """An inline on a scoped admin: its rows belong to the parent, already in scope."""
+
+    def _operator_site(self):
+        return not isinstance(self.admin_site, ScopedAdminSite)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) if self._operator_site() else True
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) if self._operator_site() else True
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) if self._operator_site() else True
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) if self._operator_site() else True

@@ -1,0 +1,28 @@
+from django.contrib import messages
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from .exceptions import DomainError
+
+
+def call_service(request, service, /, **kwargs):
+    """Run a service for a page; a domain error becomes an error message and None."""
+    try:
+        return service(**kwargs), True
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return None, False
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+@never_cache
+def healthz(request):
+    """Liveness for the compose healthcheck and load balancers: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,106 @@
+"""factory_boy factories and small file makers shared by the tests."""
+import io
+import random
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from pypdf import PdfWriter
+
+from accounts.models import User
+from vendors.models import EnterpriseType, MembershipRole, Region, Vendor, VendorMembership, VendorStatus
+
+PASSWORD = "Ddasum-test-2026!"
+
+
+def business_number(seed: int | None = None) -> str:
+    """A 사업자등록번호 whose check digit is right."""
+    from ddasum.validators import _BRN_WEIGHTS
+
+    rnd = random.Random(seed)
+    digits = [rnd.randint(0, 9) for _ in range(9)]
+    digits[0] = rnd.randint(1, 9)
+    total = sum(d * w for d, w in zip(digits, _BRN_WEIGHTS)) + digits[8] * 5 // 10
+    digits.append((10 - total % 10) % 10)
+    s = "".join(map(str, digits))
+    return f"{s[:3]}-{s[3:5]}-{s[5:]}"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.kr")
+    name = factory.Sequence(lambda n: f"회원{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OperatorFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+    name = factory.Sequence(lambda n: f"운영자{n}")
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vendor
+
+    name = factory.Sequence(lambda n: f"따숨협동조합{n}")
+    business_number = factory.Sequence(lambda n: business_number(n))
+    representative = "홍길동"
+    enterprise_type = EnterpriseType.COOPERATIVE
+    region = Region.HONGSEONG
+    postal_code = "32244"
+    address = "충청남도 홍성군 홍성읍 아문길 27"
+    phone = "041-631-1234"
+    email = factory.Sequence(lambda n: f"vendor{n}@example.kr")
+    business_type = "제조업"
+    business_item = "장류"
+    bank_name = "농협은행"
+    bank_account_number = "301-1234-5678-91"
+    bank_account_holder = factory.SelfAttribute("name")
+    status = VendorStatus.APPROVED
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VendorMembership
+
+    user = factory.SubFactory(UserFactory)
+    vendor = factory.SubFactory(VendorFactory)
+    role = MembershipRole.OWNER
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image_bytes(fmt: str = "PNG", size=(40, 30), exif: bytes | None = None) -> bytes:
+    img = Image.new("RGB", size, (232, 89, 12))
+    out = io.BytesIO()
+    kwargs = {"exif": exif} if exif else {}
+    img.save(out, fmt, **kwargs)
+    return out.getvalue()
+
+
+def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def pdf_upload(name="doc.pdf"):
+    return upload(name, pdf_bytes(), "application/pdf")
+
+
+def png_upload(name="seal.png"):
+    return upload(name, image_bytes("PNG"), "image/png")

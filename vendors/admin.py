@@ -1,0 +1,377 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from ddasum.exceptions import DomainError
+
+from . import services
+from .admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
+from .forms import ReasonForm
+from .models import (
+    CertificationRenewal,
+    MembershipRole,
+    RenewalStatus,
+    Vendor,
+    VendorApplication,
+    VendorDocument,
+    VendorMembership,
+    VendorPhoto,
+    VendorStatusEvent,
+)
+from .selectors import user_is_vendor_member
+
+ACTION_LABELS = {
+    "start_review": gettext_lazy("심사 시작"),
+    "approve": gettext_lazy("승인"),
+    "request_changes": gettext_lazy("보완 요청"),
+    "reject": gettext_lazy("반려"),
+    "suspend": gettext_lazy("판매 정지"),
+    "reinstate": gettext_lazy("판매 재개"),
+}
+
+
+def document_preview(doc: VendorDocument):
+    url = doc.get_absolute_url()
+    if doc.is_image:
+        preview = format_html('<img src="{}" alt="" style="max-width:220px;max-height:220px;border:1px solid #ddd">', url)
+    else:
+        preview = format_html(
+            '<iframe src="{}" title="{}" style="width:320px;height:240px;border:1px solid #ddd"></iframe>', url, doc.label
+        )
+    return format_html(
+        '<div style="margin-bottom:12px"><strong>{}</strong> · <a href="{}" target="_blank">{}</a> · '
+        '<a href="{}?download=1">{}</a> <small>({}, {} · {})</small><br>{}</div>',
+        doc.label, url, _("새 창에서 보기"), url, _("내려받기"), doc.original_name,
+        doc.uploaded_at.strftime("%Y-%m-%d %H:%M"), doc.content_type, preview,
+    )
+
+
+class StatusEventInline(admin.TabularInline):
+    model = VendorStatusEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("상태 이력")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = VendorMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class VendorAdmin(admin.ModelAdmin):
+    """The operators' view of every vendor, with the review actions."""
+
+    list_display = ("name", "business_number", "enterprise_type", "region", "status", "cert_valid_until",
+                    "cert_expired", "commission_rate", "status_changed_at")
+    list_filter = ("status", "enterprise_type", "region", "cert_expired")
+    search_fields = ("name", "business_number", "representative", "email")
+    date_hierarchy = "status_changed_at"
+    list_select_related = True
+    readonly_fields = ("status", "status_changed_at", "submitted_at", "approved_at", "created_by",
+                       "documents_preview")
+    inlines = [MembershipInline, StatusEventInline]
+    change_form_template = "admin/vendors/vendor/change_form.html"
+    fieldsets = (
+        (gettext_lazy("심사"), {"fields": ("status", "submitted_at", "approved_at", "created_by",
+                                           "commission_rate")}),
+        (gettext_lazy("기업 정보"), {"fields": ("name", "business_number", "representative", "enterprise_type",
+                                              "cert_number", "cert_valid_until", "cert_expired", "business_type",
+                                              "business_item")}),
+        (gettext_lazy("연락처와 주소"), {"fields": ("region", "postal_code", "address", "address_detail", "phone",
+                                                 "email", "website")}),
+        (gettext_lazy("공개 소개"), {"fields": ("logo", "mission")}),
+        (gettext_lazy("정산 계좌"), {"fields": ("bank_name", "bank_account_number", "bank_account_holder")}),
+        (gettext_lazy("서류"), {"fields": ("documents_preview",)}),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        # Vendors leave through withdrawal, so orders and settlements keep their vendor.
+        return False
+
+    @admin.display(description=gettext_lazy("제출 서류"))
+    def documents_preview(self, obj):
+        if not obj.pk:
+            return "-"
+        docs = obj.documents.current().select_related("vendor")
+        missing = services.vendor_application_missing(vendor=obj)
+        html = format_html_join("", "{}", ((document_preview(d),) for d in docs)) or _("올린 서류가 없습니다.")
+        if missing:
+            html = format_html('<p style="color:#b42318">{}: {}</p>{}', _("빠진 항목"), ", ".join(missing), html)
+        return html
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        vendor = self.get_object(request, object_id)
+        actions = []
+        if vendor is not None:
+            actions = [
+                (reverse("admin:vendors_vendor_action", args=[vendor.pk, name]), ACTION_LABELS[name])
+                for name in services.vendor_actions_available(vendor=vendor, user=request.user)
+                if name in ACTION_LABELS
+            ]
+        extra_context = {**(extra_context or {}), "review_actions": actions}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        custom = [
+            path("<int:pk>/action/<slug:action>/", self.admin_site.admin_view(self.action_view),
+                 name="vendors_vendor_action"),
+        ]
+        return custom + urls
+
+    def action_view(self, request, pk, action):
+        """Ask for the reason, then take a review action through the service."""
+        if action not in ACTION_LABELS:
+            raise Http404
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        vendor = get_object_or_404(Vendor, pk=pk)
+        rule = services.ACTIONS[action]
+        form = ReasonForm(request.POST or None, reason_required=rule.reason_required)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.vendor_action(vendor_id=vendor.pk, action=action, actor=request.user,
+                                       reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("%(name)s: %(action)s 처리했습니다.") % {"name": vendor.name, "action": ACTION_LABELS[action]})
+                return redirect("admin:vendors_vendor_change", vendor.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta, "original": vendor, "form": form, "action": action,
+            "action_label": ACTION_LABELS[action], "title": f"{vendor.name} · {ACTION_LABELS[action]}",
+        }
+        return TemplateResponse(request, "admin/vendors/vendor/action.html", context)
+
+
+admin.site.register(Vendor, VendorAdmin)
+
+
+@admin.register(VendorApplication)
+class VendorApplicationAdmin(VendorAdmin):
+    """The review queue: submitted and under-review applications, oldest first."""
+
+    list_display = ("name", "enterprise_type", "region", "status", "submitted_at", "representative")
+    ordering = ("submitted_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).review_queue()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return redirect("admin:vendors_vendor_change", object_id)
+
+
+@admin.register(VendorDocument)
+class VendorDocumentAdmin(admin.ModelAdmin):
+    list_display = ("vendor", "kind", "original_name", "content_type", "size", "uploaded_at")
+    list_filter = ("kind",)
+    search_fields = ("vendor__name", "original_name")
+    list_select_related = ("vendor",)
+    readonly_fields = ("vendor", "kind", "original_name", "content_type", "size", "sha256", "uploaded_by",
+                       "uploaded_at", "preview")
+    exclude = ("file",)
+
+    @admin.display(description=gettext_lazy("미리보기"))
+    def preview(self, obj):
+        return document_preview(obj)
+
+    def has_add_permission(self, request):
+        return False
+
+
+class RenewalDecisionForm(forms.ModelForm):
+    class Meta:
+        model = CertificationRenewal
+        fields = ("reason",)
+
+
+@admin.register(CertificationRenewal)
+class CertificationRenewalAdmin(admin.ModelAdmin):
+    list_display = ("vendor", "cert_number", "valid_until", "status", "requested_at", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("vendor__name",)
+    list_select_related = ("vendor",)
+    readonly_fields = ("vendor", "cert_number", "valid_until", "status", "requested_by", "requested_at",
+                       "decided_by", "decided_at", "certificate_preview")
+    fields = readonly_fields + ("reason",)
+    change_form_template = "admin/vendors/certificationrenewal/change_form.html"
+
+    @admin.display(description=gettext_lazy("새 인증서"))
+    def certificate_preview(self, obj):
+        return document_preview(obj.document)
+
+    def has_add_permission(self, request):
+        return False
+
+    def response_change(self, request, obj):
+        decision = "_confirm" in request.POST and "confirm" or "_reject" in request.POST and "reject"
+        if decision and obj.status == RenewalStatus.PENDING:
+            try:
+                services.vendor_certification_renewal_decide(
+                    renewal_id=obj.pk, actor=request.user, confirm=decision == "confirm",
+                    reason=request.POST.get("reason", ""),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("admin:vendors_certificationrenewal_change", obj.pk)
+            messages.success(request, _("갱신 신청을 처리했습니다."))
+            return redirect("admin:vendors_certificationrenewal_changelist")
+        return super().response_change(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # The decision goes through the service in response_change; nothing is saved here.
+        pass
+
+
+# --- the partner admin (vendor-scoped) --------------------------------------------------
+
+
+class PhotoInline(ScopedInline):
+    model = VendorPhoto
+    extra = 1
+    fields = ("image", "caption", "position")
+
+
+class VendorPartnerAdmin(VendorScopedAdmin):
+    """A vendor's own profile; the operator's fields stay read-only, bank details owner-only."""
+
+    scope_field = "pk"
+    list_display = ("name", "enterprise_type", "region", "status", "cert_valid_until")
+    search_fields = ("name",)
+    inlines = [PhotoInline]
+    profile_fields = ("logo", "mission", "website", "phone", "email", "postal_code", "address", "address_detail")
+    fixed_fields = ("name", "business_number", "representative", "enterprise_type", "region", "status",
+                    "cert_number", "cert_valid_until", "cert_expired", "commission_rate")
+    bank_fields = ("bank_name", "bank_account_number", "bank_account_holder")
+
+    def _is_owner(self, request, obj):
+        return request.user.is_staff or (obj is not None and user_is_vendor_member(request.user, obj.pk, owner_only=True))
+
+    def get_fields(self, request, obj=None):
+        fields = self.fixed_fields + self.profile_fields
+        return fields + self.bank_fields if self._is_owner(request, obj) else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fixed_fields
+
+    def has_add_permission(self, request):
+        return False  # new vendors come through the application form
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipPartnerForm(forms.ModelForm):
+    email = forms.EmailField(label=gettext_lazy("구성원 이메일"),
+                             help_text=gettext_lazy("따숨몰에 가입한 회원의 이메일을 입력하세요."))
+
+    class Meta:
+        model = VendorMembership
+        fields = ("vendor", "email", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+            self.fields["email"].disabled = True
+
+    def clean_email(self):
+        if self.instance.pk:
+            return self.instance.user.email
+        user = User.objects.filter(email__iexact=self.cleaned_data["email"], is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("이 이메일로 가입한 회원이 없습니다. 먼저 회원가입을 안내해 주세요."))
+        self.instance.user = user
+        return user.email
+
+    def clean(self):
+        data = super().clean()
+        vendor, user = data.get("vendor"), getattr(self.instance, "user", None)
+        if vendor and user and not self.instance.pk and VendorMembership.objects.filter(vendor=vendor, user=user).exists():
+            self.add_error("email", _("이미 이 기업의 구성원입니다."))
+        return data
+
+
+class MembershipPartnerAdmin(VendorScopedAdmin):
+    """Owners manage who works in their vendor's admin."""
+
+    form = MembershipPartnerForm
+    list_display = ("user_email", "user_name", "vendor", "role", "created_at")
+    list_select_related = ("vendor", "user")
+    autocomplete_fields = ("vendor",)
+
+    @admin.display(description=gettext_lazy("이메일"))
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=gettext_lazy("이름"))
+    def user_name(self, obj):
+        return obj.user.name
+
+    def _owner_of(self, request, vendor_id=None):
+        if request.user.is_staff:
+            return True
+        roles = VendorMembership.objects.filter(user=request.user, role=MembershipRole.OWNER)
+        if vendor_id is not None:
+            roles = roles.filter(vendor_id=vendor_id)
+        return roles.exists()
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._owner_of(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._owner_of(request, obj and obj.vendor_id)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj) and self._owner_of(request, obj and obj.vendor_id)
+        # Nobody removes themselves: a vendor must keep an owner.
+        return allowed and not (obj is not None and obj.user_id == request.user.pk)
+
+
+class DocumentPartnerAdmin(VendorScopedAdmin):
+    """The vendor's own documents, to look at (changes go through the application or renewal)."""
+
+    list_display = ("kind", "original_name", "uploaded_at", "view_link")
+    list_filter = ("kind",)
+    readonly_fields = ("kind", "original_name", "content_type", "size", "uploaded_at", "preview")
+    exclude = ("file", "sha256", "uploaded_by", "vendor")
+
+    @admin.display(description=gettext_lazy("보기"))
+    def view_link(self, obj):
+        return format_html('<a href="{}" target="_blank">{}</a>', obj.get_absolute_url(), _("열기"))
+
+    @admin.display(description=gettext_lazy("미리보기"))
+    def preview(self, obj):
+        return document_preview(obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+partner_admin_site.register(Vendor, VendorPartnerAdmin)
+partner_admin_site.register(VendorMembership, MembershipPartnerAdmin)
+partner_admin_site.register(VendorDocument, DocumentPartnerAdmin)

@@ -1,0 +1,49 @@
+"""The partner admin (입점기업 관리자): vendor members see and edit only their own vendor.
+
+Later apps register their models here with a `VendorScopedAdmin` subclass:
+
+    @admin.register(Product, site=partner_admin_site)
+    class ProductPartnerAdmin(VendorScopedAdmin): ...
+"""
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from ddasum.admin_scoping import ScopedAdminSite, ScopedInline, ScopedModelAdmin
+
+from .selectors import partner_vendor_ids
+
+
+class PartnerAdminSite(ScopedAdminSite):
+    site_header = _("따숨몰 입점기업 관리자")
+    site_title = _("입점기업 관리자")
+    index_title = _("우리 기업 관리")
+    site_url = "/"
+
+    def scope_ids(self, request):
+        user = request.user
+        if user.is_active and user.is_staff:
+            return None
+        return partner_vendor_ids(user)
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated:
+            # Signed in but no approved vendor: say why instead of looping through the login page.
+            return TemplateResponse(request, "vendors/partner_denied.html", status=403)
+        # One login page for the whole site (rate-limited there).
+        target = request.GET.get("next") or reverse("partner:index", current_app=self.name)
+        return redirect(reverse("accounts:login") + "?" + urlencode({"next": target}))
+
+
+partner_admin_site = PartnerAdminSite(name="partner")
+
+
+class VendorScopedAdmin(ScopedModelAdmin):
+    """Base for models that belong to a vendor (`scope_field` leads to it)."""
+
+    scope_field = "vendor"
+
+
+__all__ = ["partner_admin_site", "PartnerAdminSite", "VendorScopedAdmin", "ScopedInline"]

@@ -1,0 +1,13 @@
+from ddasum.exceptions import DomainError
+
+
+class InvalidTransition(DomainError):
+    """The vendor's current status does not allow the asked-for change."""
+
+
+class ApplicationIncomplete(DomainError):
+    """A required document or field is missing; the message names it."""
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this to this vendor."""

@@ -1,0 +1,386 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ddasum.storage import get_private_storage
+from ddasum.validators import validate_business_number, validate_phone, validate_postal_code
+
+
+class EnterpriseType(models.TextChoices):
+    SOCIAL = "social", _("사회적기업")
+    PRE_SOCIAL = "pre_social", _("예비사회적기업")
+    VILLAGE = "village", _("마을기업")
+    COOPERATIVE = "coop", _("협동조합")
+    SOCIAL_COOPERATIVE = "social_coop", _("사회적협동조합")
+    SELF_SUFFICIENCY = "self_sufficiency", _("자활기업")
+
+
+# Types whose status is a certification with a number and a period; when it lapses their
+# products leave the shop until it is renewed.
+CERTIFIED_TYPES = frozenset({EnterpriseType.SOCIAL, EnterpriseType.PRE_SOCIAL})
+
+
+class Region(models.TextChoices):
+    """Chungnam's 15 cities and counties."""
+
+    CHEONAN = "cheonan", _("천안시")
+    GONGJU = "gongju", _("공주시")
+    BORYEONG = "boryeong", _("보령시")
+    ASAN = "asan", _("아산시")
+    SEOSAN = "seosan", _("서산시")
+    NONSAN = "nonsan", _("논산시")
+    GYERYONG = "gyeryong", _("계룡시")
+    DANGJIN = "dangjin", _("당진시")
+    GEUMSAN = "geumsan", _("금산군")
+    BUYEO = "buyeo", _("부여군")
+    SEOCHEON = "seocheon", _("서천군")
+    CHEONGYANG = "cheongyang", _("청양군")
+    HONGSEONG = "hongseong", _("홍성군")
+    YESAN = "yesan", _("예산군")
+    TAEAN = "taean", _("태안군")
+
+
+class VendorStatus(models.TextChoices):
+    DRAFT = "draft", _("작성 중")
+    SUBMITTED = "submitted", _("신청 완료")
+    UNDER_REVIEW = "under_review", _("심사 중")
+    CHANGES_REQUESTED = "changes_requested", _("보완 요청")
+    REJECTED = "rejected", _("반려")
+    APPROVED = "approved", _("입점 승인")
+    SUSPENDED = "suspended", _("판매 정지")
+    WITHDRAWN = "withdrawn", _("탈퇴")
+
+
+# The applicant may edit the application only in these states.
+EDITABLE_STATUSES = frozenset({VendorStatus.DRAFT, VendorStatus.CHANGES_REQUESTED})
+# Members of vendors in these states may use the partner admin.
+PARTNER_STATUSES = frozenset({VendorStatus.APPROVED, VendorStatus.SUSPENDED})
+
+
+class VendorQuerySet(models.QuerySet):
+    def certification_valid(self, today=None):
+        """Vendors whose type has no certification, or whose certification has not ended."""
+        today = today or timezone.localdate()
+        return self.filter(
+            ~Q(enterprise_type__in=CERTIFIED_TYPES) | Q(cert_valid_until__gte=today)
+        )
+
+    def selling(self, today=None):
+        """Vendors whose products the shop shows: approved and, if certified, in period."""
+        return self.filter(status=VendorStatus.APPROVED).certification_valid(today)
+
+    def review_queue(self):
+        return self.filter(status__in=[VendorStatus.SUBMITTED, VendorStatus.UNDER_REVIEW])
+
+
+def vendor_logo_path(instance, filename):
+    return f"vendors/logos/{filename}"
+
+
+def vendor_photo_path(instance, filename):
+    return f"vendors/photos/{filename}"
+
+
+class Vendor(models.Model):
+    """A social-economy enterprise: an applicant until approved, then a vendor of the mall."""
+
+    name = models.CharField(_("상호"), max_length=100)
+    business_number = models.CharField(
+        _("사업자등록번호"), max_length=12, validators=[validate_business_number],
+        help_text=_("123-45-67890 형식"),
+    )
+    representative = models.CharField(_("대표자"), max_length=50)
+    enterprise_type = models.CharField(_("기업 유형"), max_length=20, choices=EnterpriseType.choices)
+    cert_number = models.CharField(_("인증(지정) 번호"), max_length=50, blank=True)
+    cert_valid_until = models.DateField(_("인증 유효기간 만료일"), null=True, blank=True)
+    cert_expired = models.BooleanField(
+        _("인증 만료"), default=False,
+        help_text=_("매일 확인 작업이 만료일이 지난 인증에 표시합니다. 갱신이 확인되면 해제됩니다."),
+    )
+    region = models.CharField(_("시군"), max_length=20, choices=Region.choices)
+    postal_code = models.CharField(_("우편번호"), max_length=5, validators=[validate_postal_code])
+    address = models.CharField(_("도로명 주소"), max_length=200)
+    address_detail = models.CharField(_("상세 주소"), max_length=100, blank=True)
+    phone = models.CharField(_("전화번호"), max_length=13, validators=[validate_phone])
+    email = models.EmailField(_("이메일"))
+    business_type = models.CharField(_("업태"), max_length=50)
+    business_item = models.CharField(_("종목"), max_length=100)
+    logo = models.ImageField(_("로고"), upload_to=vendor_logo_path, blank=True)
+    mission = models.TextField(_("사회적 가치 이야기"), blank=True)
+    website = models.URLField(_("홈페이지"), blank=True)
+    commission_rate = models.DecimalField(
+        _("판매수수료율(%)"), max_digits=5, decimal_places=2, default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    bank_name = models.CharField(_("은행"), max_length=30, blank=True)
+    bank_account_number = models.CharField(_("계좌번호"), max_length=30, blank=True)
+    bank_account_holder = models.CharField(_("예금주"), max_length=50, blank=True)
+    status = models.CharField(
+        _("상태"), max_length=20, choices=VendorStatus.choices, default=VendorStatus.DRAFT
+    )
+    status_changed_at = models.DateTimeField(_("상태 변경 시각"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("신청 시각"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("승인 시각"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("신청자"),
+    )
+    created_at = models.DateTimeField(_("생성 시각"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
+
+    objects = VendorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("입점기업")
+        verbose_name_plural = _("입점기업")
+        ordering = ["name"]
+        constraints = [
+            # One live record per business: a rejected or withdrawn one may apply again.
+            models.UniqueConstraint(
+                fields=["business_number"],
+                condition=~Q(status__in=["rejected", "withdrawn"]),
+                name="vendor_business_number_live_unique",
+                violation_error_message=_("이미 등록되었거나 신청 중인 사업자등록번호입니다."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-status_changed_at"], name="vendor_status_idx"),
+            models.Index(fields=["region"], name="vendor_region_idx"),
+            models.Index(fields=["enterprise_type"], name="vendor_type_idx"),
+            models.Index(fields=["cert_valid_until"], name="vendor_cert_until_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("vendors:profile", args=[self.pk])
+
+    @property
+    def is_certified_type(self) -> bool:
+        return self.enterprise_type in CERTIFIED_TYPES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    def certification_days_left(self, today=None) -> int | None:
+        if not (self.is_certified_type and self.cert_valid_until):
+            return None
+        return (self.cert_valid_until - (today or timezone.localdate())).days
+
+    @property
+    def full_address(self) -> str:
+        return f"({self.postal_code}) {self.address} {self.address_detail}".strip()
+
+
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", _("대표 관리자")
+    STAFF = "staff", _("직원")
+
+
+class VendorMembership(models.Model):
+    """A user's role in a vendor; one user may belong to several vendors."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vendor_memberships",
+        verbose_name=_("회원"),
+    )
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("입점기업")
+    )
+    role = models.CharField(_("역할"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.STAFF)
+    created_at = models.DateTimeField(_("등록 시각"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("입점기업 구성원")
+        verbose_name_plural = _("입점기업 구성원")
+        constraints = [models.UniqueConstraint(fields=["user", "vendor"], name="vendor_membership_unique")]
+
+    def __str__(self):
+        return f"{self.vendor} · {self.user} ({self.get_role_display()})"
+
+
+class VendorStatusEvent(models.Model):
+    """One row per status transition: who, when, from, to, why."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("처리자"),
+    )
+    from_status = models.CharField(_("이전 상태"), max_length=20, choices=VendorStatus.choices, blank=True)
+    to_status = models.CharField(_("변경 상태"), max_length=20, choices=VendorStatus.choices)
+    reason = models.TextField(_("사유"), blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("상태 이력")
+        verbose_name_plural = _("상태 이력")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["vendor", "-created_at"], name="vendor_event_idx")]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class DocumentKind(models.TextChoices):
+    APPLICATION_FORM = "application_form", _("입점 신청서")
+    BUSINESS_REGISTRATION = "business_registration", _("사업자등록증")
+    BANK_BOOK = "bank_book", _("통장 사본")
+    SEAL = "seal", _("사용인감(도장) 이미지")
+    ENTERPRISE_PROOF = "enterprise_proof", _("기업 유형 증빙")
+
+
+# What proves each enterprise type (the label of its ENTERPRISE_PROOF document).
+ENTERPRISE_PROOF_LABELS = {
+    EnterpriseType.SOCIAL: _("사회적기업 인증서"),
+    EnterpriseType.PRE_SOCIAL: _("예비사회적기업 지정서"),
+    EnterpriseType.VILLAGE: _("마을기업 지정서"),
+    EnterpriseType.COOPERATIVE: _("협동조합 설립신고필증"),
+    EnterpriseType.SOCIAL_COOPERATIVE: _("사회적협동조합 설립인가증"),
+    EnterpriseType.SELF_SUFFICIENCY: _("자활기업 인정서"),
+}
+
+# Which documents an application must carry before it can be submitted. Every type brings
+# the same four plus the proof of its own type (ENTERPRISE_PROOF_LABELS names it).
+REQUIRED_DOCUMENTS = {
+    enterprise_type: (
+        DocumentKind.APPLICATION_FORM,
+        DocumentKind.BUSINESS_REGISTRATION,
+        DocumentKind.BANK_BOOK,
+        DocumentKind.SEAL,
+        DocumentKind.ENTERPRISE_PROOF,
+    )
+    for enterprise_type in EnterpriseType
+}
+# The seal is printed on generated quotes, so it must be an image.
+IMAGE_ONLY_DOCUMENTS = frozenset({DocumentKind.SEAL})
+
+
+def document_label(kind: str, enterprise_type: str | None = None):
+    if kind == DocumentKind.ENTERPRISE_PROOF and enterprise_type in ENTERPRISE_PROOF_LABELS:
+        return ENTERPRISE_PROOF_LABELS[enterprise_type]
+    return DocumentKind(kind).label
+
+
+class VendorDocumentQuerySet(models.QuerySet):
+    def current(self):
+        """The latest upload of each kind per vendor."""
+        latest = (
+            VendorDocument.objects.filter(vendor=models.OuterRef("vendor"), kind=models.OuterRef("kind"))
+            .order_by("-uploaded_at", "-id")
+            .values("id")[:1]
+        )
+        return self.filter(id=models.Subquery(latest))
+
+
+def vendor_document_path(instance, filename):
+    return f"vendor-documents/{instance.vendor_id}/{filename}"
+
+
+class VendorDocument(models.Model):
+    """A private document of a vendor, kept outside the public media and streamed by a view."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("서류 종류"), max_length=30, choices=DocumentKind.choices)
+    file = models.FileField(_("파일"), storage=get_private_storage, upload_to=vendor_document_path, max_length=200)
+    original_name = models.CharField(_("원래 파일명"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(_("크기"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("올린 사람"),
+    )
+    uploaded_at = models.DateTimeField(_("올린 시각"), default=timezone.now)
+
+    objects = VendorDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("입점 서류")
+        verbose_name_plural = _("입점 서류")
+        ordering = ["vendor", "kind", "-uploaded_at"]
+        indexes = [models.Index(fields=["vendor", "kind", "-uploaded_at"], name="vendor_doc_idx")]
+
+    def __str__(self):
+        return f"{self.vendor} · {self.label}"
+
+    @property
+    def label(self):
+        return document_label(self.kind, self.vendor.enterprise_type)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    def get_absolute_url(self):
+        return reverse("vendors:document", args=[self.pk])
+
+
+class VendorPhoto(models.Model):
+    """A photo on the vendor's public profile."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("사진"), upload_to=vendor_photo_path)
+    caption = models.CharField(_("설명"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("순서"), default=0)
+
+    class Meta:
+        verbose_name = _("기업 사진")
+        verbose_name_plural = _("기업 사진")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.caption or str(self.pk)
+
+
+class RenewalStatus(models.TextChoices):
+    PENDING = "pending", _("확인 대기")
+    CONFIRMED = "confirmed", _("확인 완료")
+    REJECTED = "rejected", _("반려")
+
+
+class CertificationRenewal(models.Model):
+    """A vendor's renewed certificate, waiting for the operator to confirm it."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="renewals", verbose_name=_("입점기업"))
+    document = models.ForeignKey(VendorDocument, on_delete=models.PROTECT, related_name="+", verbose_name=_("새 인증서"))
+    cert_number = models.CharField(_("인증(지정) 번호"), max_length=50)
+    valid_until = models.DateField(_("새 유효기간 만료일"))
+    status = models.CharField(_("상태"), max_length=10, choices=RenewalStatus.choices, default=RenewalStatus.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("신청자")
+    )
+    requested_at = models.DateTimeField(_("신청 시각"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("처리자"),
+    )
+    decided_at = models.DateTimeField(_("처리 시각"), null=True, blank=True)
+    reason = models.TextField(_("반려 사유"), blank=True)
+
+    class Meta:
+        verbose_name = _("인증 갱신")
+        verbose_name_plural = _("인증 갱신")
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "-requested_at"], name="renewal_status_idx")]
+
+    def __str__(self):
+        return f"{self.vendor} · {self.valid_until}"
+
+
+class VendorApplication(Vendor):
+    """The operator's review queue: vendors whose application waits for a decision."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("입점 신청 심사")
+        verbose_name_plural = _("입점 신청 심사 대기")

@@ -1,0 +1,352 @@
+"""Every write about vendors: the application, its documents, review, certification."""
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from ddasum.uploads import JPEG, PDF, PNG, CleanUpload, upload_clean
+
+from .exceptions import ApplicationIncomplete, InvalidTransition, NotAllowed
+from .models import (
+    CERTIFIED_TYPES,
+    IMAGE_ONLY_DOCUMENTS,
+    REQUIRED_DOCUMENTS,
+    CertificationRenewal,
+    DocumentKind,
+    MembershipRole,
+    RenewalStatus,
+    Vendor,
+    VendorDocument,
+    VendorMembership,
+    VendorStatus,
+    VendorStatusEvent,
+    document_label,
+)
+from .selectors import user_is_vendor_member
+
+S = VendorStatus
+
+# The one transition table of the vendor's life.
+ALLOWED_TRANSITIONS: dict[str, frozenset] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.REJECTED, S.WITHDRAWN}),
+    S.UNDER_REVIEW: frozenset({S.APPROVED, S.CHANGES_REQUESTED, S.REJECTED}),
+    S.CHANGES_REQUESTED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.REJECTED: frozenset(),
+    S.APPROVED: frozenset({S.SUSPENDED, S.WITHDRAWN}),
+    S.SUSPENDED: frozenset({S.APPROVED, S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset(),
+}
+
+OPERATOR, OWNER = "operator", "owner"
+
+
+@dataclass(frozen=True)
+class Action:
+    to: str
+    by: str  # who may take it: OPERATOR or OWNER
+    reason_required: bool = False
+
+
+# The named actions of the review and their rules; views and the admin offer these.
+ACTIONS: dict[str, Action] = {
+    "submit": Action(S.SUBMITTED, OWNER),
+    "start_review": Action(S.UNDER_REVIEW, OPERATOR),
+    "approve": Action(S.APPROVED, OPERATOR),
+    "request_changes": Action(S.CHANGES_REQUESTED, OPERATOR, reason_required=True),
+    "reject": Action(S.REJECTED, OPERATOR, reason_required=True),
+    "suspend": Action(S.SUSPENDED, OPERATOR, reason_required=True),
+    "reinstate": Action(S.APPROVED, OPERATOR),
+    "withdraw": Action(S.WITHDRAWN, OWNER),
+}
+
+
+def vendor_actions_available(*, vendor: Vendor, user) -> list[str]:
+    """The action names `user` may take on `vendor` now (for buttons)."""
+    names = []
+    for name, action in ACTIONS.items():
+        if action.to not in ALLOWED_TRANSITIONS[vendor.status]:
+            continue
+        if name == "reinstate" and vendor.status != S.SUSPENDED:
+            continue
+        if name == "approve" and vendor.status == S.SUSPENDED:
+            continue
+        if _actor_may(user, vendor, action):
+            names.append(name)
+    return names
+
+
+def _actor_may(user, vendor: Vendor, action: Action) -> bool:
+    if action.by == OPERATOR:
+        return bool(user and user.is_active and user.is_staff)
+    return user_is_vendor_member(user, vendor.pk, owner_only=True)
+
+
+def _transition(vendor: Vendor, to: str, *, actor, reason: str = "") -> VendorStatusEvent:
+    """Check the table, save the status, write the event row, notify after commit."""
+    if to not in ALLOWED_TRANSITIONS[vendor.status]:
+        raise InvalidTransition(
+            _("'%(from)s' 상태에서는 '%(to)s'(으)로 바꿀 수 없습니다.")
+            % {"from": vendor.get_status_display(), "to": VendorStatus(to).label}
+        )
+    now = timezone.now()
+    from_status = vendor.status
+    vendor.status = to
+    vendor.status_changed_at = now
+    fields = ["status", "status_changed_at", "updated_at"]
+    if to == S.SUBMITTED:
+        vendor.submitted_at = now
+        fields.append("submitted_at")
+    if to == S.APPROVED and vendor.approved_at is None:
+        vendor.approved_at = now
+        fields.append("approved_at")
+    vendor.save(update_fields=fields)
+    event = VendorStatusEvent.objects.create(
+        vendor=vendor, actor=actor, from_status=from_status, to_status=to, reason=reason, created_at=now
+    )
+    from .tasks import vendor_status_notify_task
+
+    transaction.on_commit(lambda: vendor_status_notify_task.delay(event_id=event.pk))
+    return event
+
+
+@transaction.atomic
+def vendor_action(*, vendor_id: int, action: str, actor: User, reason: str = "") -> Vendor:
+    """Take a named review action (submit, approve, reject …) on a vendor."""
+    rule = ACTIONS[action]
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    if not _actor_may(actor, vendor, rule):
+        raise NotAllowed(_("이 작업을 할 권한이 없습니다."))
+    reason = (reason or "").strip()
+    if rule.reason_required and not reason:
+        raise ApplicationIncomplete(_("사유를 입력해 주세요."))
+    if action == "reinstate" and vendor.status != S.SUSPENDED:
+        raise InvalidTransition(_("판매 정지된 기업만 재개할 수 있습니다."))
+    if action == "submit":
+        vendor_application_check(vendor=vendor)
+    _transition(vendor, rule.to, actor=actor, reason=reason)
+    return vendor
+
+
+def vendor_application_missing(*, vendor: Vendor) -> list[str]:
+    """Name what the application still lacks (fields for its type, then documents)."""
+    missing = []
+    if vendor.enterprise_type in CERTIFIED_TYPES:
+        if not vendor.cert_number:
+            missing.append(str(_("인증(지정) 번호")))
+        if not vendor.cert_valid_until:
+            missing.append(str(_("인증 유효기간 만료일")))
+    if not (vendor.bank_name and vendor.bank_account_number and vendor.bank_account_holder):
+        missing.append(str(_("정산 계좌(은행, 계좌번호, 예금주)")))
+    have = set(vendor.documents.values_list("kind", flat=True))
+    for kind in REQUIRED_DOCUMENTS[vendor.enterprise_type]:
+        if kind not in have:
+            missing.append(str(document_label(kind, vendor.enterprise_type)))
+    return missing
+
+
+def vendor_application_check(*, vendor: Vendor) -> None:
+    missing = vendor_application_missing(vendor=vendor)
+    if missing:
+        raise ApplicationIncomplete(
+            _("다음 항목이 빠져 있어 제출할 수 없습니다: %(items)s") % {"items": ", ".join(missing)}
+        )
+    if vendor.enterprise_type in CERTIFIED_TYPES and vendor.cert_valid_until < timezone.localdate():
+        raise ApplicationIncomplete(_("인증 유효기간이 지났습니다. 갱신된 인증서로 신청해 주세요."))
+
+
+# Fields the applicant fills in; the operator alone sets commission and status.
+APPLICATION_FIELDS = (
+    "name", "business_number", "representative", "enterprise_type", "cert_number", "cert_valid_until",
+    "region", "postal_code", "address", "address_detail", "phone", "email", "business_type",
+    "business_item", "mission", "website", "bank_name", "bank_account_number", "bank_account_holder",
+)
+
+
+@transaction.atomic
+def vendor_application_create(*, user: User, data: dict) -> Vendor:
+    """Start an application as a draft; the applicant becomes its owner."""
+    vendor = Vendor(created_by=user, status=S.DRAFT, **{k: v for k, v in data.items() if k in APPLICATION_FIELDS})
+    vendor.full_clean()
+    vendor.save()
+    VendorMembership.objects.create(user=user, vendor=vendor, role=MembershipRole.OWNER)
+    VendorStatusEvent.objects.create(vendor=vendor, actor=user, from_status="", to_status=S.DRAFT)
+    return vendor
+
+
+@transaction.atomic
+def vendor_application_update(*, vendor_id: int, user: User, data: dict) -> Vendor:
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    if not user_is_vendor_member(user, vendor.pk, owner_only=True):
+        raise NotAllowed(_("이 신청서를 고칠 권한이 없습니다."))
+    if not vendor.is_editable:
+        raise InvalidTransition(_("제출한 신청서는 심사가 끝날 때까지 고칠 수 없습니다."))
+    for key, value in data.items():
+        if key in APPLICATION_FIELDS:
+            setattr(vendor, key, value)
+    vendor.full_clean()
+    vendor.save()
+    return vendor
+
+
+def document_allowed_kinds(kind: str) -> tuple:
+    return (JPEG, PNG) if kind in IMAGE_ONLY_DOCUMENTS else (PDF, JPEG, PNG)
+
+
+@transaction.atomic
+def vendor_document_add(*, vendor_id: int, kind: str, upload, user: User, for_renewal: bool = False) -> VendorDocument:
+    """Check `upload` by content, store a clean copy privately and record it.
+
+    `upload` is a raw uploaded file, or a CleanUpload a form has already checked.
+    """
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    if not (user.is_staff or user_is_vendor_member(user, vendor.pk, owner_only=True)):
+        raise NotAllowed(_("이 기업의 서류를 올릴 권한이 없습니다."))
+    if not (vendor.is_editable or for_renewal or user.is_staff):
+        raise InvalidTransition(_("제출한 신청서의 서류는 심사가 끝날 때까지 바꿀 수 없습니다."))
+    DocumentKind(kind)
+    allowed = document_allowed_kinds(kind)
+    clean = upload if isinstance(upload, CleanUpload) else upload_clean(upload, allowed=allowed)
+    if clean.kind not in allowed:
+        raise ApplicationIncomplete(_("이 서류는 JPEG·PNG 이미지로 올려 주세요."))
+    document = VendorDocument(
+        vendor=vendor,
+        kind=kind,
+        original_name=clean.original_name,
+        content_type=clean.content_type,
+        size=clean.size,
+        sha256=clean.sha256,
+        uploaded_by=user,
+    )
+    document.file.save(clean.content.name, clean.content, save=False)
+    document.save()
+    return document
+
+
+# --- certification --------------------------------------------------------------------
+
+
+@transaction.atomic
+def vendor_certification_renewal_request(
+    *, vendor_id: int, user: User, cert_number: str, valid_until: date, upload
+) -> CertificationRenewal:
+    """The vendor sends its renewed certificate; the operator confirms it later."""
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    if not user_is_vendor_member(user, vendor.pk, owner_only=True):
+        raise NotAllowed(_("이 기업의 인증을 갱신할 권한이 없습니다."))
+    if not vendor.is_certified_type:
+        raise InvalidTransition(_("인증 기간이 있는 기업 유형이 아닙니다."))
+    if valid_until <= timezone.localdate():
+        raise ApplicationIncomplete(_("새 유효기간 만료일은 오늘 이후여야 합니다."))
+    if vendor.renewals.filter(status=RenewalStatus.PENDING).exists():
+        raise InvalidTransition(_("확인을 기다리는 갱신 신청이 이미 있습니다."))
+    document = vendor_document_add(
+        vendor_id=vendor.pk, kind=DocumentKind.ENTERPRISE_PROOF, upload=upload, user=user, for_renewal=True
+    )
+    renewal = CertificationRenewal.objects.create(
+        vendor=vendor, document=document, cert_number=cert_number.strip(), valid_until=valid_until,
+        requested_by=user,
+    )
+    from .tasks import vendor_renewal_requested_notify_task
+
+    transaction.on_commit(lambda: vendor_renewal_requested_notify_task.delay(renewal_id=renewal.pk))
+    return renewal
+
+
+@transaction.atomic
+def vendor_certification_renewal_decide(*, renewal_id: int, actor: User, confirm: bool, reason: str = "") -> CertificationRenewal:
+    """Confirm (the vendor is back in the shop) or reject a renewal."""
+    if not actor.is_staff:
+        raise NotAllowed(_("운영자만 인증 갱신을 확인할 수 있습니다."))
+    renewal = CertificationRenewal.objects.select_for_update().get(pk=renewal_id)
+    if renewal.status != RenewalStatus.PENDING:
+        raise InvalidTransition(_("이미 처리된 갱신 신청입니다."))
+    if not confirm and not reason.strip():
+        raise ApplicationIncomplete(_("반려 사유를 입력해 주세요."))
+    renewal.status = RenewalStatus.CONFIRMED if confirm else RenewalStatus.REJECTED
+    renewal.decided_by = actor
+    renewal.decided_at = timezone.now()
+    renewal.reason = reason.strip()
+    renewal.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    if confirm:
+        vendor = Vendor.objects.select_for_update().get(pk=renewal.vendor_id)
+        vendor.cert_number = renewal.cert_number
+        vendor.cert_valid_until = renewal.valid_until
+        vendor.cert_expired = False
+        vendor.save(update_fields=["cert_number", "cert_valid_until", "cert_expired", "updated_at"])
+    from .tasks import vendor_renewal_decided_notify_task
+
+    transaction.on_commit(lambda: vendor_renewal_decided_notify_task.delay(renewal_id=renewal.pk))
+    return renewal
+
+
+def _notify_owners(vendor: Vendor, *, title: str, body: str, url: str, key: str, email: bool = True) -> int:
+    """Notify the vendor's owners in the app and by mail; returns how many were new."""
+    from accounts.models import Notification
+    from accounts.services import absolute_url, email_send, notification_create
+
+    sent = 0
+    owners = User.objects.filter(
+        vendor_memberships__vendor=vendor, vendor_memberships__role=MembershipRole.OWNER, is_active=True
+    )
+    for user in owners:
+        user_key = f"{key}:u{user.pk}"
+        if Notification.objects.filter(key=user_key).exists():
+            continue
+        if email:
+            email_send(to=[user.email], subject=f"[따숨몰] {title}", body=f"{body}\n\n{absolute_url(url)}")
+        notification_create(user=user, title=title, body=body, url=url, key=user_key)
+        sent += 1
+    return sent
+
+
+def vendor_certifications_check(*, today: date | None = None) -> dict:
+    """Remind vendors 30 and 7 days before their certification ends; mark lapsed ones.
+
+    Safe to run any number of times a day: each reminder has a key and is sent once, and a
+    day the beat missed is caught up by the smallest threshold still ahead.
+    """
+    today = today or timezone.localdate()
+    thresholds = sorted(settings.CERTIFICATION_REMINDER_DAYS)
+    reminded = expired = 0
+    horizon = today + timezone.timedelta(days=max(thresholds))
+    candidates = Vendor.objects.filter(
+        status__in=[S.APPROVED, S.SUSPENDED], enterprise_type__in=CERTIFIED_TYPES,
+        cert_valid_until__isnull=False, cert_valid_until__lte=horizon,
+    )
+    for vendor in candidates:
+        days_left = (vendor.cert_valid_until - today).days
+        url = reverse("vendors:renewal", args=[vendor.pk])
+        if days_left < 0:
+            with transaction.atomic():
+                locked = Vendor.objects.select_for_update().get(pk=vendor.pk)
+                if not locked.cert_expired:
+                    locked.cert_expired = True
+                    locked.save(update_fields=["cert_expired", "updated_at"])
+                    expired += 1
+            _notify_owners(
+                vendor,
+                title=_("인증 기간이 끝나 상품 판매가 중지되었습니다"),
+                body=_("%(name)s의 인증이 %(date)s에 만료되었습니다. 갱신된 인증서를 올려 주시면 확인 후 판매가 재개됩니다.")
+                % {"name": vendor.name, "date": vendor.cert_valid_until},
+                url=url,
+                key=f"cert-expired:{vendor.pk}:{vendor.cert_valid_until}",
+            )
+            continue
+        threshold = next((d for d in thresholds if days_left <= d), None)
+        if threshold is None:
+            continue
+        reminded += _notify_owners(
+            vendor,
+            title=_("인증 만료 %(days)s일 전입니다") % {"days": days_left},
+            body=_("%(name)s의 인증이 %(date)s에 만료됩니다. 만료 전에 갱신된 인증서를 올려 주세요.")
+            % {"name": vendor.name, "date": vendor.cert_valid_until},
+            url=url,
+            key=f"cert-reminder:{vendor.pk}:{vendor.cert_valid_until}:{threshold}",
+        )
+    return {"reminded": reminded, "expired": expired}

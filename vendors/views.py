@@ -1,0 +1,182 @@
+"""Pages of the application (입점 신청), the renewal, the public profile and private documents."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from ddasum.exceptions import DomainError
+from ddasum.views import call_service
+
+from . import selectors, services
+from .forms import RenewalForm, VendorApplicationForm, VendorDocumentsForm
+from .models import EDITABLE_STATUSES, PARTNER_STATUSES, Vendor, VendorDocument, VendorStatus
+
+
+def _vendor_for_member(request, pk, *, owner_only=False) -> Vendor:
+    vendor = get_object_or_404(Vendor, pk=pk)
+    if not selectors.user_is_vendor_member(request.user, vendor.pk, owner_only=owner_only):
+        raise Http404
+    return vendor
+
+
+@login_required
+def application_start(request):
+    """Start an application, or continue the draft the user already has."""
+    draft = selectors.vendor_applications_for_user(request.user).filter(status__in=EDITABLE_STATUSES).first()
+    if draft and request.method == "GET" and "new" not in request.GET:
+        return redirect("vendors:application_edit", pk=draft.pk)
+    form = VendorApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        vendor, ok = call_service(
+            request, services.vendor_application_create, user=request.user, data=form.cleaned_data
+        )
+        if ok:
+            messages.success(request, _("신청서를 임시 저장했습니다. 이제 서류를 올려 주세요."))
+            return redirect("vendors:application_documents", pk=vendor.pk)
+    return render(request, "vendors/application_form.html", {"form": form, "step": 1})
+
+
+@login_required
+def application_edit(request, pk):
+    vendor = _vendor_for_member(request, pk, owner_only=True)
+    if not vendor.is_editable:
+        messages.info(request, _("제출한 신청서는 심사가 끝날 때까지 고칠 수 없습니다."))
+        return redirect("vendors:application", pk=vendor.pk)
+    form = VendorApplicationForm(request.POST or None, instance=vendor)
+    if request.method == "POST" and form.is_valid():
+        _vendor, ok = call_service(
+            request, services.vendor_application_update, vendor_id=vendor.pk, user=request.user,
+            data=form.cleaned_data,
+        )
+        if ok:
+            messages.success(request, _("신청서를 저장했습니다."))
+            return redirect("vendors:application_documents", pk=vendor.pk)
+    return render(request, "vendors/application_form.html", {"form": form, "vendor": vendor, "step": 1})
+
+
+@login_required
+def application_documents(request, pk):
+    vendor = _vendor_for_member(request, pk, owner_only=True)
+    if not vendor.is_editable:
+        return redirect("vendors:application", pk=vendor.pk)
+    have = set(vendor.documents.values_list("kind", flat=True))
+    form = VendorDocumentsForm(request.POST or None, request.FILES or None, vendor=vendor, have=have)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # All the files of one save land together, or none does.
+            with transaction.atomic():
+                for kind, clean in form.cleaned_uploads.items():
+                    services.vendor_document_add(vendor_id=vendor.pk, kind=kind, upload=clean, user=request.user)
+                if "submit" in request.POST:
+                    services.vendor_action(vendor_id=vendor.pk, action="submit", actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if "submit" in request.POST:
+                messages.success(request, _("입점 신청을 제출했습니다. 심사 결과를 알림과 이메일로 알려 드립니다."))
+                return redirect("vendors:application", pk=vendor.pk)
+            messages.success(request, _("서류를 저장했습니다."))
+            return redirect("vendors:application_documents", pk=vendor.pk)
+    return render(
+        request,
+        "vendors/application_documents.html",
+        {
+            "form": form, "vendor": vendor, "step": 2,
+            "documents": vendor.documents.current().select_related("vendor"),
+            "missing": services.vendor_application_missing(vendor=vendor),
+        },
+    )
+
+
+@login_required
+def application_detail(request, pk):
+    vendor = _vendor_for_member(request, pk)
+    return render(
+        request,
+        "vendors/application_detail.html",
+        {
+            "vendor": vendor,
+            "events": vendor.events.select_related("actor"),
+            "documents": vendor.documents.current().select_related("vendor"),
+            "missing": services.vendor_application_missing(vendor=vendor) if vendor.is_editable else [],
+            "actions": services.vendor_actions_available(vendor=vendor, user=request.user),
+            "is_owner": selectors.user_is_vendor_member(request.user, vendor.pk, owner_only=True),
+            "partner_ready": vendor.status in PARTNER_STATUSES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_action(request, pk, action):
+    """Owner actions on the own application: submit and withdraw."""
+    vendor = _vendor_for_member(request, pk, owner_only=True)
+    if action not in ("submit", "withdraw"):
+        raise Http404
+    _vendor, ok = call_service(
+        request, services.vendor_action, vendor_id=vendor.pk, action=action, actor=request.user,
+        reason=request.POST.get("reason", ""),
+    )
+    if ok:
+        messages.success(
+            request,
+            _("입점 신청을 제출했습니다. 심사 결과를 알림과 이메일로 알려 드립니다.") if action == "submit"
+            else _("입점을 철회했습니다."),
+        )
+    return redirect("vendors:application", pk=vendor.pk)
+
+
+@login_required
+def my_vendors(request):
+    vendors = selectors.vendor_applications_for_user(request.user)
+    return render(request, "vendors/my_vendors.html", {"vendors": vendors})
+
+
+@login_required
+def renewal(request, pk):
+    vendor = _vendor_for_member(request, pk)
+    is_owner = selectors.user_is_vendor_member(request.user, vendor.pk, owner_only=True)
+    form = RenewalForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not is_owner:
+            raise Http404
+        if form.is_valid():
+            _renewal, ok = call_service(
+                request, services.vendor_certification_renewal_request, vendor_id=vendor.pk, user=request.user,
+                cert_number=form.cleaned_data["cert_number"], valid_until=form.cleaned_data["valid_until"],
+                upload=form.cleaned_data["certificate"],
+            )
+            if ok:
+                messages.success(request, _("갱신된 인증서를 보냈습니다. 운영자가 확인하면 알려 드립니다."))
+                return redirect("vendors:renewal", pk=vendor.pk)
+    return render(
+        request,
+        "vendors/renewal.html",
+        {"vendor": vendor, "form": form, "renewals": vendor.renewals.select_related("document"), "is_owner": is_owner},
+    )
+
+
+def profile(request, pk):
+    """The public page of an approved vendor."""
+    vendor = get_object_or_404(Vendor.objects.filter(status=VendorStatus.APPROVED), pk=pk)
+    return render(request, "vendors/profile.html", {"vendor": vendor, "photos": vendor.photos.all()})
+
+
+@never_cache
+@xframe_options_sameorigin
+def document(request, pk):
+    """Stream a private document to whoever may read it; everyone else gets 404."""
+    doc = get_object_or_404(VendorDocument.objects.select_related("vendor"), pk=pk)
+    if not selectors.document_can_view(request.user, doc):
+        raise Http404
+    download = request.GET.get("download") == "1"
+    name = f"{doc.vendor.name}_{doc.label}.{doc.file.name.rsplit('.', 1)[-1]}"
+    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=download, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
