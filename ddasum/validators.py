@@ -28,14 +28,17 @@ def validate_phone(value: str) -> None:
         )
 
 
+def business_number_check_digit(first_nine: str) -> int:
+    """The 10th digit of a 사업자등록번호, by the National Tax Service rule."""
+    nums = [int(c) for c in first_nine]
+    total = sum(n * w for n, w in zip(nums, _BRN_WEIGHTS, strict=True)) + nums[8] * 5 // 10
+    return (10 - total % 10) % 10
+
+
 def business_number_is_valid(digits: str) -> bool:
-    """Check the 10th digit of a 사업자등록번호 against the National Tax Service rule."""
     if len(digits) != 10 or not digits.isdigit():
         return False
-    nums = [int(c) for c in digits]
-    total = sum(n * w for n, w in zip(nums[:9], _BRN_WEIGHTS))
-    total += nums[8] * 5 // 10
-    return (10 - total % 10) % 10 == nums[9]
+    return business_number_check_digit(digits[:9]) == int(digits[9])
 
 
 def normalize_business_number(value: str) -> str:

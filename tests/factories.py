@@ -8,6 +8,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from accounts.models import User
+from ddasum.validators import business_number_check_digit
 from vendors.models import EnterpriseType, MembershipRole, Region, Vendor, VendorMembership, VendorStatus
 
 PASSWORD = "Ddasum-test-2026!"
@@ -15,13 +16,10 @@ PASSWORD = "Ddasum-test-2026!"
 
 def business_number(seed: int | None = None) -> str:
     """A 사업자등록번호 whose check digit is right."""
-    from ddasum.validators import _BRN_WEIGHTS
-
     rnd = random.Random(seed)
     digits = [rnd.randint(0, 9) for _ in range(9)]
     digits[0] = rnd.randint(1, 9)
-    total = sum(d * w for d, w in zip(digits, _BRN_WEIGHTS)) + digits[8] * 5 // 10
-    digits.append((10 - total % 10) % 10)
+    digits.append(business_number_check_digit("".join(map(str, digits))))
     s = "".join(map(str, digits))
     return f"{s[:3]}-{s[3:5]}-{s[5:]}"
 

@@ -1,0 +1,196 @@
+"""`manage.py seed_demo`: demo data that covers the product and can be loaded twice."""
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory
+from django.utils import timezone
+from PIL import Image
+from pypdf import PdfReader
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import User
+from ddasum.storage import private_storage
+from vendors.models import (
+    REQUIRED_DOCUMENTS,
+    EnterpriseType,
+    MembershipRole,
+    Region,
+    Vendor,
+    VendorDocument,
+    VendorMembership,
+    VendorStatus,
+    VendorStatusEvent,
+)
+from vendors.services import ALLOWED_TRANSITIONS
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument)
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def files_under(root) -> set[str]:
+    root = Path(root)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def snapshot():
+    return (
+        {model.__name__: model.objects.count() for model in MODELS},
+        files_under(settings.MEDIA_ROOT),
+        files_under(private_storage.location),
+        sorted(User.objects.values_list("email", "password")),
+    )
+
+
+def test_second_run_creates_nothing_and_remakes_lost_files():
+    first_output = seed()
+    first = snapshot()
+    second_output = seed()
+
+    assert snapshot() == first
+    assert "새로 55곳" in first_output
+    assert "새로 0곳" in second_output and "새로 0명" in second_output
+
+    # A wiped media folder: the next run re-makes the files, not the rows.
+    vendor = Vendor.objects.filter(status=VendorStatus.APPROVED).first()
+    document = vendor.documents.first()
+    vendor.logo.storage.delete(vendor.logo.name)
+    private_storage.delete(document.file.name)
+
+    third_output = seed()
+
+    vendor.refresh_from_db()
+    document.refresh_from_db()
+    assert vendor.logo.storage.exists(vendor.logo.name)
+    assert private_storage.exists(document.file.name)
+    assert "사라진 파일 2개" in third_output
+    assert snapshot()[0] == first[0]
+
+
+def test_app_labels_limit_the_seed():
+    call_command("seed_demo", "accounts", stdout=io.StringIO())
+
+    assert User.objects.count() == 6 and not Vendor.objects.exists()
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "nosuchapp", stdout=io.StringIO())
+
+
+def test_refuses_production_unless_told(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "accounts", stdout=io.StringIO())
+    call_command("seed_demo", "accounts", "--allow-production", stdout=io.StringIO())
+    assert User.objects.filter(email="admin@ddasum.kr").exists()
+
+
+def test_demo_data_covers_the_product():
+    """One seed, several checks: seeding is the slow part (about 6 s of image making)."""
+    seed()
+    check_vendors()
+    check_histories()
+    check_accounts_and_memberships()
+    check_approved_vendors_complete()
+    check_documents_stored_like_uploads()
+
+
+def check_vendors():
+    vendors = list(Vendor.objects.all())
+    today = timezone.localdate()
+
+    assert len(vendors) >= 50
+    assert {v.region for v in vendors} == set(Region.values)
+    assert {v.enterprise_type for v in vendors} == set(EnterpriseType.values)
+    assert Vendor.objects.review_queue().exists()
+    assert Vendor.objects.filter(status=VendorStatus.CHANGES_REQUESTED).count() == 1
+    assert Vendor.objects.filter(status=VendorStatus.REJECTED).count() == 1
+    assert Vendor.objects.filter(status=VendorStatus.SUSPENDED).count() == 1
+    assert Vendor.objects.filter(status=VendorStatus.APPROVED).count() >= 40
+
+    expired = Vendor.objects.get(cert_expired=True)
+    assert expired.status == VendorStatus.APPROVED and expired.cert_valid_until < today
+    assert expired not in Vendor.objects.selling()
+    soon = (today + timezone.timedelta(days=14), today + timezone.timedelta(days=30))
+    assert Vendor.objects.filter(status=VendorStatus.APPROVED, cert_valid_until__range=soon).exists()
+
+    changes = Vendor.objects.get(status=VendorStatus.CHANGES_REQUESTED)
+    assert changes.events.order_by("-created_at").first().reason.startswith("통장 사본이 흐려서")
+
+    numbers = [v.business_number for v in vendors]
+    assert len(set(numbers)) == len(numbers)
+    for vendor in vendors:
+        vendor.full_clean()  # check digit, phone, postal code, unique live business number
+        assert 31000 <= int(vendor.postal_code) <= 33699
+        if vendor.is_certified_type:
+            assert vendor.cert_number and vendor.cert_valid_until
+
+
+def check_histories():
+    now = timezone.now()
+    for vendor in Vendor.objects.prefetch_related("events", "documents"):
+        events = sorted(vendor.events.all(), key=lambda e: e.created_at)
+        assert events[0].from_status == "" and events[0].to_status == VendorStatus.DRAFT
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.from_status == before.to_status
+            assert after.to_status in ALLOWED_TRANSITIONS[before.to_status], vendor.name
+            assert before.created_at < after.created_at
+        assert events[-1].to_status == vendor.status
+        assert events[-1].created_at < now
+        assert all(e.notified_at for e in events)  # history: the notify task must not send it now
+        if vendor.status == VendorStatus.APPROVED:
+            assert vendor.submitted_at < vendor.approved_at
+        for document in vendor.documents.all():
+            assert document.uploaded_at < now
+
+
+def check_accounts_and_memberships():
+    admin = User.objects.get(email="admin@ddasum.kr")
+    assert admin.is_staff and admin.is_superuser and admin.name == "따숨 운영자"
+    # axes wants the request authenticate() is given.
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="admin@ddasum.kr", password=DEMO_PASSWORD) == admin
+    for n in range(1, 6):
+        assert User.objects.get(email=f"consumer{n}@ddasum.kr").check_password(DEMO_PASSWORD)
+
+    vendor1 = User.objects.get(email="vendor1@ddasum.kr")
+    assert vendor1.check_password(DEMO_PASSWORD)
+    roles = dict(vendor1.vendor_memberships.values_list("role", "vendor__status"))
+    assert set(roles) == {MembershipRole.OWNER, MembershipRole.STAFF}
+    assert set(roles.values()) == {VendorStatus.APPROVED}
+
+
+def check_approved_vendors_complete():
+    approved = Vendor.objects.filter(status=VendorStatus.APPROVED).prefetch_related("documents", "memberships")
+    for vendor in approved:
+        kinds = {d.kind for d in vendor.documents.all()}
+        assert set(REQUIRED_DOCUMENTS[vendor.enterprise_type]) <= kinds, vendor.name
+        assert any(m.role == MembershipRole.OWNER for m in vendor.memberships.all()), vendor.name
+    for vendor in Vendor.objects.all():
+        with vendor.logo.open("rb") as f, Image.open(f) as img:
+            assert img.size == (256, 256)
+
+
+def check_documents_stored_like_uploads():
+    documents = VendorDocument.objects.select_related("vendor")
+    assert documents.count() > 250
+    assert not documents.filter(kind="seal").exclude(content_type__startswith="image/").exists()
+    for document in documents.filter(vendor__name__in=["광덕호두마을", "아산청년커피사회적협동조합"]):
+        with private_storage.open(document.file.name) as f:
+            data = f.read()
+        assert len(data) == document.size
+        assert hashlib.sha256(data).hexdigest() == document.sha256
+        if document.content_type == "application/pdf":
+            assert len(PdfReader(io.BytesIO(data)).pages) == 1
+        else:
+            assert document.content_type in ("image/png", "image/jpeg")
+            Image.open(io.BytesIO(data)).verify()
