@@ -127,3 +127,12 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationError(_("이미지 파일을 읽을 수 없습니다. 손상되지 않은 파일인지 확인해 주세요."), code="image") from exc
+
+
+def image_field_clean(value, *, allowed=(JPEG, PNG, WEBP)):
+    """For a form's image field: a new upload is checked and re-encoded, a kept file stays as it is."""
+    from django.core.files.uploadedfile import UploadedFile
+
+    if isinstance(value, UploadedFile):
+        return upload_clean(value, allowed=allowed).content
+    return value

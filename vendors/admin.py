@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from ddasum.exceptions import DomainError
+from ddasum.uploads import image_field_clean
 
 from . import services
 from .admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
@@ -54,6 +55,18 @@ def document_preview(doc: VendorDocument):
     )
 
 
+class VendorImagesForm(forms.ModelForm):
+    """Logos are public: checked by content and re-encoded like every upload."""
+
+    def clean_logo(self):
+        return image_field_clean(self.cleaned_data.get("logo"))
+
+
+class PhotoForm(forms.ModelForm):
+    def clean_image(self):
+        return image_field_clean(self.cleaned_data.get("image"))
+
+
 class StatusEventInline(admin.TabularInline):
     model = VendorStatusEvent
     extra = 0
@@ -78,6 +91,7 @@ class MembershipInline(admin.TabularInline):
 class VendorAdmin(admin.ModelAdmin):
     """The operators' view of every vendor, with the review actions."""
 
+    form = VendorImagesForm
     list_display = ("name", "business_number", "enterprise_type", "region", "status", "cert_valid_until",
                     "cert_expired", "commission_rate", "status_changed_at")
     list_filter = ("status", "enterprise_type", "region", "cert_expired")
@@ -246,6 +260,7 @@ class CertificationRenewalAdmin(admin.ModelAdmin):
 
 class PhotoInline(ScopedInline):
     model = VendorPhoto
+    form = PhotoForm
     extra = 1
     fields = ("image", "caption", "position")
 
@@ -253,6 +268,7 @@ class PhotoInline(ScopedInline):
 class VendorPartnerAdmin(VendorScopedAdmin):
     """A vendor's own profile; the operator's fields stay read-only, bank details owner-only."""
 
+    form = VendorImagesForm
     scope_field = "pk"
     list_display = ("name", "enterprise_type", "region", "status", "cert_valid_until")
     search_fields = ("name",)

@@ -28,6 +28,16 @@ class PartnerAdminSite(ScopedAdminSite):
             return None
         return partner_vendor_ids(user)
 
+    index_template = "admin/partner/index.html"
+
+    def index(self, request, extra_context=None):
+        from .models import Vendor
+
+        ids = self.scope_ids(request)
+        vendors = Vendor.objects.all() if ids is None else Vendor.objects.filter(pk__in=ids)
+        extra_context = {**(extra_context or {}), "my_vendors": vendors.order_by("name")[:20]}
+        return super().index(request, extra_context)
+
     def login(self, request, extra_context=None):
         if request.user.is_authenticated:
             # Signed in but no approved vendor: say why instead of looping through the login page.

@@ -313,6 +313,9 @@ class VendorDocument(models.Model):
     def __str__(self):
         return f"{self.vendor} · {self.label}"
 
+    def get_absolute_url(self):
+        return reverse("vendors:document", args=[self.pk])
+
     @property
     def label(self):
         return document_label(self.kind, self.vendor.enterprise_type)
@@ -320,9 +323,6 @@ class VendorDocument(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
-
-    def get_absolute_url(self):
-        return reverse("vendors:document", args=[self.pk])
 
 
 class VendorPhoto(models.Model):

@@ -35,8 +35,9 @@ S = VendorStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
     S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.REJECTED, S.WITHDRAWN}),
-    S.UNDER_REVIEW: frozenset({S.APPROVED, S.CHANGES_REQUESTED, S.REJECTED}),
-    S.CHANGES_REQUESTED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.UNDER_REVIEW: frozenset({S.APPROVED, S.CHANGES_REQUESTED, S.REJECTED, S.WITHDRAWN}),
+    # An application left unanswered after a request for changes can be closed (rejected).
+    S.CHANGES_REQUESTED: frozenset({S.SUBMITTED, S.REJECTED, S.WITHDRAWN}),
     S.REJECTED: frozenset(),
     S.APPROVED: frozenset({S.SUSPENDED, S.WITHDRAWN}),
     S.SUSPENDED: frozenset({S.APPROVED, S.WITHDRAWN}),
@@ -319,6 +320,8 @@ def vendor_certifications_check(*, today: date | None = None) -> dict:
         status__in=[S.APPROVED, S.SUSPENDED], enterprise_type__in=CERTIFIED_TYPES,
         cert_valid_until__isnull=False, cert_valid_until__lte=horizon,
     )
+    # A certification whose date was corrected (or renewed in the admin) is valid again.
+    Vendor.objects.filter(cert_expired=True, cert_valid_until__gte=today).update(cert_expired=False)
     for vendor in candidates:
         days_left = (vendor.cert_valid_until - today).days
         url = reverse("vendors:renewal", args=[vendor.pk])

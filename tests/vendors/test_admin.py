@@ -3,9 +3,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from tests.factories import MembershipFactory, UserFactory, VendorFactory, pdf_upload
 from vendors.models import MembershipRole, Vendor, VendorMembership, VendorStatus
 from vendors.services import vendor_document_add
-from tests.factories import MembershipFactory, UserFactory, VendorFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +177,26 @@ def test_operator_sees_everything_in_partner_admin(client, operator, vendor, oth
     client.force_login(operator)
     html = client.get(reverse("partner:vendors_vendor_changelist")).content.decode()
     assert vendor.name in html and other_vendor.name in html
+
+
+def test_logo_upload_is_checked_and_reencoded(partner_client, vendor):
+    from PIL import Image
+
+    from tests.factories import image_bytes, upload
+
+    url = reverse("partner:vendors_vendor_change", args=[vendor.pk])
+    base = {
+        "mission": "", "website": "", "phone": vendor.phone, "email": vendor.email, "postal_code": vendor.postal_code,
+        "address": vendor.address, "address_detail": "", "bank_name": vendor.bank_name,
+        "bank_account_number": vendor.bank_account_number, "bank_account_holder": vendor.bank_account_holder,
+        "photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0", "photos-MIN_NUM_FORMS": "0", "photos-MAX_NUM_FORMS": "1000",
+    }
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    response = partner_client.post(url, {**base, "logo": upload("logo.jpg", image_bytes("JPEG", exif=exif.tobytes()))})
+    assert response.status_code == 302
+    vendor.refresh_from_db()
+    with Image.open(vendor.logo.path) as img:
+        assert not img.getexif()
+    response = partner_client.post(url, {**base, "logo": upload("logo.png", b"GIF89a not allowed")})
+    assert response.status_code == 200

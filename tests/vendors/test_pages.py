@@ -5,8 +5,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from vendors.models import REQUIRED_DOCUMENTS, DocumentKind, MembershipRole, Vendor, VendorDocument, VendorStatus
-from vendors.services import vendor_document_add
 from tests.factories import (
     MembershipFactory,
     OperatorFactory,
@@ -17,6 +15,8 @@ from tests.factories import (
     pdf_upload,
     upload,
 )
+from vendors.models import REQUIRED_DOCUMENTS, DocumentKind, MembershipRole, Vendor, VendorDocument, VendorStatus
+from vendors.services import vendor_document_add
 
 pytestmark = pytest.mark.django_db
 

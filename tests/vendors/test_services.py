@@ -6,6 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Notification
+from tests.factories import MembershipFactory, UserFactory, VendorFactory, pdf_upload, png_upload
 from vendors import services
 from vendors.exceptions import ApplicationIncomplete, InvalidTransition, NotAllowed
 from vendors.models import (
@@ -19,7 +20,6 @@ from vendors.models import (
     VendorDocument,
     VendorStatus,
 )
-from tests.factories import MembershipFactory, UserFactory, VendorFactory, pdf_upload, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -252,8 +252,8 @@ def test_reminders_30_and_7_days_before_are_sent_once(settings):
     first = services.vendor_certifications_check()
     again = services.vendor_certifications_check()
     assert first["reminded"] == 2 and again["reminded"] == 0
-    assert Notification.objects.filter(title__contains="인증 만료 30일 전").count() == 1
-    assert Notification.objects.filter(title__contains="인증 만료 7일 전").count() == 1
+    assert Notification.objects.get(title__contains="인증 만료 30일 전").user.vendor_memberships.get().vendor == v30
+    assert Notification.objects.get(title__contains="인증 만료 7일 전").user.vendor_memberships.get().vendor == v7
     assert not Notification.objects.filter(user__vendor_memberships__vendor=v50).exists()
     assert len(mail.outbox) == 2
 
@@ -320,3 +320,21 @@ def test_renewal_rejection_needs_a_reason_and_only_operators_decide(operator):
     assert CertificationRenewal.objects.get().status == RenewalStatus.REJECTED
     vendor.refresh_from_db()
     assert vendor.cert_number == "2021-45"
+
+
+def test_changes_requested_can_be_closed_and_review_can_be_withdrawn(operator):
+    stale = VendorFactory(status=S.CHANGES_REQUESTED)
+    services.vendor_action(vendor_id=stale.pk, action="reject", actor=operator, reason="3개월 동안 보완이 없었습니다")
+    reviewing = VendorFactory(status=S.UNDER_REVIEW)
+    owner = MembershipFactory(vendor=reviewing).user
+    services.vendor_action(vendor_id=reviewing.pk, action="withdraw", actor=owner)
+    stale.refresh_from_db()
+    reviewing.refresh_from_db()
+    assert (stale.status, reviewing.status) == (S.REJECTED, S.WITHDRAWN)
+
+
+def test_corrected_certification_date_clears_the_expired_mark():
+    vendor = certified(100, cert_expired=True)
+    services.vendor_certifications_check()
+    vendor.refresh_from_db()
+    assert not vendor.cert_expired
