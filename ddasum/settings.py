@@ -90,6 +90,9 @@ TEMPLATES = [
 ]
 
 # --- data -------------------------------------------------------------------------
+if not env.str("DATABASE_URL", default=""):
+    # The embedded default keeps its SQLite file, mail and uploads under var/.
+    VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
