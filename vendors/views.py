@@ -9,7 +9,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from ddasum.exceptions import DomainError
 from ddasum.views import call_service
 
 from . import selectors, services
@@ -67,20 +66,18 @@ def application_documents(request, pk):
     have = set(vendor.documents.values_list("kind", flat=True))
     form = VendorDocumentsForm(request.POST or None, request.FILES or None, vendor=vendor, have=have)
     if request.method == "POST" and form.is_valid():
-        try:
-            # All the files of one save land together, or none does.
-            with transaction.atomic():
-                for kind, clean in form.cleaned_uploads.items():
-                    services.vendor_document_add(vendor_id=vendor.pk, kind=kind, upload=clean, user=request.user)
-                if "submit" in request.POST:
-                    services.vendor_action(vendor_id=vendor.pk, action="submit", actor=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            if "submit" in request.POST:
+        saved, ok = call_service(request, _documents_save, vendor=vendor, user=request.user, uploads=form.cleaned_uploads)
+        if ok and "submit" in request.POST:
+            # The files are kept even when the submission is refused: the message names what is missing.
+            _vendor, submitted = call_service(
+                request, services.vendor_action, vendor_id=vendor.pk, action="submit", actor=request.user
+            )
+            if submitted:
                 messages.success(request, _("입점 신청을 제출했습니다. 심사 결과를 알림과 이메일로 알려 드립니다."))
                 return redirect("vendors:application", pk=vendor.pk)
-            messages.success(request, _("서류를 저장했습니다."))
+            return redirect("vendors:application_documents", pk=vendor.pk)
+        if ok:
+            messages.success(request, _("서류 %(count)s건을 저장했습니다.") % {"count": len(saved)})
             return redirect("vendors:application_documents", pk=vendor.pk)
     return render(
         request,
@@ -91,6 +88,20 @@ def application_documents(request, pk):
             "missing": services.vendor_application_missing(vendor=vendor),
         },
     )
+
+
+def _documents_save(*, vendor, user, uploads) -> list:
+    """Store the files of one save together, or none (and no file left behind on disk)."""
+    created = []
+    try:
+        with transaction.atomic():
+            for kind, clean in uploads.items():
+                created.append(services.vendor_document_add(vendor_id=vendor.pk, kind=kind, upload=clean, user=user))
+    except Exception:
+        for document in created:
+            document.file.delete(save=False)
+        raise
+    return created
 
 
 @login_required

@@ -28,3 +28,8 @@ def test_healthz(client):
 def test_openapi_schema_is_served(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
+
+
+def test_korean_first_whatever_the_browser_asks(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="ko">' in html and "회원가입" in html

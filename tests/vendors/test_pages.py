@@ -76,12 +76,16 @@ def test_full_application_through_the_pages(client, user):
     page = client.get(reverse("vendors:apply"))  # returns to the draft
     assert page["Location"] == reverse("vendors:application_edit", args=[vendor.pk])
 
-    # Submitting with documents missing is refused with their names.
-    response = client.post(reverse("vendors:application_documents", args=[vendor.pk]), {"submit": "1"}, follow=True)
+    # Submitting with documents missing is refused with their names; the file sent along is kept.
+    response = client.post(
+        reverse("vendors:application_documents", args=[vendor.pk]),
+        {"bank_book": upload("통장.pdf", pdf_bytes(), "application/pdf"), "submit": "1"}, follow=True,
+    )
     html = response.content.decode()
     assert "제출할 수 없습니다" in html and "사회적기업 인증서" in html and "사업자등록증" in html
     vendor.refresh_from_db()
     assert vendor.status == VendorStatus.DRAFT
+    assert set(vendor.documents.values_list("kind", flat=True)) == {"application_form", "bank_book"}
 
     response = client.post(
         reverse("vendors:application_documents", args=[vendor.pk]), {**document_files(vendor), "submit": "1"}
@@ -228,3 +232,17 @@ def test_no_document_is_reachable_under_media_url(client, documents, settings):
     for doc in documents:
         assert client.get(settings.MEDIA_URL + doc.file.name).status_code == 404
     assert VendorDocument.objects.count() == 4
+
+
+def test_failed_batch_leaves_no_file_behind(user, settings, tmp_path):
+    from ddasum.exceptions import DomainError
+    from ddasum.uploads import upload_clean
+    from vendors.views import _documents_save
+
+    vendor = VendorFactory(status=VendorStatus.DRAFT)
+    owner = MembershipFactory(vendor=vendor).user
+    uploads = {"business_registration": upload_clean(pdf_upload()), "seal": upload_clean(pdf_upload())}
+    with pytest.raises(DomainError):
+        _documents_save(vendor=vendor, user=owner, uploads=uploads)
+    assert not VendorDocument.objects.exists()
+    assert [p for p in (tmp_path / "private").rglob("*") if p.is_file()] == []
