@@ -41,13 +41,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
     "ddasum",
     "accounts",
     "vendors",
+    "catalog",
 ]
 
 MIDDLEWARE = [
@@ -211,7 +215,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Ddasum API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ddasum API",
+    "DESCRIPTION": "따숨몰 공개 상품 API와 입점기업용 상품·재고 API",
+    "VERSION": "1.0.0",
+    # Swagger UI from the installed sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- the operator shown in the footer (전자상거래법: 사업자 정보 표시) ---------------------
 OPERATOR_INFO = {
@@ -249,3 +261,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
+
+# --- catalog ------------------------------------------------------------------------
+# Which submitted products wait for the operator: "first" (until a vendor has one approved
+# product), "all", or "none".
+CATALOG_REVIEW_POLICY = env("CATALOG_REVIEW_POLICY", default="first")

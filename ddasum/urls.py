@@ -2,21 +2,30 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView
+from django.contrib.sitemaps.views import sitemap
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from catalog.sitemaps import SITEMAPS
+from catalog.views import home, robots_txt
 
 from vendors.admin_site import partner_admin_site
 
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
+    path("", include("catalog.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("vendors/", include("vendors.urls")),
     path("admin/", admin.site.urls),
     path("partner/", partner_admin_site.urls),
+    path("api/", include("catalog.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 if settings.SERVE_MEDIA:

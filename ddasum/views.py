@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from .exceptions import DomainError
@@ -14,10 +13,6 @@ def call_service(request, service, /, **kwargs):
     except DomainError as exc:
         messages.error(request, exc.message)
         return None, False
-
-
-def home(request):
-    return render(request, "home.html")
 
 
 @never_cache

@@ -102,3 +102,42 @@ def pdf_upload(name="doc.pdf"):
 
 def png_upload(name="seal.png"):
     return upload(name, image_bytes("PNG"), "image/png")
+
+
+# --- catalog --------------------------------------------------------------------------
+
+from catalog.models import Category, Product, ProductStatus, ProductVariant  # noqa: E402
+
+
+def category(slug: str = "rice-grains") -> Category:
+    """One of the 12 categories the data migration made."""
+    return Category.objects.get(slug=slug)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A product on sale with one variant in stock; derived fields refreshed."""
+
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    vendor = factory.SubFactory(VendorFactory)
+    category = factory.LazyFunction(lambda: category("rice-grains"))
+    name = factory.Sequence(lambda n: f"홍성 유기농 현미 {n}")
+    summary = "농약 없이 키운 햅쌀"
+    origin = "국내산(충남 홍성)"
+    status = ProductStatus.ON_SALE
+    published_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+
+    @factory.post_generation
+    def variants(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        specs = extracted if extracted is not None else [{"name": "5kg", "price": 25000, "stock": 10}]
+        for i, spec in enumerate(specs):
+            ProductVariant.objects.create(product=obj, sku=spec.get("sku", f"SKU-{obj.pk}-{i}"), position=i,
+                                          **{k: v for k, v in spec.items() if k != "sku"})
+        from catalog.services import product_refresh
+
+        product_refresh(product_id=obj.pk)
+        obj.refresh_from_db()

@@ -63,17 +63,27 @@ EDITABLE_STATUSES = frozenset({VendorStatus.DRAFT, VendorStatus.CHANGES_REQUESTE
 PARTNER_STATUSES = frozenset({VendorStatus.APPROVED, VendorStatus.SUSPENDED})
 
 
+def certification_valid_q(prefix: str = "", today=None) -> Q:
+    """Type without a certification, or a certification that has not ended (by the clock)."""
+    today = today or timezone.localdate()
+    return ~Q(**{f"{prefix}enterprise_type__in": CERTIFIED_TYPES}) | Q(**{f"{prefix}cert_valid_until__gte": today})
+
+
+def selling_q(prefix: str = "", today=None) -> Q:
+    """The one rule for vendors whose products the shop shows; `prefix` joins from another model.
+
+    catalog calls it as selling_q("vendor__") for Product.objects.on_sale().
+    """
+    return Q(**{f"{prefix}status": VendorStatus.APPROVED}) & certification_valid_q(prefix, today)
+
+
 class VendorQuerySet(models.QuerySet):
     def certification_valid(self, today=None):
-        """Vendors whose type has no certification, or whose certification has not ended."""
-        today = today or timezone.localdate()
-        return self.filter(
-            ~Q(enterprise_type__in=CERTIFIED_TYPES) | Q(cert_valid_until__gte=today)
-        )
+        return self.filter(certification_valid_q(today=today))
 
     def selling(self, today=None):
         """Vendors whose products the shop shows: approved and, if certified, in period."""
-        return self.filter(status=VendorStatus.APPROVED).certification_valid(today)
+        return self.filter(selling_q(today=today))
 
     def review_queue(self):
         return self.filter(status__in=[VendorStatus.SUBMITTED, VendorStatus.UNDER_REVIEW])
@@ -375,6 +385,44 @@ class CertificationRenewal(models.Model):
 
     def __str__(self):
         return f"{self.vendor} · {self.valid_until}"
+
+
+class SocialFactKind(models.TextChoices):
+    VULNERABLE_EMPLOYMENT = "vulnerable_employment", _("취약계층 고용")
+    LOCAL_SOURCING = "local_sourcing", _("지역 원재료 사용")
+    ECO_PACKAGING = "eco_packaging", _("친환경·플라스틱 줄인 포장")
+    COMMUNITY_REINVESTMENT = "community_reinvestment", _("지역사회 재투자")
+    ELDERLY_JOBS = "elderly_jobs", _("어르신 일자리")
+
+
+class VendorSocialFactQuerySet(models.QuerySet):
+    def verified(self):
+        return self.filter(verified_at__isnull=False)
+
+
+class VendorSocialFact(models.Model):
+    """A social-value fact of a vendor; shown to consumers once the operator has verified it."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="social_facts", verbose_name=_("입점기업"))
+    kind = models.CharField(_("항목"), max_length=30, choices=SocialFactKind.choices)
+    value = models.CharField(_("내용"), max_length=100, help_text=_("예: 직원의 62%, 원재료의 90% 충남산"))
+    evidence = models.TextField(_("근거"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("확인한 운영자"),
+    )
+    verified_at = models.DateTimeField(_("확인 시각"), null=True, blank=True)
+
+    objects = VendorSocialFactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("사회적 가치 정보")
+        verbose_name_plural = _("사회적 가치 정보")
+        constraints = [models.UniqueConstraint(fields=["vendor", "kind"], name="vendor_social_fact_unique")]
+        indexes = [models.Index(fields=["kind", "verified_at"], name="social_fact_kind_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
 
 
 class VendorApplication(Vendor):

@@ -286,16 +286,21 @@ def vendor_certification_renewal_decide(*, renewal_id: int, actor: User, confirm
     return renewal
 
 
-def _notify_owners(vendor: Vendor, *, title: str, body: str, url: str, key: str, email: bool = True) -> int:
-    """Notify the vendor's owners in the app and by mail; returns how many were new."""
+def vendor_notify(
+    vendor: Vendor, *, title: str, body: str, url: str, key: str, email: bool = True, owners_only: bool = True
+) -> int:
+    """Notify the vendor's owners (or all members) in the app and by mail, once per `key`.
+
+    Returns how many people were newly notified; later apps call it for their own notices.
+    """
     from accounts.models import Notification
     from accounts.services import absolute_url, email_send, notification_create
 
     sent = 0
-    owners = User.objects.filter(
-        vendor_memberships__vendor=vendor, vendor_memberships__role=MembershipRole.OWNER, is_active=True
-    )
-    for user in owners:
+    members = User.objects.filter(vendor_memberships__vendor=vendor, is_active=True)
+    if owners_only:
+        members = members.filter(vendor_memberships__role=MembershipRole.OWNER)
+    for user in members.distinct():
         user_key = f"{key}:u{user.pk}"
         if Notification.objects.filter(key=user_key).exists():
             continue
@@ -332,7 +337,7 @@ def vendor_certifications_check(*, today: date | None = None) -> dict:
                     locked.cert_expired = True
                     locked.save(update_fields=["cert_expired", "updated_at"])
                     expired += 1
-            _notify_owners(
+            vendor_notify(
                 vendor,
                 title=_("인증 기간이 끝나 상품 판매가 중지되었습니다"),
                 body=_("%(name)s의 인증이 %(date)s에 만료되었습니다. 갱신된 인증서를 올려 주시면 확인 후 판매가 재개됩니다.")
@@ -344,7 +349,7 @@ def vendor_certifications_check(*, today: date | None = None) -> dict:
         threshold = next((d for d in thresholds if days_left <= d), None)
         if threshold is None:
             continue
-        reminded += _notify_owners(
+        reminded += vendor_notify(
             vendor,
             title=_("인증 만료 %(days)s일 전입니다") % {"days": days_left},
             body=_("%(name)s의 인증이 %(date)s에 만료됩니다. 만료 전에 갱신된 인증서를 올려 주세요.")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import CertificationRenewal, RenewalStatus, VendorStatus, VendorStatusEvent
-from .services import _notify_owners, vendor_certifications_check
+from .services import vendor_notify, vendor_certifications_check
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def vendor_status_notify_task(*, event_id: int) -> int:
             body = body % {"name": event.vendor.name}
             if event.reason:
                 body += "\n" + _("사유: %(reason)s") % {"reason": event.reason}
-            sent = _notify_owners(
+            sent = vendor_notify(
                 event.vendor, title=title, body=body,
                 url=reverse("vendors:application", args=[event.vendor_id]), key=f"vendor-event:{event.pk}",
             )
@@ -84,7 +84,7 @@ def vendor_renewal_decided_notify_task(*, renewal_id: int) -> int:
     else:
         title = _("인증 갱신이 반려되었습니다")
         body = _("사유: %(reason)s") % {"reason": renewal.reason}
-    return _notify_owners(
+    return vendor_notify(
         renewal.vendor, title=title, body=body, url=reverse("vendors:renewal", args=[renewal.vendor_id]),
         key=f"renewal-decided:{renewal.pk}",
     )

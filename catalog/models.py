@@ -1,0 +1,275 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vendors.models import Vendor, selling_q
+
+
+class Category(models.Model):
+    """One of the mall's 12 categories (seeded by a data migration), or a sub-category of one."""
+
+    name = models.CharField(_("이름"), max_length=50)
+    slug = models.SlugField(_("주소 이름"), max_length=60, unique=True, allow_unicode=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("상위 분류")
+    )
+    position = models.PositiveSmallIntegerField(_("순서"), default=0)
+    icon = models.CharField(_("아이콘"), max_length=8, blank=True)
+    is_food = models.BooleanField(_("식품 분류"), default=False, help_text=_("식품은 원산지를 반드시 적어야 합니다."))
+    is_active = models.BooleanField(_("사용"), default=True)
+
+    class Meta:
+        verbose_name = _("상품 분류")
+        verbose_name_plural = _("상품 분류")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.parent} > {self.name}" if self.parent_id else self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:category", args=[self.slug])
+
+    @property
+    def requires_origin(self) -> bool:
+        return self.is_food or bool(self.parent_id and self.parent.is_food)
+
+
+class ProductKind(models.TextChoices):
+    GOODS = "goods", _("상품")
+    SERVICE = "service", _("서비스")
+
+
+class TaxType(models.TextChoices):
+    TAXABLE = "taxable", _("과세")
+    EXEMPT = "exempt", _("면세")
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", _("작성 중")
+    PENDING = "pending", _("검토 대기")
+    ON_SALE = "on_sale", _("판매 중")
+    HIDDEN = "hidden", _("숨김")
+    REJECTED = "rejected", _("반려")
+
+
+def variant_available_q(prefix: str = "") -> Q:
+    """A variant that can be bought now: active, and in stock unless stock is not tracked."""
+    return Q(**{f"{prefix}is_active": True}) & (
+        Q(**{f"{prefix}track_stock": False}) | Q(**{f"{prefix}stock__gt": 0})
+    )
+
+
+class ProductQuerySet(models.QuerySet):
+    def on_sale(self, today=None):
+        """The one rule for what the shop shows.
+
+        On sale, from a vendor that is approved (not suspended, not withdrawn) and whose
+        certification, if it has one, has not ended. Sold-out products stay in: they show a
+        품절 badge and sort last.
+        """
+        return self.filter(Q(status=ProductStatus.ON_SALE) & selling_q("vendor__", today))
+
+    def sold_out(self):
+        return self.filter(in_stock=False)
+
+    def for_cards(self):
+        """What a product card needs, in the fixed number of queries a list page may run."""
+        return self.select_related("vendor", "category").prefetch_related(
+            models.Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"), to_attr="ordered_images")
+        )
+
+
+class Product(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="products", verbose_name=_("입점기업"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("분류"))
+    kind = models.CharField(_("종류"), max_length=10, choices=ProductKind.choices, default=ProductKind.GOODS)
+    name = models.CharField(_("상품명"), max_length=120)
+    slug = models.SlugField(_("주소 이름"), max_length=140, allow_unicode=True, blank=True)
+    summary = models.CharField(_("한 줄 소개"), max_length=200, blank=True)
+    description = models.TextField(
+        _("상세 설명"), blank=True,
+        help_text=_("빈 줄로 문단을 나누고, '- '로 목록을 씁니다. 이미지는 ![설명](주소). HTML은 쓸 수 없습니다."),
+    )
+    description_html = models.TextField(editable=False, blank=True)
+    tax_type = models.CharField(_("과세 구분"), max_length=10, choices=TaxType.choices, default=TaxType.TAXABLE)
+    origin = models.CharField(_("원산지"), max_length=100, blank=True, help_text=_("식품은 필수입니다. 예: 국내산(충남 홍성)"))
+    unit = models.CharField(_("판매 단위"), max_length=50, blank=True, help_text=_("예: 1박스, 1회 (2시간)"))
+    specs = models.TextField(_("상품 정보 고시"), blank=True, help_text=_("한 줄에 하나씩 '항목: 내용'"))
+    status = models.CharField(_("상태"), max_length=10, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
+    status_reason = models.TextField(_("반려·숨김 사유"), blank=True)
+    procurement_eligible = models.BooleanField(_("공공구매 가능"), default=False)
+    min_order_qty = models.PositiveIntegerField(_("최소 주문 수량"), default=1, validators=[MinValueValidator(1)])
+    max_order_qty = models.PositiveIntegerField(_("최대 주문 수량"), null=True, blank=True)
+    # Kept by catalog.services.product_refresh from the variants, so lists sort and filter
+    # on indexed columns instead of aggregating variants per row.
+    price = models.PositiveIntegerField(_("대표 가격"), default=0, editable=False)
+    list_price = models.PositiveIntegerField(_("정상가"), null=True, blank=True, editable=False)
+    in_stock = models.BooleanField(_("구매 가능"), default=False, editable=False)
+    popularity = models.PositiveIntegerField(_("인기"), default=0, editable=False)
+    search_grams = models.TextField(editable=False, blank=True)
+    published_at = models.DateTimeField(_("판매 시작"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("등록 시각"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("상품")
+        verbose_name_plural = _("상품")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_order_qty__isnull=True) | Q(max_order_qty__gte=models.F("min_order_qty")),
+                name="product_order_qty_range",
+                violation_error_message=_("최대 주문 수량은 최소 주문 수량보다 작을 수 없습니다."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "category", "-published_at"], name="product_status_cat_idx"),
+            models.Index(fields=["vendor", "status"], name="product_vendor_status_idx"),
+            models.Index(fields=["status", "-in_stock", "-published_at"], name="product_listing_idx"),
+            models.Index(fields=["status", "-in_stock", "price"], name="product_price_idx"),
+            models.Index(fields=["status", "-in_stock", "-popularity"], name="product_popular_idx"),
+            models.Index(fields=["procurement_eligible"], name="product_procurement_idx"),
+            models.Index(fields=["kind"], name="product_kind_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:product", args=[self.pk, self.slug or "p"])
+
+    @property
+    def main_image(self):
+        images = getattr(self, "ordered_images", None)
+        if images is None:
+            images = list(self.images.order_by("position", "id")[:1])
+        return images[0] if images else None
+
+    @property
+    def discount_percent(self) -> int:
+        if self.list_price and self.list_price > self.price > 0:
+            return (self.list_price - self.price) * 100 // self.list_price
+        return 0
+
+
+class ProductVariantQuerySet(models.QuerySet):
+    def available(self):
+        return self.filter(variant_available_q())
+
+
+class ProductVariant(models.Model):
+    """A sellable option of a product (절임배추 10kg / 20kg) with its own price and stock."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants", verbose_name=_("상품"))
+    name = models.CharField(_("옵션명"), max_length=80, default="기본")
+    sku = models.CharField(_("관리 코드(SKU)"), max_length=60)
+    price = models.PositiveIntegerField(_("판매가(원)"))
+    list_price = models.PositiveIntegerField(_("정상가(원)"), null=True, blank=True, help_text=_("할인 표시용"))
+    stock = models.IntegerField(_("재고"), default=0)
+    track_stock = models.BooleanField(_("재고 관리"), default=True, help_text=_("서비스처럼 재고가 없는 상품은 끕니다."))
+    low_stock_threshold = models.PositiveIntegerField(_("재고 부족 알림 기준"), default=5)
+    is_active = models.BooleanField(_("판매"), default=True)
+    position = models.PositiveSmallIntegerField(_("순서"), default=0)
+
+    objects = ProductVariantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("옵션")
+        verbose_name_plural = _("옵션")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative",
+                                   violation_error_message=_("재고는 0보다 작을 수 없습니다.")),
+            models.UniqueConstraint(fields=["product", "sku"], name="variant_sku_unique",
+                                    violation_error_message=_("같은 상품에 같은 관리 코드가 있습니다.")),
+        ]
+        indexes = [models.Index(fields=["sku"], name="variant_sku_idx")]
+
+    def __str__(self):
+        return f"{self.product.name} · {self.name}"
+
+    @property
+    def is_available(self) -> bool:
+        return self.is_active and (not self.track_stock or self.stock > 0)
+
+
+def product_image_path(instance, filename):
+    return f"products/{instance.product_id or 'new'}/{filename}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("상품"))
+    image = models.ImageField(_("이미지"), upload_to=product_image_path, max_length=200)
+    alt = models.CharField(_("대체 텍스트"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(_("순서"), default=0, help_text=_("0이 대표 이미지입니다."))
+    # {"240": "products/1/x_w240.webp", ...}; empty until the thumbnail task has run.
+    thumbs = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("상품 이미지")
+        verbose_name_plural = _("상품 이미지")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["product", "position"], name="product_image_idx")]
+
+    def __str__(self):
+        return self.alt or self.image.name
+
+    def thumb_url(self, width: int) -> str:
+        """The thumbnail of that width, or the original while the task has not made it."""
+        from django.core.files.storage import default_storage
+
+        name = self.thumbs.get(str(width))
+        return default_storage.url(name) if name else self.image.url
+
+
+class ProductStatusEvent(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    from_status = models.CharField(max_length=10, choices=ProductStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=ProductStatus.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("상품 상태 이력")
+        verbose_name_plural = _("상품 상태 이력")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+class BundleRule(models.TextChoices):
+    PER_VENDOR = "per_vendor", _("기업별 묶음배송 (주문당 한 번)")
+    PER_PRODUCT = "per_product", _("상품별 따로 배송")
+
+
+class ShippingPolicy(models.Model):
+    """A vendor's shipping fees; orders charge them (catalog.shipping computes the fee)."""
+
+    vendor = models.OneToOneField(Vendor, on_delete=models.CASCADE, related_name="shipping_policy", verbose_name=_("입점기업"))
+    base_fee = models.PositiveIntegerField(_("기본 배송비(원)"), default=3000)
+    free_threshold = models.PositiveIntegerField(_("무료배송 기준 금액(원)"), null=True, blank=True,
+                                                 help_text=_("비우면 무료배송이 없습니다."))
+    remote_extra_fee = models.PositiveIntegerField(_("도서산간 추가 배송비(원)"), default=3000)
+    jeju_extra_fee = models.PositiveIntegerField(_("제주 추가 배송비(원)"), default=3000)
+    bundle_rule = models.CharField(_("묶음배송"), max_length=20, choices=BundleRule.choices, default=BundleRule.PER_VENDOR)
+    notes = models.TextField(_("배송 안내"), blank=True, help_text=_("출고일, 택배사, 교환·반품 안내"))
+
+    class Meta:
+        verbose_name = _("배송 정책")
+        verbose_name_plural = _("배송 정책")
+
+    def __str__(self):
+        return f"{self.vendor} 배송 정책"
+
+
+def in_stock_exists():
+    """Exists() of an available variant, for refreshing Product.in_stock in bulk."""
+    return Exists(ProductVariant.objects.filter(variant_available_q(), product=OuterRef("pk")))

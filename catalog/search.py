@@ -1,0 +1,107 @@
+"""Korean-aware product search.
+
+PostgreSQL's `simple` text search splits on spaces only, and pg_trgm sees no trigrams in
+Hangul under the C locale and none in two-syllable words anywhere. So the app keeps, per
+product, the set of single characters and character pairs (bigrams) of its name, summary,
+vendor and category in `search_grams`; PostgreSQL indexes `string_to_array(search_grams,
+' ')` with GIN and a query becomes "the product's grams contain all the query's grams",
+which works for any word length and any locale. A substring check then drops the rare
+false positives. SQLite, for the embedded default, does the substring check alone.
+"""
+import re
+
+from django.db import connection
+from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
+
+_WORD_RE = re.compile(r"[0-9a-zA-Z\uac00-\ud7a3\u3131-\u318e]+")
+# Particles (조사) a search word often carries: "사과를" still finds 사과.
+_PARTICLES = sorted(
+    ["을", "를", "이", "가", "은", "는", "의", "에", "에서", "에게", "으로", "로", "와", "과", "도", "만", "까지",
+     "부터", "랑", "이랑", "하고", "처럼", "보다", "이나", "나"],
+    key=len, reverse=True,
+)
+MAX_QUERY_WORDS = 5
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD_RE.findall(text or "")]
+
+
+def grams(text: str) -> set[str]:
+    """Single characters and adjacent pairs of every word of `text`."""
+    out = set()
+    for word in words(text):
+        out.update(word)
+        out.update(word[i : i + 2] for i in range(len(word) - 1))
+    return out
+
+
+def grams_text(*parts: str) -> str:
+    return " ".join(sorted(grams(" ".join(p for p in parts if p))))
+
+
+def _stem(word: str) -> str | None:
+    for particle in _PARTICLES:
+        if word.endswith(particle) and len(word) > len(particle):
+            return word[: -len(particle)]
+    return None
+
+
+def query_terms(query: str) -> list[tuple[str, ...]]:
+    """Each query word with the forms it may match: itself, and without a trailing particle."""
+    terms = []
+    for word in words(query)[:MAX_QUERY_WORDS]:
+        stem = _stem(word)
+        terms.append((word, stem) if stem else (word,))
+    return terms
+
+
+_TEXT_FIELDS = ("name", "summary", "vendor__name", "category__name")
+
+
+def _substring_q(form: str) -> Q:
+    q = Q()
+    for field in _TEXT_FIELDS:
+        q |= Q(**{f"{field}__icontains": form})
+    return q
+
+
+def _grams_q(form: str) -> Q:
+    needed = sorted(grams(form) if len(form) == 1 else {form[i : i + 2] for i in range(len(form) - 1)})
+    expression = RawSQL(
+        "string_to_array(catalog_product.search_grams, ' ') @> %s::text[]", (needed,), output_field=BooleanField()
+    )
+    return Q(expression)
+
+
+def product_search(queryset, query: str):
+    """Filter `queryset` to products matching every word of `query`, best matches first."""
+    terms = query_terms(query)
+    if not terms:
+        return queryset.none()
+    use_grams = connection.vendor == "postgresql"
+    for forms in terms:
+        match = Q()
+        for form in forms:
+            form_q = _substring_q(form)
+            if use_grams:
+                form_q = _grams_q(form) & form_q
+            match |= form_q
+        queryset = queryset.filter(match)
+    phrase = " ".join(forms[0] for forms in terms)
+    first = terms[0][-1]
+    rank = Case(
+        When(name__iexact=phrase, then=Value(0)),
+        When(name__istartswith=first, then=Value(1)),
+        When(name__icontains=first, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(search_rank=rank).order_by("search_rank", "-in_stock", "-popularity", "-id")
+
+
+GIN_INDEX_SQL = (
+    "CREATE INDEX IF NOT EXISTS catalog_product_grams_gin ON catalog_product "
+    "USING gin (string_to_array(search_grams, ' '))"
+)

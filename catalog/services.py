@@ -1,0 +1,227 @@
+"""Every write about products: status, derived fields, stock, images, review."""
+import io
+import logging
+import os
+
+import markdown
+import nh3
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+
+from ddasum.uploads import JPEG, PNG, WEBP, CleanUpload, upload_clean
+from vendors.selectors import user_is_vendor_member
+
+from .exceptions import InvalidTransition, NotAllowed, ProductIncomplete
+from .models import Product, ProductImage, ProductStatus, ProductStatusEvent, ProductVariant, variant_available_q
+from .search import grams_text
+
+logger = logging.getLogger(__name__)
+P = ProductStatus
+
+ALLOWED_TRANSITIONS = {
+    P.DRAFT: frozenset({P.PENDING, P.ON_SALE}),
+    P.PENDING: frozenset({P.ON_SALE, P.REJECTED, P.DRAFT}),
+    P.ON_SALE: frozenset({P.HIDDEN}),
+    P.HIDDEN: frozenset({P.ON_SALE, P.PENDING}),
+    P.REJECTED: frozenset({P.PENDING, P.ON_SALE, P.DRAFT}),
+}
+OPERATOR, MEMBER = "operator", "member"
+# action: (who, reason required)
+ACTIONS = {
+    "submit": (MEMBER, False),
+    "withdraw": (MEMBER, False),
+    "approve": (OPERATOR, False),
+    "reject": (OPERATOR, True),
+    "hide": (MEMBER, False),
+    "show": (MEMBER, False),
+}
+
+THUMB_WIDTHS = (240, 480, 960)
+ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "h3", "h4", "img", "blockquote", "hr"}
+ALLOWED_ATTRIBUTES = {"img": {"src", "alt", "width", "height"}}
+
+
+def review_needed(product: Product) -> bool:
+    """Whether a submitted product waits for the operator (CATALOG_REVIEW_POLICY)."""
+    policy = settings.CATALOG_REVIEW_POLICY
+    if policy == "all":
+        return True
+    if policy == "none":
+        return False
+    # "first": until the vendor has had one product approved.
+    return not Product.objects.filter(vendor_id=product.vendor_id, published_at__isnull=False).exclude(pk=product.pk).exists()
+
+
+def _may(actor, product: Product, who: str) -> bool:
+    if actor is None:
+        return False
+    if actor.is_active and actor.is_staff:
+        return True
+    return who == MEMBER and user_is_vendor_member(actor, product.vendor_id)
+
+
+def _transition(product: Product, to: str, *, actor, reason: str = "") -> ProductStatusEvent:
+    if to not in ALLOWED_TRANSITIONS[product.status]:
+        raise InvalidTransition(
+            _("'%(from)s' 상태의 상품은 '%(to)s'(으)로 바꿀 수 없습니다.")
+            % {"from": product.get_status_display(), "to": ProductStatus(to).label}
+        )
+    from_status = product.status
+    product.status = to
+    product.status_reason = reason if to in (P.REJECTED, P.HIDDEN) else ""
+    fields = ["status", "status_reason", "updated_at"]
+    if to == P.ON_SALE and product.published_at is None:
+        product.published_at = timezone.now()
+        fields.append("published_at")
+    product.save(update_fields=fields)
+    return ProductStatusEvent.objects.create(
+        product=product, actor=actor, from_status=from_status, to_status=to, reason=reason
+    )
+
+
+def product_submit_check(product: Product) -> None:
+    problems = []
+    if not product.variants.filter(is_active=True).exists():
+        problems.append(_("판매할 옵션이 하나도 없습니다."))
+    if not product.images.exists():
+        problems.append(_("상품 이미지가 없습니다."))
+    if product.category.requires_origin and not product.origin.strip():
+        problems.append(_("식품은 원산지를 적어야 합니다."))
+    if problems:
+        raise ProductIncomplete(_("검토를 요청할 수 없습니다: %(items)s") % {"items": " ".join(problems)})
+
+
+@transaction.atomic
+def product_action(*, product_id: int, action: str, actor, reason: str = "") -> Product:
+    """Take a named action: submit, withdraw, approve, reject, hide, show."""
+    who, reason_required = ACTIONS[action]
+    product = Product.objects.select_for_update().select_related("category").get(pk=product_id)
+    if not _may(actor, product, who):
+        raise NotAllowed(_("이 상품을 바꿀 권한이 없습니다."))
+    reason = (reason or "").strip()
+    if reason_required and not reason:
+        raise ProductIncomplete(_("사유를 입력해 주세요."))
+    if action == "submit":
+        product_submit_check(product)
+        target = P.PENDING if review_needed(product) else P.ON_SALE
+    elif action == "withdraw":
+        target = P.DRAFT
+    elif action == "approve":
+        product_submit_check(product)
+        target = P.ON_SALE
+    elif action == "reject":
+        target = P.REJECTED
+    elif action == "hide":
+        target = P.HIDDEN
+    else:  # show: back on sale if it was approved once, else to review
+        target = P.ON_SALE if product.published_at else P.PENDING
+    if product.status == P.PENDING and target == P.ON_SALE and action == "submit":
+        raise InvalidTransition(_("이미 검토를 기다리고 있습니다."))
+    event = _transition(product, target, actor=actor, reason=reason)
+    if action in ("approve", "reject"):
+        from .tasks import product_reviewed_notify_task
+
+        transaction.on_commit(lambda: product_reviewed_notify_task.delay(event_id=event.pk))
+    return product
+
+
+def render_description(source: str) -> str:
+    """Markdown-ish text from a vendor to safe HTML: paragraphs, lists, images; no raw HTML."""
+    html = markdown.markdown(source or "", extensions=["sane_lists", "nl2br"], output_format="html")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https"},
+                     link_rel=None)
+
+
+def product_refresh(*, product_id: int) -> Product:
+    """Recompute what the product keeps from its variants and texts (price, stock, search)."""
+    product = Product.objects.select_related("vendor", "category").get(pk=product_id)
+    variants = ProductVariant.objects.filter(product_id=product_id, is_active=True)
+    cheapest = variants.order_by("price", "position", "id").first()
+    product.price = cheapest.price if cheapest else 0
+    product.list_price = cheapest.list_price if cheapest and cheapest.list_price else None
+    product.in_stock = variants.filter(variant_available_q()).exists()
+    product.search_grams = grams_text(product.name, product.summary, product.vendor.name, product.category.name)
+    product.description_html = render_description(product.description)
+    if not product.slug:
+        product.slug = slugify(product.name, allow_unicode=True)[:140] or "p"
+    Product.objects.filter(pk=product.pk).update(
+        price=product.price, list_price=product.list_price, in_stock=product.in_stock,
+        search_grams=product.search_grams, description_html=product.description_html, slug=product.slug,
+    )
+    return product
+
+
+@transaction.atomic
+def variant_stock_set(*, variant_id: int, stock: int, actor=None) -> ProductVariant:
+    """Set a variant's stock; crossing under its threshold notifies the vendor once."""
+    if stock < 0:
+        raise ProductIncomplete(_("재고는 0보다 작을 수 없습니다."))
+    variant = ProductVariant.objects.select_for_update().select_related("product").get(pk=variant_id)
+    if actor is not None and not _may(actor, variant.product, MEMBER):
+        raise NotAllowed(_("이 상품을 바꿀 권한이 없습니다."))
+    before = variant.stock
+    variant.stock = stock
+    variant.save(update_fields=["stock"])
+    stock_changed(variant=variant, before=before)
+    return variant
+
+
+def stock_changed(*, variant: ProductVariant, before: int) -> None:
+    """After any stock change (admin, import, API, orders): refresh the product, warn if low."""
+    product_refresh(product_id=variant.product_id)
+    threshold = variant.low_stock_threshold
+    if variant.track_stock and before > threshold >= variant.stock:
+        from .tasks import variant_low_stock_notify_task
+
+        transaction.on_commit(lambda: variant_low_stock_notify_task.delay(variant_id=variant.pk, stock=variant.stock))
+
+
+@transaction.atomic
+def product_image_add(*, product_id: int, upload, actor=None, alt: str = "", position: int | None = None) -> ProductImage:
+    """Check an image by content, re-encode it, store it and queue its thumbnails."""
+    product = Product.objects.select_for_update().get(pk=product_id)
+    if actor is not None and not _may(actor, product, MEMBER):
+        raise NotAllowed(_("이 상품을 바꿀 권한이 없습니다."))
+    clean = upload if isinstance(upload, CleanUpload) else upload_clean(upload, allowed=(JPEG, PNG, WEBP))
+    if position is None:
+        position = product.images.count()
+    image = ProductImage(product=product, alt=alt or product.name, position=position)
+    image.image.save(clean.content.name, clean.content, save=False)
+    image.save()
+    transaction.on_commit(lambda: product_image_thumbnails_queue(image_id=image.pk))
+    return image
+
+
+def product_image_thumbnails_queue(*, image_id: int) -> None:
+    from .tasks import product_image_thumbnails_task
+
+    product_image_thumbnails_task.delay(image_id=image_id)
+
+
+def product_image_thumbnails(*, image_id: int) -> dict:
+    """Make the WebP thumbnails the templates use; running it again rewrites the same files."""
+    image = ProductImage.objects.filter(pk=image_id).first()
+    if image is None or not image.image:
+        return {}
+    base, _ext = os.path.splitext(image.image.name)
+    thumbs = {}
+    with image.image.open("rb") as fh, Image.open(fh) as original:
+        original = ImageOps.exif_transpose(original).convert("RGB")
+        for width in THUMB_WIDTHS:
+            copy = original.copy()
+            copy.thumbnail((width, width * 2))
+            out = io.BytesIO()
+            copy.save(out, "WEBP", quality=82)
+            name = f"{base}_w{width}.webp"
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            thumbs[str(width)] = default_storage.save(name, ContentFile(out.getvalue()))
+    ProductImage.objects.filter(pk=image_id).update(thumbs=thumbs)
+    return thumbs
