@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
+from catalog.models import Category, Product, ProductImage, ProductStatus, ProductVariant
 from ddasum.storage import private_storage
 from vendors.models import (
     REQUIRED_DOCUMENTS,
@@ -30,7 +31,7 @@ from vendors.services import ALLOWED_TRANSITIONS
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument)
+MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage)
 
 
 def seed() -> str:
@@ -194,3 +195,19 @@ def check_documents_stored_like_uploads():
         else:
             assert document.content_type in ("image/png", "image/jpeg")
             Image.open(io.BytesIO(data)).verify()
+
+
+def test_demo_catalog_fills_every_category(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # thumbnails are queued after commit
+        call_command("seed_demo", "accounts", "vendors", "catalog", stdout=io.StringIO())
+    assert Product.objects.count() >= 180
+    on_sale = Product.objects.on_sale()
+    assert set(on_sale.values_list("category__slug", flat=True)) == set(
+        Category.objects.filter(parent=None).values_list("slug", flat=True)
+    )
+    assert on_sale.filter(in_stock=False).exists()  # some sold out
+    assert Product.objects.filter(status=ProductStatus.PENDING).exists()
+    assert not ProductImage.objects.filter(thumbs={}).exists()
+    food = on_sale.filter(category__is_food=True)
+    assert not food.filter(origin="").exists()
+    assert ProductVariant.objects.filter(product__in=on_sale).values("product").distinct().count() == on_sale.count()
