@@ -2,14 +2,15 @@
 import io
 import logging
 import os
+from collections import Counter, defaultdict
 
 import markdown
 import nh3
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -225,3 +226,92 @@ def product_image_thumbnails(*, image_id: int) -> dict:
             thumbs[str(width)] = default_storage.save(name, ContentFile(out.getvalue()))
     ProductImage.objects.filter(pk=image_id).update(thumbs=thumbs)
     return thumbs
+
+
+# --- product and option writes (API, import) ---------------------------------------------
+
+PRODUCT_FIELDS = frozenset({
+    "category", "kind", "name", "summary", "description", "tax_type", "origin", "unit", "specs",
+    "procurement_eligible", "min_order_qty", "max_order_qty",
+})
+VARIANT_FIELDS = frozenset({
+    "name", "sku", "price", "list_price", "stock", "track_stock", "low_stock_threshold", "is_active", "position",
+})
+
+
+def _check_member(actor, vendor_id: int) -> None:
+    if not (actor and actor.is_active and (actor.is_staff or user_is_vendor_member(actor, vendor_id))):
+        raise NotAllowed(_("이 상품을 바꿀 권한이 없습니다."))
+
+
+def product_origin_check(product: Product) -> None:
+    """Food must name its origin (원산지) whenever it is saved, not only when submitted."""
+    if product.category.requires_origin and not (product.origin or "").strip():
+        raise DjangoValidationError({"origin": _("식품 분류의 상품은 원산지를 입력해 주세요. 예: 국내산(충남 홍성)")})
+
+
+@transaction.atomic
+def product_save(*, actor, data: dict, product_id: int | None = None, vendor_id: int | None = None) -> Product:
+    """Create a draft product of a vendor, or change one; its status moves only by product_action."""
+    if set(data) - PRODUCT_FIELDS:
+        raise ValueError(f"not product fields: {sorted(set(data) - PRODUCT_FIELDS)}")
+    if product_id is None:
+        product = Product(vendor_id=vendor_id, status=ProductStatus.DRAFT)
+    else:
+        product = Product.objects.select_for_update().get(pk=product_id)
+    _check_member(actor, product.vendor_id)
+    for field, value in data.items():
+        setattr(product, field, value)
+    product_origin_check(product)
+    product.full_clean()
+    product.save()
+    return product_refresh(product_id=product.pk)
+
+
+@transaction.atomic
+def variant_save(*, actor, data: dict, product_id: int | None = None, variant_id: int | None = None) -> ProductVariant:
+    """Add an option to a product or change one; the product's price and stock follow."""
+    if set(data) - VARIANT_FIELDS:
+        raise ValueError(f"not variant fields: {sorted(set(data) - VARIANT_FIELDS)}")
+    if variant_id is None:
+        # Locking the product serialises two options added at once (position, SKU check).
+        product = Product.objects.select_for_update().get(pk=product_id)
+        variant = ProductVariant(product=product, stock=0, position=product.variants.count())
+    else:
+        variant = ProductVariant.objects.select_for_update().select_related("product").get(pk=variant_id)
+    _check_member(actor, variant.product.vendor_id)
+    before = variant.stock
+    for field, value in data.items():
+        setattr(variant, field, value)
+    if ProductVariant.objects.filter(product_id=variant.product_id, sku=variant.sku).exclude(pk=variant.pk).exists():
+        raise DjangoValidationError({"sku": _("같은 상품에 같은 관리 코드(SKU)가 있습니다.")})
+    variant.full_clean()
+    variant.save()
+    # Refreshes the product and sends the low-stock notice when the stock crossed its threshold.
+    stock_changed(variant=variant, before=before)
+    return variant
+
+
+@transaction.atomic
+def variant_stocks_set(*, actor, vendor_ids, items: list[dict]) -> list[ProductVariant]:
+    """Set the stock of many variants by SKU: all of them, or none if any SKU is unknown or ambiguous."""
+    skus = [item["sku"] for item in items]
+    repeated = sorted(sku for sku, n in Counter(skus).items() if n > 1)
+    if repeated:
+        raise DjangoValidationError({"sku": _("같은 관리 코드가 두 번 있습니다: %(skus)s") % {"skus": ", ".join(repeated)}})
+    ids_by_sku = defaultdict(list)
+    for pk, sku in ProductVariant.objects.filter(product__vendor_id__in=vendor_ids, sku__in=skus).values_list("pk", "sku"):
+        ids_by_sku[sku].append(pk)
+    unknown = [sku for sku in skus if sku not in ids_by_sku]
+    if unknown:
+        raise DjangoValidationError({"sku": _("없는 관리 코드입니다: %(skus)s") % {"skus": ", ".join(unknown)}})
+    # SKUs are unique per product, so two products of the user's vendors may share one.
+    ambiguous = sorted(sku for sku, ids in ids_by_sku.items() if len(ids) > 1)
+    if ambiguous:
+        raise DjangoValidationError(
+            {"sku": _("여러 옵션이 같은 관리 코드를 씁니다. 상품마다 다른 코드를 붙여 주세요: %(skus)s")
+             % {"skus": ", ".join(ambiguous)}}
+        )
+    # Lock in primary-key order, as every stock writer does, so two syncs cannot deadlock.
+    changes = sorted((ids_by_sku[item["sku"]][0], item["stock"]) for item in items)
+    return [variant_stock_set(variant_id=pk, stock=stock, actor=actor) for pk, stock in changes]

@@ -1,8 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "catalog"
 
-# Storefront pages (the front page itself is the root URLconf's "home").
-urlpatterns = []
+# Storefront pages (the front page itself is the root URLconf's "home"). Slugs may be
+# Korean, so they match as `str`.
+urlpatterns = [
+    path("products/", views.products, name="products"),
+    path("products/<int:pk>/", views.product_detail, name="product_short"),
+    path("products/<int:pk>/<str:slug>/", views.product_detail, name="product"),
+    path("categories/<str:slug>/", views.category, name="category"),
+    path("search/", views.search, name="search"),
+    path("shops/<int:pk>/", views.vendor_page, name="vendor"),
+]

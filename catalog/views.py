@@ -1,10 +1,316 @@
-from django.http import HttpResponse
-from django.shortcuts import render
+"""Storefront pages: home, listings, search, product, vendor page, robots.txt.
+
+Every listing page runs a fixed number of queries whatever its size: products come from
+selectors.product_list (vendor and category joined, images prefetched), prices are
+formatted once by the `won` filter, and nothing on a card reaches for variants or facts.
+"""
+import json
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vendors.models import Vendor, VendorSocialFact, VendorStatus, selling_q
+
+from .context_processors import category_menu
+from .models import Category, Product, ShippingPolicy
+from .search import query_terms
+from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
+from .shipping import shipping_fee
+
+# Cards per listing page; a module constant so tests can change it with monkeypatch.
+PAGE_SIZE = 24
+HOME_PRODUCTS = 8
+FEATURED_VENDORS = 6
+SUGGESTED_PRODUCTS = 8
+RELATED_PRODUCTS = 8
+QUERY_MAX_LENGTH = 60
+DESCRIPTION_CHARS = 150
+
+# Escapes that keep JSON inside a <script> element from closing it (as json_script does).
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+class StorefrontFilterForm(ProductFilterForm):
+    """The listing filters as a storefront page shows them.
+
+    `page` is "products" (all, category as a select), "category" (the category is in the
+    path) or "search" (the query travels as a hidden field; relevance is the default sort).
+    """
+
+    def __init__(self, data, *, page: str, categories=()):
+        super().__init__(data)
+        del self.fields["vendor"]
+        if page == "category":
+            del self.fields["category"]
+        else:
+            choices = [("", gettext_lazy("전체"))]
+            for parent in categories:
+                choices.append((parent["slug"], _(parent["name"])))
+                choices += [(child["slug"], f"└ {child['name']}") for child in parent["children"]]
+            self.fields["category"] = forms.ChoiceField(label=gettext_lazy("분류"), required=False, choices=choices)
+            self.order_fields(["category"])
+        if page == "search":
+            self.fields["q"].widget = forms.HiddenInput()
+            self.fields["sort"].choices = [("", gettext_lazy("정확도순"))] + [
+                (value, label) for value, label in SORT_CHOICES if value != "newest"
+            ]
+        else:
+            del self.fields["q"]
+        for name in ("price_min", "price_max"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0", "step": "1000"})
+        self.fields["sort"].widget.attrs["data-autosubmit"] = ""
+
+    @property
+    def active_filters(self) -> bool:
+        """Whether any filter other than the sort (and the query) is in use or in error."""
+        if self.errors:
+            return True
+        return any(value not in (None, "", False) for name, value in self.cleaned_data.items() if name not in ("q", "sort"))
+
+
+def _filters_from(request, *, page: str):
+    data = request.GET.copy()
+    if "q" in data:
+        data["q"] = data["q"][:QUERY_MAX_LENGTH]
+    form = StorefrontFilterForm(data, page=page, categories=category_menu())
+    # Fields in error are left out of cleaned_data, so a bad value drops only its own filter.
+    form.is_valid()
+    return form, dict(form.cleaned_data)
+
+
+def _paginate(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _absolute(request, path: str, *, page: int = 1, **params) -> str:
+    """An absolute URL of `path` with only the given non-empty parameters (page only past the first)."""
+    params = {key: value for key, value in params.items() if value not in (None, "")}
+    if page > 1:
+        params["page"] = page
+    return request.build_absolute_uri(f"{path}?{urlencode(params)}" if params else path)
+
+
+def _seo(request, *, title, description="", canonical="", image=None, kind="website", noindex=False) -> dict:
+    return {
+        "title": title,
+        "description": Truncator(" ".join(strip_tags(description or "").split())).chars(DESCRIPTION_CHARS),
+        "canonical": canonical,
+        "image": request.build_absolute_uri(image) if image else "",
+        "type": kind,
+        "noindex": noindex,
+    }
+
+
+def _featured_vendors(limit: int = FEATURED_VENDORS):
+    """Selling vendors with the most products on sale, then the most verified social facts."""
+    on_sale = (
+        Product.objects.on_sale().filter(vendor_id=OuterRef("pk")).order_by()
+        .values("vendor_id").annotate(n=Count("id")).values("n")
+    )
+    facts = (
+        VendorSocialFact.objects.verified().filter(vendor_id=OuterRef("pk")).order_by()
+        .values("vendor_id").annotate(n=Count("id")).values("n")
+    )
+    return (
+        Vendor.objects.selling()
+        .annotate(
+            product_count=Coalesce(Subquery(on_sale, output_field=IntegerField()), Value(0)),
+            fact_count=Coalesce(Subquery(facts, output_field=IntegerField()), Value(0)),
+        )
+        .filter(Q(product_count__gt=0) | Q(fact_count__gt=0))
+        .order_by("-product_count", "-fact_count", "name")[:limit]
+    )
 
 
 def home(request):
-    return render(request, "home.html")
+    context = {
+        "categories": category_menu(),
+        "new_products": list(product_list(filters={"sort": "newest"})[:HOME_PRODUCTS]),
+        "popular_products": list(product_list(filters={"sort": "popular"})[:HOME_PRODUCTS]),
+        "featured_vendors": list(_featured_vendors()),
+        "seo": _seo(request, title="", canonical=request.build_absolute_uri(reverse("home"))),
+    }
+    return render(request, "home.html", context)
+
+
+def products(request):
+    """All products on sale, filtered."""
+    form, filters = _filters_from(request, page="products")
+    page_obj = _paginate(request, product_list(filters=filters))
+    title = _("전체 상품")
+    context = {
+        "form": form, "page_obj": page_obj, "title": title, "categories": category_menu(),
+        "seo": _seo(
+            request, title=title,
+            description=_("충청남도 사회적기업·협동조합·마을기업·자활기업이 만든 상품과 서비스를 둘러보세요."),
+            canonical=_absolute(request, reverse("catalog:products"), category=filters.get("category"),
+                                page=page_obj.number),
+        ),
+    }
+    return render(request, "catalog/product_list.html", context)
+
+
+def category(request, slug):
+    """A category's products, its sub-categories' included."""
+    current = Category.objects.filter(slug=slug, is_active=True).select_related("parent").first()
+    if current is None or (current.parent_id and not current.parent.is_active):
+        raise Http404
+    form, filters = _filters_from(request, page="category")
+    filters["category"] = current.slug
+    page_obj = _paginate(request, product_list(filters=filters))
+    menu_entry = next((c for c in category_menu() if c["slug"] == current.slug), None)
+    name = _(current.name)
+    context = {
+        "form": form, "page_obj": page_obj, "title": name, "category": current,
+        "subcategories": menu_entry["children"] if menu_entry else [],
+        "seo": _seo(
+            request, title=name,
+            description=_("충남 사회적경제기업이 만든 %(name)s 상품을 만나 보세요.") % {"name": name},
+            canonical=_absolute(request, current.get_absolute_url(), page=page_obj.number),
+        ),
+    }
+    return render(request, "catalog/product_list.html", context)
+
+
+def search(request):
+    """Korean-aware search over names, summaries, vendors and categories, with the listing's filters."""
+    form, filters = _filters_from(request, page="search")
+    query = filters.get("q") or ""
+    page_obj = _paginate(request, product_list(filters=filters)) if query_terms(query) else None
+    found = bool(page_obj and page_obj.paginator.count)
+    title = _("'%(q)s' 검색 결과") % {"q": query} if query else _("상품 검색")
+    context = {
+        "form": form, "page_obj": page_obj, "title": title, "query": query, "is_search": True,
+        "categories": category_menu(),
+        "suggestions": [] if found else list(product_list(filters={"sort": "popular"})[:SUGGESTED_PRODUCTS]),
+        "seo": _seo(request, title=title, canonical=_absolute(request, reverse("catalog:search"), q=query),
+                    noindex=True),
+    }
+    return render(request, "catalog/search.html", context)
+
+
+def _spec_rows(specs: str) -> list[tuple[str, str]]:
+    rows = []
+    for line in (specs or "").splitlines():
+        line = line.strip()
+        if line:
+            label, _sep, value = line.partition(":")
+            rows.append((label.strip(), value.strip()))
+    return rows
+
+
+def _product_jsonld(request, product, *, images, variants, canonical: str, description: str) -> str:
+    """schema.org Product as JSON that is safe inside a <script> element."""
+    offered = min((v for v in variants if v.is_available), key=lambda v: v.price, default=None) or (
+        min(variants, key=lambda v: v.price, default=None)
+    )
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "image": [request.build_absolute_uri(image.thumb_url(960)) for image in images],
+        "description": description,
+        "sku": offered.sku if offered else str(product.pk),
+        "brand": {"@type": "Brand", "name": product.vendor.name},
+        "offers": {
+            "@type": "Offer",
+            "url": canonical,
+            "price": product.price,
+            "priceCurrency": "KRW",
+            "availability": "https://schema.org/InStock" if product.in_stock else "https://schema.org/OutOfStock",
+            "seller": {"@type": "Organization", "name": product.vendor.name},
+        },
+    }
+    if not data["image"]:
+        del data["image"]
+    if product.category.is_food and product.origin:
+        data["countryOfOrigin"] = product.origin
+    return json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+
+
+def product_detail(request, pk, slug=None):
+    product = product_detail_get(pk=pk)
+    if product is None:
+        raise Http404
+    path = product.get_absolute_url()
+    if slug != (product.slug or "p"):
+        return redirect(path, permanent=True)
+    images = list(product.images.all())
+    variants = [v for v in product.variants.all() if v.is_active]
+    try:
+        policy = product.vendor.shipping_policy
+    except ShippingPolicy.DoesNotExist:
+        policy = None
+    canonical = request.build_absolute_uri(path)
+    description = product.summary or Truncator(" ".join(strip_tags(product.description_html).split())).chars(
+        DESCRIPTION_CHARS
+    )
+    vendor = product.vendor
+    context = {
+        "product": product,
+        "vendor": vendor,
+        "images": images,
+        "main_image": images[0] if images else None,
+        "variants": variants,
+        "checked_variant": next((v for v in variants if v.is_available), None),
+        "specs": _spec_rows(product.specs),
+        "policy": policy,
+        "fee": shipping_fee(policy, items_total=product.price * product.min_order_qty) if policy else None,
+        "related": list(related_products(product, limit=RELATED_PRODUCTS)),
+        "jsonld": _product_jsonld(request, product, images=images, variants=variants, canonical=canonical,
+                                  description=description),
+        "seo": _seo(request, title=product.name, description=description or vendor.mission, canonical=canonical,
+                    image=images[0].thumb_url(960) if images else None, kind="product"),
+    }
+    return render(request, "catalog/product_detail.html", context)
+
+
+def vendor_page(request, pk):
+    """An approved vendor's page; while its certification is being renewed it shows no products."""
+    vendor = (
+        Vendor.objects.filter(pk=pk, status=VendorStatus.APPROVED)
+        .annotate(is_selling=Case(When(selling_q(), then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .first()
+    )
+    if vendor is None:
+        raise Http404
+    sort = request.GET.get("sort")
+    sort = sort if sort in dict(SORT_CHOICES) else "newest"
+    page_obj = _paginate(request, product_list(filters={"vendor": vendor.pk, "sort": sort})) if vendor.is_selling else None
+    photos = list(vendor.photos.all())
+    context = {
+        "vendor": vendor,
+        "photos": photos,
+        "facts": list(vendor.social_facts.verified().order_by("kind")),
+        "page_obj": page_obj,
+        "sort": sort,
+        "sort_choices": SORT_CHOICES,
+        "seo": _seo(
+            request, title=vendor.name,
+            description=vendor.mission or _("%(type)s %(name)s의 상품과 이야기")
+            % {"type": vendor.get_enterprise_type_display(), "name": vendor.name},
+            canonical=_absolute(request, vendor.get_absolute_url(), page=page_obj.number if page_obj else 1),
+            image=vendor.logo.url if vendor.logo else (photos[0].image.url if photos else None),
+            noindex=not vendor.is_selling,
+        ),
+    }
+    return render(request, "catalog/vendor.html", context)
+
+
+ROBOTS_DISALLOW = ("/admin/", "/partner/", "/accounts/", "/api/", "/vendors/")
 
 
 def robots_txt(request):
-    return HttpResponse("User-agent: *\nDisallow: /admin/\n", content_type="text/plain")
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW),
+             f"Sitemap: {request.build_absolute_uri(reverse('django.contrib.sitemaps.views.sitemap'))}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "ddasum.context_processors.site",
                 "accounts.context_processors.notifications",
                 "vendors.context_processors.partner",
+                "catalog.context_processors.categories",
             ],
         },
     },
@@ -214,6 +215,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
+    "EXCEPTION_HANDLER": "ddasum.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ddasum API",
@@ -223,6 +225,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Product.kind and VendorSocialFact.kind would otherwise share an enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "ProductKindEnum": "catalog.models.ProductKind",
+        "SocialFactKindEnum": "vendors.models.SocialFactKind",
+        "ProductStatusEnum": "catalog.models.ProductStatus",
+    },
 }
 
 # --- the operator shown in the footer (전자상거래법: 사업자 정보 표시) ---------------------

@@ -170,7 +170,7 @@ class Vendor(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("vendors:profile", args=[self.pk])
+        return reverse("catalog:vendor", args=[self.pk])
 
     @property
     def is_certified_type(self) -> bool:

@@ -12,6 +12,5 @@ urlpatterns = [
     path("applications/<int:pk>/documents/", views.application_documents, name="application_documents"),
     path("applications/<int:pk>/<slug:action>/", views.application_action, name="application_action"),
     path("<int:pk>/renewal/", views.renewal, name="renewal"),
-    path("<int:pk>/", views.profile, name="profile"),
     path("documents/<int:pk>/", views.document, name="document"),
 ]

@@ -1,4 +1,7 @@
-"""Pages of the application (입점 신청), the renewal, the public profile and private documents."""
+"""Pages of the application (입점 신청), the renewal and private documents.
+
+The public vendor page lives in catalog (catalog:vendor): it lists products, which vendors knows nothing of.
+"""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -13,7 +16,7 @@ from ddasum.views import call_service
 
 from . import selectors, services
 from .forms import RenewalForm, VendorApplicationForm, VendorDocumentsForm
-from .models import EDITABLE_STATUSES, PARTNER_STATUSES, Vendor, VendorDocument, VendorStatus
+from .models import EDITABLE_STATUSES, PARTNER_STATUSES, Vendor, VendorDocument
 
 
 def _vendor_for_member(request, pk, *, owner_only=False) -> Vendor:
@@ -170,12 +173,6 @@ def renewal(request, pk):
         "vendors/renewal.html",
         {"vendor": vendor, "form": form, "renewals": vendor.renewals.select_related("document"), "is_owner": is_owner},
     )
-
-
-def profile(request, pk):
-    """The public page of an approved vendor."""
-    vendor = get_object_or_404(Vendor.objects.filter(status=VendorStatus.APPROVED), pk=pk)
-    return render(request, "vendors/profile.html", {"vendor": vendor, "photos": vendor.photos.all()})
 
 
 @never_cache

@@ -164,10 +164,10 @@ def test_owner_withdraws_from_the_status_page(client):
 def test_public_profile_only_for_approved_vendors(client):
     approved = VendorFactory(mission="어르신 일자리를 만듭니다")
     pending = VendorFactory(status=VendorStatus.SUBMITTED)
-    html = client.get(reverse("vendors:profile", args=[approved.pk])).content.decode()
+    html = client.get(reverse("catalog:vendor", args=[approved.pk])).content.decode()
     assert approved.name in html and "어르신 일자리" in html
     assert "301-1234" not in html  # the bank account is never public
-    assert client.get(reverse("vendors:profile", args=[pending.pk])).status_code == 404
+    assert client.get(reverse("catalog:vendor", args=[pending.pk])).status_code == 404
 
 
 def test_renewal_page_sends_a_new_certificate(client):

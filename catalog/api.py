@@ -1,0 +1,752 @@
+"""The catalog's API: public reads through the storefront's one filter path, and vendors' own listings.
+
+Public endpoints need no authentication and show only what the shop shows
+(Product.objects.on_sale(), Vendor.objects.selling()). Vendor endpoints take a DRF token
+(or the partner admin's session) and see only the products of the user's approved or
+suspended vendors; another vendor's id is a 404, never a 403 that would confirm it exists.
+"""
+import csv
+import io
+
+from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from ddasum.api import ErrorSerializer, domain_error_status_register
+from vendors.models import Vendor, VendorPhoto, VendorSocialFact
+from vendors.selectors import partner_vendor_ids
+
+from .exceptions import InvalidTransition, NotAllowed
+from .models import Category, Product, ProductImage, ProductStatus, ProductVariant
+from .selectors import FILTER_PARAMS, ProductFilterForm, product_detail_get, product_list
+from .services import (
+    THUMB_WIDTHS,
+    product_action,
+    product_image_add,
+    product_save,
+    variant_save,
+    variant_stocks_set,
+)
+
+domain_error_status_register(NotAllowed, status.HTTP_403_FORBIDDEN)
+domain_error_status_register(InvalidTransition, status.HTTP_409_CONFLICT)
+
+MAX_PAGE_SIZE = 100
+MAX_STOCK_ITEMS = 1000
+# DRF's own ?format=json is not a filter; it is always allowed.
+PROTOCOL_PARAMS = frozenset({api_settings.URL_FORMAT_OVERRIDE})
+
+
+# --- shared pieces ----------------------------------------------------------------------
+
+def whole_number(raw: str | None) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+class ApiPagination(PageNumberPagination):
+    """Pages of the settings' PAGE_SIZE, `page_size` up to 100; a bad page or size is a 400."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    invalid_page_message = gettext_lazy("없는 페이지입니다.")
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        # DRF falls back to the default on a bad value; a client should hear about it instead.
+        size = whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {"page_size": [_("1에서 %(max)s 사이의 수여야 합니다.") % {"max": self.max_page_size}]}
+            )
+        return size
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        number = whole_number(raw)
+        if number is None or number < 1:
+            raise ValidationError({"page": [_("1 이상의 수여야 합니다.")]})
+        return number
+
+
+def query_params_check(request, allowed) -> None:
+    """Refuse query parameters the endpoint does not know, so a typo is not silently ignored."""
+    unknown = sorted(set(request.query_params) - set(allowed) - PROTOCOL_PARAMS)
+    if unknown:
+        raise ValidationError({
+            "detail": _("알 수 없는 검색 조건입니다: %(names)s") % {"names": ", ".join(unknown)},
+            "unknown_params": unknown,
+        })
+
+
+def form_errors(form: forms.Form) -> dict:
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if field == forms.forms.NON_FIELD_ERRORS else field): list(messages)
+        for field, messages in form.errors.items()
+    }
+
+
+def product_filters(request) -> dict:
+    """The storefront's filters read from the query string, through the storefront's own form."""
+    query_params_check(request, FILTER_PARAMS)
+    form = ProductFilterForm(request.query_params)
+    if not form.is_valid():
+        raise ValidationError(form_errors(form))
+    return form.cleaned_data
+
+
+def _form_field_type(field: forms.Field):
+    if isinstance(field, forms.IntegerField):
+        return OpenApiTypes.INT
+    if isinstance(field, forms.BooleanField):
+        return OpenApiTypes.BOOL
+    return OpenApiTypes.STR
+
+
+# The schema's query parameters come from the form, so the docs cannot drift from the filters.
+PRODUCT_FILTER_PARAMETERS = [
+    OpenApiParameter(
+        name, _form_field_type(field), OpenApiParameter.QUERY, required=False, description=str(field.label or ""),
+        enum=[value for value, _label in field.choices if value] if isinstance(field, forms.ChoiceField) else None,
+    )
+    for name, field in ProductFilterForm.base_fields.items()
+]
+
+
+def absolute(request, url: str | None) -> str | None:
+    if not url:
+        return None
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class PublicMixin:
+    # Anyone may read; no session is looked up, so a page costs the same for everyone.
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+
+def request_vendor_ids(request) -> frozenset:
+    """The vendors whose listings the request's user manages (computed once per request)."""
+    ids = getattr(request, "_partner_vendor_ids", None)
+    if ids is None:
+        ids = request._partner_vendor_ids = partner_vendor_ids(request.user)
+    return ids
+
+
+def user_may_use_vendor_api(user) -> bool:
+    """Who may hold an API token: members of an approved (or suspended) vendor."""
+    return bool(partner_vendor_ids(user))
+
+
+class IsPartnerMember(BasePermission):
+    message = gettext_lazy("승인된 입점기업의 구성원만 쓸 수 있습니다.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request_vendor_ids(request))
+
+
+class VendorMixin:
+    authentication_classes = (TokenAuthentication, SessionAuthentication)
+    permission_classes = (IsPartnerMember,)
+
+    @property
+    def vendor_ids(self) -> frozenset:
+        return request_vendor_ids(self.request)
+
+    def own_products(self):
+        return Product.objects.filter(vendor_id__in=self.vendor_ids)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "vendor_ids": self.vendor_ids}
+
+
+# --- serializers: public ----------------------------------------------------------------
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ("id", "name", "slug")
+
+
+class CategoryChildSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ("id", "name", "slug", "icon", "is_food")
+
+
+class CategorySerializer(CategoryChildSerializer):
+    children = CategoryChildSerializer(many=True, read_only=True, source="active_children")
+
+    class Meta(CategoryChildSerializer.Meta):
+        fields = (*CategoryChildSerializer.Meta.fields, "children")
+
+
+class VendorRefSerializer(serializers.ModelSerializer):
+    enterprise_type_display = serializers.CharField(source="get_enterprise_type_display", read_only=True)
+    region_display = serializers.CharField(source="get_region_display", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Vendor
+        fields = ("id", "name", "enterprise_type", "enterprise_type_display", "region", "region_display", "url")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, vendor) -> str:
+        return absolute(self.context.get("request"), vendor.get_absolute_url())
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnails = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ("id", "alt", "position", "url", "thumbnails")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, image) -> str:
+        return absolute(self.context.get("request"), image.image.url)
+
+    @extend_schema_field(serializers.DictField(child=serializers.URLField(), help_text="{\"240\": url, ...}"))
+    def get_thumbnails(self, image) -> dict:
+        # The original stands in for a size the thumbnail task has not made yet.
+        request = self.context.get("request")
+        return {str(width): absolute(request, image.thumb_url(width)) for width in THUMB_WIDTHS}
+
+
+class ProductCardSerializer(serializers.ModelSerializer):
+    """A product in a list: what a card shows, from the list query's joins and prefetches."""
+
+    url = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField()
+    category = CategoryRefSerializer(read_only=True)
+    vendor = VendorRefSerializer(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    tax_type_display = serializers.CharField(source="get_tax_type_display", read_only=True)
+    discount_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = (
+            "id", "name", "slug", "summary", "url", "image", "kind", "kind_display", "price", "list_price",
+            "discount_percent", "in_stock", "tax_type", "tax_type_display", "origin", "procurement_eligible",
+            "category", "vendor", "published_at",
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, product) -> str:
+        return absolute(self.context.get("request"), product.get_absolute_url())
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, product) -> str | None:
+        image = product.main_image
+        return absolute(self.context.get("request"), image.thumb_url(480)) if image else None
+
+
+class PublicVariantSerializer(serializers.ModelSerializer):
+    in_stock = serializers.BooleanField(source="is_available", read_only=True)
+
+    class Meta:
+        model = ProductVariant
+        # Not the stock number: competitors and scrapers need not know it.
+        fields = ("id", "name", "price", "list_price", "in_stock")
+
+
+class ShippingPolicySerializer(serializers.Serializer):
+    base_fee = serializers.IntegerField()
+    free_threshold = serializers.IntegerField(allow_null=True)
+    remote_extra_fee = serializers.IntegerField()
+    jeju_extra_fee = serializers.IntegerField()
+    bundle_rule = serializers.CharField()
+    notes = serializers.CharField()
+
+
+class ProductDetailSerializer(ProductCardSerializer):
+    variants = serializers.SerializerMethodField()
+    images = ProductImageSerializer(many=True, read_only=True)
+    shipping = serializers.SerializerMethodField()
+
+    class Meta(ProductCardSerializer.Meta):
+        fields = (
+            *ProductCardSerializer.Meta.fields, "description_html", "unit", "specs", "min_order_qty", "max_order_qty",
+            "variants", "images", "shipping",
+        )
+
+    @extend_schema_field(PublicVariantSerializer(many=True))
+    def get_variants(self, product) -> list:
+        active = [v for v in product.variants.all() if v.is_active]
+        return PublicVariantSerializer(active, many=True, context=self.context).data
+
+    @extend_schema_field(ShippingPolicySerializer(allow_null=True))
+    def get_shipping(self, product) -> dict | None:
+        try:
+            policy = product.vendor.shipping_policy
+        except ObjectDoesNotExist:
+            return None
+        return ShippingPolicySerializer(policy).data
+
+
+class SocialFactSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = VendorSocialFact
+        fields = ("kind", "kind_display", "value")
+
+
+class VendorPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VendorPhoto
+        fields = ("id", "caption", "url")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, photo) -> str:
+        return absolute(self.context.get("request"), photo.image.url)
+
+
+class VendorPublicSerializer(VendorRefSerializer):
+    """What the shop shows of a vendor. A whitelist: bank account, documents, commission never appear."""
+
+    logo = serializers.SerializerMethodField()
+    social_facts = SocialFactSerializer(many=True, read_only=True, source="verified_facts")
+    product_count = serializers.IntegerField(read_only=True)
+
+    class Meta(VendorRefSerializer.Meta):
+        fields = (
+            *VendorRefSerializer.Meta.fields, "cert_number", "cert_valid_until", "mission", "website", "logo",
+            "social_facts", "product_count",
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_logo(self, vendor) -> str | None:
+        return absolute(self.context.get("request"), vendor.logo.url) if vendor.logo else None
+
+
+class VendorPublicDetailSerializer(VendorPublicSerializer):
+    photos = VendorPhotoSerializer(many=True, read_only=True)
+
+    class Meta(VendorPublicSerializer.Meta):
+        fields = (*VendorPublicSerializer.Meta.fields, "photos")
+
+
+# --- serializers: vendors -----------------------------------------------------------------
+
+class VendorVariantSerializer(serializers.ModelSerializer):
+    stock = serializers.IntegerField(min_value=0, required=False, label=gettext_lazy("재고"))
+    is_available = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ProductVariant
+        fields = (
+            "id", "product", "name", "sku", "price", "list_price", "stock", "track_stock", "low_stock_threshold",
+            "is_active", "position", "is_available",
+        )
+        read_only_fields = ("product",)
+        # The service checks SKU uniqueness per product and answers on the "sku" field.
+        validators = []
+
+
+class VendorProductSerializer(serializers.ModelSerializer):
+    vendor = serializers.PrimaryKeyRelatedField(
+        queryset=Vendor.objects.none(), required=False,
+        help_text=gettext_lazy("내 입점기업 중 하나. 하나뿐이면 비워 둬도 됩니다. 만든 뒤에는 바꿀 수 없습니다."),
+        error_messages={"does_not_exist": gettext_lazy("고를 수 없는 입점기업입니다: {pk_value}")},
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.filter(is_active=True),
+        error_messages={"does_not_exist": gettext_lazy("없는 분류입니다: {value}")},
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    url = serializers.SerializerMethodField()
+    variants = VendorVariantSerializer(many=True, read_only=True)
+    images = ProductImageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = (
+            "id", "vendor", "category", "kind", "name", "slug", "summary", "description", "tax_type", "origin",
+            "unit", "specs", "procurement_eligible", "min_order_qty", "max_order_qty", "status", "status_display",
+            "status_reason", "price", "list_price", "in_stock", "url", "published_at", "created_at", "updated_at",
+            "variants", "images",
+        )
+        read_only_fields = ("slug", "status", "status_reason", "price", "list_price", "in_stock", "published_at",
+                            "created_at", "updated_at")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = self.context.get("vendor_ids") or ()
+        self.fields["vendor"].queryset = Vendor.objects.filter(pk__in=ids)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, product) -> str:
+        return absolute(self.context.get("request"), product.get_absolute_url())
+
+    def validate_vendor(self, vendor):
+        if self.instance is not None and vendor.pk != self.instance.vendor_id:
+            raise ValidationError(_("상품의 입점기업은 바꿀 수 없습니다."))
+        return vendor
+
+    def validate(self, attrs):
+        if self.instance is None and "vendor" not in attrs:
+            ids = self.context.get("vendor_ids") or ()
+            if len(ids) != 1:
+                raise ValidationError({"vendor": [_("상품을 올릴 입점기업을 골라 주세요.")]})
+            attrs["vendor"] = Vendor.objects.get(pk=next(iter(ids)))
+        low = attrs.get("min_order_qty", getattr(self.instance, "min_order_qty", 1))
+        high = attrs.get("max_order_qty", getattr(self.instance, "max_order_qty", None))
+        if high is not None and low is not None and high < low:
+            raise ValidationError({"max_order_qty": [_("최대 주문 수량은 최소 주문 수량보다 작을 수 없습니다.")]})
+        return attrs
+
+
+class StockItemSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=60, label=gettext_lazy("관리 코드(SKU)"))
+    stock = serializers.IntegerField(min_value=0, max_value=2_000_000_000, label=gettext_lazy("재고"))
+
+
+class StockResultItemSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    stock = serializers.IntegerField()
+    variant = serializers.IntegerField()
+    product = serializers.IntegerField()
+
+
+class StockResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField()
+    items = StockResultItemSerializer(many=True)
+
+
+class ProductImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(label=gettext_lazy("이미지"), help_text=gettext_lazy("JPEG, PNG, WebP, 10MB까지"))
+    alt = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+
+# --- public views -----------------------------------------------------------------------
+
+@extend_schema(summary=gettext_lazy("상품 분류 (상위 분류와 하위 분류)"))
+class CategoryListApi(PublicMixin, generics.ListAPIView):
+    """List the active top-level categories in the mall's order, each with its active sub-categories."""
+
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return (
+            Category.objects.filter(parent=None, is_active=True)
+            .prefetch_related(Prefetch("children", queryset=Category.objects.filter(is_active=True),
+                                       to_attr="active_children"))
+        )
+
+
+@extend_schema(
+    summary=gettext_lazy("판매 중인 상품 목록 (상점과 같은 검색·필터·정렬)"),
+    parameters=PRODUCT_FILTER_PARAMETERS,
+    responses={200: ProductCardSerializer(many=True), 400: OpenApiResponse(description=gettext_lazy(
+        "알 수 없는 검색 조건(unknown_params) 또는 잘못된 값 (필드별 메시지)"))},
+)
+class ProductListApi(PublicMixin, generics.ListAPIView):
+    """List products on sale with the storefront's filters, search and sorting; unknown parameters are refused."""
+
+    serializer_class = ProductCardSerializer
+    pagination_class = ApiPagination
+
+    def get_queryset(self):
+        return product_list(filters=product_filters(self.request))
+
+
+@extend_schema(summary=gettext_lazy("판매 중인 상품 하나"), responses={200: ProductDetailSerializer, 404: ErrorSerializer})
+class ProductDetailApi(PublicMixin, generics.RetrieveAPIView):
+    """Show one product on sale: options with price and availability (not stock counts), images, vendor, shipping."""
+
+    serializer_class = ProductDetailSerializer
+
+    def get_object(self):
+        product = product_detail_get(pk=self.kwargs["pk"])
+        if product is None:
+            raise NotFound(_("판매 중인 상품을 찾을 수 없습니다."))
+        return product
+
+
+def public_vendors():
+    return (
+        Vendor.objects.selling()
+        .annotate(product_count=Count("products", filter=Q(products__status=ProductStatus.ON_SALE)))
+        .prefetch_related(Prefetch("social_facts", queryset=VendorSocialFact.objects.verified().order_by("kind"),
+                                   to_attr="verified_facts"))
+        .order_by("name", "id")
+    )
+
+
+@extend_schema(summary=gettext_lazy("판매 중인 입점기업 목록"))
+class VendorListApi(PublicMixin, generics.ListAPIView):
+    """List selling vendors with their public profile and verified social-value facts."""
+
+    serializer_class = VendorPublicSerializer
+    pagination_class = ApiPagination
+
+    def get_queryset(self):
+        query_params_check(self.request, {"page", "page_size"})
+        return public_vendors()
+
+
+@extend_schema(summary=gettext_lazy("판매 중인 입점기업 하나"))
+class VendorDetailApi(PublicMixin, generics.RetrieveAPIView):
+    """Show a selling vendor's public profile and photos."""
+
+    serializer_class = VendorPublicDetailSerializer
+
+    def get_queryset(self):
+        return public_vendors().prefetch_related("photos")
+
+
+# --- vendor views -------------------------------------------------------------------------
+
+VENDOR_PRODUCT_STATUS_PARAMETER = OpenApiParameter(
+    "status", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=ProductStatus.values,
+    description=gettext_lazy("상태로 거르기"),
+)
+
+
+
+class VendorProductQuerysetMixin(VendorMixin):
+    serializer_class = VendorProductSerializer
+
+    def get_queryset(self):
+        return (
+            self.own_products().select_related("category", "vendor")
+            .prefetch_related("variants", "images")
+            .order_by("-created_at", "-id")
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(summary=gettext_lazy("내 상품 목록"), parameters=[VENDOR_PRODUCT_STATUS_PARAMETER]),
+    post=extend_schema(summary=gettext_lazy("상품 만들기 (작성 중 상태로)")),
+)
+class VendorProductListApi(VendorProductQuerysetMixin, generics.ListCreateAPIView):
+    """List the user's vendors' products in every status, or create one as a draft."""
+
+    pagination_class = ApiPagination
+
+    def filter_queryset(self, queryset):
+        query_params_check(self.request, {"status", "page", "page_size"})
+        value = self.request.query_params.get("status")
+        if value:
+            if value not in ProductStatus.values:
+                raise ValidationError({"status": [_("없는 상태입니다: %(value)s") % {"value": value}]})
+            queryset = queryset.filter(status=value)
+        return queryset
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        vendor = data.pop("vendor")
+        product = product_save(actor=request.user, vendor_id=vendor.pk, data=data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=product.pk)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(summary=gettext_lazy("내 상품 하나")),
+    put=extend_schema(summary=gettext_lazy("상품 고치기")),
+    patch=extend_schema(summary=gettext_lazy("상품 일부 고치기")),
+)
+class VendorProductDetailApi(VendorProductQuerysetMixin, generics.RetrieveUpdateAPIView):
+    """Read or change one of the user's products; status changes only through the submit action."""
+
+    def update(self, request, *args, **kwargs):
+        product = self.get_object()
+        serializer = self.get_serializer(product, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("vendor", None)
+        product_save(actor=request.user, product_id=product.pk, data=data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=product.pk)).data)
+
+
+class VendorProductSubmitApi(VendorProductQuerysetMixin, generics.GenericAPIView):
+    """Submit a product: to the operator's review, or straight on sale when the review policy allows."""
+
+    @extend_schema(
+        summary=gettext_lazy("검토 요청 (첫 상품은 운영자 검토, 이후는 바로 판매될 수 있음)"), request=None,
+        responses={200: VendorProductSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def post(self, request, pk):
+        product = self.get_object()
+        product_action(product_id=product.pk, action="submit", actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=product.pk)).data)
+
+
+class VendorProductImageApi(VendorProductQuerysetMixin, generics.GenericAPIView):
+    """Add an image (JPEG, PNG or WebP, checked by content and re-encoded); thumbnails follow."""
+
+    parser_classes = (MultiPartParser, FormParser)
+
+    @extend_schema(
+        summary=gettext_lazy("상품 이미지 올리기"), request=ProductImageUploadSerializer,
+        responses={201: ProductImageSerializer},
+    )
+    def post(self, request, pk):
+        product = self.get_object()
+        serializer = ProductImageUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            image = product_image_add(product_id=product.pk, upload=serializer.validated_data["image"],
+                                      actor=request.user, alt=serializer.validated_data.get("alt", ""))
+        except DjangoValidationError as exc:
+            raise ValidationError({"image": exc.messages}) from exc
+        return Response(ProductImageSerializer(image, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(summary=gettext_lazy("상품의 옵션 목록")),
+    post=extend_schema(summary=gettext_lazy("옵션 추가")),
+)
+class VendorVariantListApi(VendorMixin, generics.ListCreateAPIView):
+    """List a product's options with their stock, or add one."""
+
+    serializer_class = VendorVariantSerializer
+    pagination_class = None
+
+    def get_product(self) -> Product:
+        return get_object_or_404(self.own_products(), pk=self.kwargs["product_id"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema
+            return ProductVariant.objects.none()
+        return ProductVariant.objects.filter(product=self.get_product())
+
+    def create(self, request, *args, **kwargs):
+        product = self.get_product()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        variant = variant_save(actor=request.user, product_id=product.pk, data=dict(serializer.validated_data))
+        return Response(self.get_serializer(variant).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(summary=gettext_lazy("옵션 하나")),
+    put=extend_schema(summary=gettext_lazy("옵션 고치기 (가격, 재고, 판매 여부)")),
+    patch=extend_schema(summary=gettext_lazy("옵션 일부 고치기")),
+)
+class VendorVariantDetailApi(VendorMixin, generics.RetrieveUpdateAPIView):
+    """Read or change an option: price, list price, stock, stock tracking, on sale or not."""
+
+    serializer_class = VendorVariantSerializer
+
+    def get_queryset(self):
+        return ProductVariant.objects.filter(product__vendor_id__in=self.vendor_ids)
+
+    def update(self, request, *args, **kwargs):
+        variant = self.get_object()
+        serializer = self.get_serializer(variant, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        variant = variant_save(actor=request.user, variant_id=variant.pk, data=dict(serializer.validated_data))
+        return Response(self.get_serializer(variant).data)
+
+
+class VendorStockApi(VendorMixin, APIView):
+    """Sync stock from another sales channel: a JSON list of {sku, stock}, applied in one transaction."""
+
+    parser_classes = (JSONParser,)
+
+    @extend_schema(
+        summary=gettext_lazy("재고 한꺼번에 맞추기 (관리 코드별, 모두 되거나 하나도 안 됨)"),
+        request=StockItemSerializer(many=True),
+        responses={200: StockResultSerializer, 400: OpenApiResponse(description=gettext_lazy(
+            "값이 잘못되었거나 없는 관리 코드가 있음; 아무것도 바뀌지 않습니다."))},
+    )
+    def post(self, request):
+        serializer = StockItemSerializer(data=request.data, many=True, allow_empty=False, max_length=MAX_STOCK_ITEMS)
+        serializer.is_valid(raise_exception=True)
+        variants = variant_stocks_set(actor=request.user, vendor_ids=self.vendor_ids, items=serializer.validated_data)
+        items = [{"sku": v.sku, "stock": v.stock, "variant": v.pk, "product": v.product_id} for v in variants]
+        return Response({"updated": len(items), "items": items})
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Always the view's first renderer: the feed is CSV and its errors JSON, whatever Accept says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+FEED_COLUMNS = ("id", "name", "url", "image_url", "price", "list_price", "in_stock", "category", "vendor", "origin",
+                "tax_type")
+
+
+class VendorFeedApi(VendorMixin, APIView):
+    """Export the vendor's products on sale for other channels (open markets, the postal mall)."""
+
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(
+        operation_id="vendor_feed_csv",
+        summary=gettext_lazy("판매 중인 내 상품 피드 (CSV, UTF-8 BOM)"),
+        description=gettext_lazy("열: ") + ", ".join(FEED_COLUMNS)
+        + gettext_lazy(". in_stock은 true/false, tax_type은 taxable(과세)/exempt(면세)."),
+        parameters=[OpenApiParameter("vendor", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
+                                     description=gettext_lazy("여러 입점기업의 구성원이면 하나만 고르기"))],
+        responses={(200, "text/csv"): OpenApiTypes.STR,
+                   400: OpenApiResponse(description=gettext_lazy("알 수 없는 조건 또는 고를 수 없는 입점기업"))},
+    )
+    def get(self, request):
+        query_params_check(request, {"vendor"})
+        vendor_ids = self.vendor_ids
+        raw = request.query_params.get("vendor")
+        if raw:
+            if whole_number(raw) not in vendor_ids:
+                raise ValidationError({"vendor": [_("고를 수 없는 입점기업입니다: %(value)s") % {"value": raw}]})
+            vendor_ids = {whole_number(raw)}
+        products = Product.objects.on_sale().filter(vendor_id__in=vendor_ids).order_by("vendor_id", "id").for_cards()
+        out = io.StringIO()
+        out.write("\ufeff")  # Excel reads UTF-8 only with the byte-order mark.
+        writer = csv.writer(out)
+        writer.writerow(FEED_COLUMNS)
+        for product in products:
+            image = product.main_image
+            writer.writerow([
+                product.pk, product.name, absolute(request, product.get_absolute_url()),
+                absolute(request, image.image.url) if image else "", product.price,
+                product.list_price if product.list_price is not None else "", "true" if product.in_stock else "false",
+                product.category.name, product.vendor.name, product.origin, product.tax_type,
+            ])
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="ddasum-feed-{timezone.localdate():%Y%m%d}.csv"'
+        return response
