@@ -84,9 +84,12 @@ def product_search(queryset, query: str):
     for forms in terms:
         match = Q()
         for form in forms:
-            form_q = _substring_q(form)
             if use_grams:
-                form_q = _grams_q(form) & form_q
+                # One or two characters are matched exactly by the grams; longer words could
+                # have their pairs in another order, so the substring check confirms them.
+                form_q = _grams_q(form) if len(form) <= 2 else _grams_q(form) & _substring_q(form)
+            else:
+                form_q = _substring_q(form)
             match |= form_q
         queryset = queryset.filter(match)
     phrase = " ".join(forms[0] for forms in terms)

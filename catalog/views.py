@@ -8,9 +8,9 @@ import json
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Case, Count, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,8 @@ from .shipping import shipping_fee
 PAGE_SIZE = 24
 HOME_PRODUCTS = 8
 FEATURED_VENDORS = 6
+FEATURED_CACHE_KEY = "catalog:featured-vendors:v1"
+FEATURED_TIMEOUT = 600
 SUGGESTED_PRODUCTS = 8
 RELATED_PRODUCTS = 8
 QUERY_MAX_LENGTH = 60
@@ -111,25 +113,33 @@ def _seo(request, *, title, description="", canonical="", image=None, kind="webs
     }
 
 
-def _featured_vendors(limit: int = FEATURED_VENDORS):
-    """Selling vendors with the most products on sale, then the most verified social facts."""
-    on_sale = (
-        Product.objects.on_sale().filter(vendor_id=OuterRef("pk")).order_by()
-        .values("vendor_id").annotate(n=Count("id")).values("n")
-    )
-    facts = (
-        VendorSocialFact.objects.verified().filter(vendor_id=OuterRef("pk")).order_by()
-        .values("vendor_id").annotate(n=Count("id")).values("n")
-    )
-    return (
-        Vendor.objects.selling()
-        .annotate(
-            product_count=Coalesce(Subquery(on_sale, output_field=IntegerField()), Value(0)),
-            fact_count=Coalesce(Subquery(facts, output_field=IntegerField()), Value(0)),
+def _featured_vendors(limit: int = FEATURED_VENDORS) -> list:
+    """Selling vendors with the most products on sale, then the most verified social facts.
+
+    Counting over every product is the home page's heaviest query, so its answer is cached.
+    """
+    ranked = cache.get(FEATURED_CACHE_KEY)
+    if ranked is None:
+        product_counts = dict(
+            Product.objects.on_sale().order_by().values("vendor_id").annotate(n=Count("id")).values_list("vendor_id", "n")
         )
-        .filter(Q(product_count__gt=0) | Q(fact_count__gt=0))
-        .order_by("-product_count", "-fact_count", "name")[:limit]
-    )
+        fact_counts = dict(
+            VendorSocialFact.objects.verified().filter(vendor__in=Vendor.objects.selling()).order_by()
+            .values("vendor_id").annotate(n=Count("id")).values_list("vendor_id", "n")
+        )
+        ranked = sorted(
+            ((pk, product_counts.get(pk, 0), fact_counts.get(pk, 0)) for pk in set(product_counts) | set(fact_counts)),
+            key=lambda row: (-row[1], -row[2], row[0]),
+        )[:limit]
+        cache.set(FEATURED_CACHE_KEY, ranked, FEATURED_TIMEOUT)
+    vendors = Vendor.objects.selling().in_bulk([pk for pk, _n, _f in ranked])
+    featured = []
+    for pk, product_count, fact_count in ranked:
+        if pk in vendors:
+            vendor = vendors[pk]
+            vendor.product_count, vendor.fact_count = product_count, fact_count
+            featured.append(vendor)
+    return featured
 
 
 def home(request):
@@ -137,7 +147,7 @@ def home(request):
         "categories": category_menu(),
         "new_products": list(product_list(filters={"sort": "newest"})[:HOME_PRODUCTS]),
         "popular_products": list(product_list(filters={"sort": "popular"})[:HOME_PRODUCTS]),
-        "featured_vendors": list(_featured_vendors()),
+        "featured_vendors": _featured_vendors(),
         "seo": _seo(request, title="", canonical=request.build_absolute_uri(reverse("home"))),
     }
     return render(request, "home.html", context)
