@@ -49,6 +49,15 @@ ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "h3", "h4", "img", 
 ALLOWED_ATTRIBUTES = {"img": {"src", "alt", "width", "height"}}
 
 
+def origin_missing(category, origin: str) -> bool:
+    """The one origin rule: food (원산지 표시 대상) must name where it comes from."""
+    return bool(category and category.requires_origin and not (origin or "").strip())
+
+
+def origin_missing_message():
+    return _("식품 분류의 상품은 원산지를 입력해 주세요. 예: 국내산(충남 홍성)")
+
+
 def review_needed(product: Product) -> bool:
     """Whether a submitted product waits for the operator (CATALOG_REVIEW_POLICY)."""
     policy = settings.CATALOG_REVIEW_POLICY
@@ -93,7 +102,7 @@ def product_submit_check(product: Product) -> None:
         problems.append(_("판매할 옵션이 하나도 없습니다."))
     if not product.images.exists():
         problems.append(_("상품 이미지가 없습니다."))
-    if product.category.requires_origin and not product.origin.strip():
+    if origin_missing(product.category, product.origin):
         problems.append(_("식품은 원산지를 적어야 합니다."))
     if problems:
         raise ProductIncomplete(_("검토를 요청할 수 없습니다: %(items)s") % {"items": " ".join(problems)})
@@ -246,8 +255,8 @@ def _check_member(actor, vendor_id: int) -> None:
 
 def product_origin_check(product: Product) -> None:
     """Food must name its origin (원산지) whenever it is saved, not only when submitted."""
-    if product.category.requires_origin and not (product.origin or "").strip():
-        raise DjangoValidationError({"origin": _("식품 분류의 상품은 원산지를 입력해 주세요. 예: 국내산(충남 홍성)")})
+    if origin_missing(product.category, product.origin):
+        raise DjangoValidationError({"origin": origin_missing_message()})
 
 
 @transaction.atomic

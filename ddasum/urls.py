@@ -1,13 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
-from django.contrib.sitemaps.views import sitemap
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog.sitemaps import SITEMAPS
 from catalog.views import home, robots_txt
-
 from vendors.admin_site import partner_admin_site
 
 from . import views

@@ -25,6 +25,7 @@ from .models import (
     VendorDocument,
     VendorMembership,
     VendorPhoto,
+    VendorSocialFact,
     VendorStatusEvent,
 )
 from .selectors import user_is_vendor_member
@@ -255,7 +256,71 @@ class CertificationRenewalAdmin(admin.ModelAdmin):
         pass
 
 
+class SocialFactVerifiedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("운영자 확인")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return (("no", _("확인 전")), ("yes", _("확인함")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(verified_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(verified_at__isnull=False)
+        return queryset
+
+
+@admin.display(description=gettext_lazy("운영자 확인"), boolean=True)
+def fact_verified(obj):
+    return obj.verified_at is not None
+
+
+@admin.register(VendorSocialFact)
+class VendorSocialFactAdmin(admin.ModelAdmin):
+    """Facts vendors propose; only verified ones are shown to consumers."""
+
+    list_display = ("vendor", "kind", "value", fact_verified, "verified_by", "verified_at")
+    list_filter = (SocialFactVerifiedFilter, "kind")
+    search_fields = ("vendor__name", "value")
+    list_select_related = ("vendor", "verified_by")
+    autocomplete_fields = ("vendor",)
+    fields = ("vendor", "kind", "value", "evidence", "verified_by", "verified_at")
+    readonly_fields = ("verified_by", "verified_at")
+    actions = ("verify_selected", "unverify_selected")
+
+    @admin.action(description=gettext_lazy("선택한 정보 확인 (소비자에게 공개)"))
+    def verify_selected(self, request, queryset):
+        for fact in queryset.filter(verified_at__isnull=True):
+            services.vendor_social_fact_verify(fact_id=fact.pk, actor=request.user)
+        messages.success(request, _("확인했습니다."))
+
+    @admin.action(description=gettext_lazy("선택한 정보 확인 취소 (비공개)"))
+    def unverify_selected(self, request, queryset):
+        for fact in queryset.filter(verified_at__isnull=False):
+            services.vendor_social_fact_unverify(fact_id=fact.pk, actor=request.user)
+        messages.success(request, _("확인을 취소했습니다."))
+
+
 # --- the partner admin (vendor-scoped) --------------------------------------------------
+
+
+class OwnVendorFieldMixin:
+    """The `vendor` field of a partner form: preset and hidden when the member has one
+    vendor (choices are already limited to the member's vendors), fixed once saved."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields + ("vendor",) if obj is not None and "vendor" not in fields else fields
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "vendor" and field is not None:
+            only = list(field.queryset[:2])
+            if len(only) == 1:
+                field.initial = only[0].pk
+                field.widget = forms.HiddenInput()
+        return field
 
 
 class PhotoInline(ScopedInline):
@@ -388,6 +453,32 @@ class DocumentPartnerAdmin(VendorScopedAdmin):
         return False
 
 
+class SocialFactPartnerAdmin(OwnVendorFieldMixin, VendorScopedAdmin):
+    """Vendors propose their social-value facts; the operator verifies them before they are shown.
+
+    Editing a verified fact takes it off the public page until the operator checks it again.
+    """
+
+    list_display = ("kind", "value", "vendor", fact_verified, "verified_at")
+    list_select_related = ("vendor",)
+    autocomplete_fields = ("vendor",)
+    fields = ("vendor", "kind", "value", "evidence", "verified_at")
+    readonly_fields = ("verified_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The kind of a saved fact stays (one fact per kind); change its value instead.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "kind") if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        if change and form.has_changed() and obj.verified_at is not None:
+            obj.verified_by = None
+            obj.verified_at = None
+            messages.info(request, _("내용이 바뀌어 운영자가 다시 확인할 때까지 공개되지 않습니다."))
+        super().save_model(request, obj, form, change)
+
+
 partner_admin_site.register(Vendor, VendorPartnerAdmin)
+partner_admin_site.register(VendorSocialFact, SocialFactPartnerAdmin)
 partner_admin_site.register(VendorMembership, MembershipPartnerAdmin)
 partner_admin_site.register(VendorDocument, DocumentPartnerAdmin)

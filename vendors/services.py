@@ -358,3 +358,36 @@ def vendor_certifications_check(*, today: date | None = None) -> dict:
             key=f"cert-reminder:{vendor.pk}:{vendor.cert_valid_until}:{threshold}",
         )
     return {"reminded": reminded, "expired": expired}
+
+
+# --- social-value facts ---------------------------------------------------------------
+
+
+def _social_fact_locked(fact_id: int, actor: User):
+    from .models import VendorSocialFact
+
+    if not (actor and actor.is_active and actor.is_staff):
+        raise NotAllowed(_("운영자만 사회적 가치 정보를 확인할 수 있습니다."))
+    return VendorSocialFact.objects.select_for_update().get(pk=fact_id)
+
+
+@transaction.atomic
+def vendor_social_fact_verify(*, fact_id: int, actor: User):
+    """The operator confirms a vendor's social-value fact; from then on consumers see it."""
+    fact = _social_fact_locked(fact_id, actor)
+    if fact.verified_at is None:
+        fact.verified_by = actor
+        fact.verified_at = timezone.now()
+        fact.save(update_fields=["verified_by", "verified_at"])
+    return fact
+
+
+@transaction.atomic
+def vendor_social_fact_unverify(*, fact_id: int, actor: User):
+    """The operator takes a fact off the vendor's public page until it is checked again."""
+    fact = _social_fact_locked(fact_id, actor)
+    if fact.verified_at is not None:
+        fact.verified_by = None
+        fact.verified_at = None
+        fact.save(update_fields=["verified_by", "verified_at"])
+    return fact

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import CertificationRenewal, RenewalStatus, VendorStatus, VendorStatusEvent
-from .services import vendor_notify, vendor_certifications_check
+from .services import vendor_certifications_check, vendor_notify
 
 logger = logging.getLogger(__name__)
 

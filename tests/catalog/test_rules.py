@@ -14,7 +14,6 @@ from catalog.shipping import area_of, shipping_fee
 from tests.factories import (
     MembershipFactory,
     ProductFactory,
-    UserFactory,
     VendorFactory,
     category,
     image_bytes,

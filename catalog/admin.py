@@ -1,0 +1,654 @@
+"""Products in the two admins.
+
+The partner admin (vendor-scoped): vendors keep their listings, variants, images, stock and
+prices, import and export them, and ask for review. The operators' admin: the review
+queue, categories and shipping policies. Status changes only through
+catalog.services.product_action; stock changes through variant_stock_set (stock_changed in
+the import), so products refresh and low-stock notices go out.
+"""
+import secrets
+
+from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Q, When
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ddasum.admin_scoping import ScopedAdminSite
+from ddasum.exceptions import DomainError
+from vendors.admin import OwnVendorFieldMixin
+from vendors.admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
+from vendors.models import Vendor
+
+from . import imports
+from .forms import CategoryAdminForm, ProductAdminForm, ProductImageForm, ProductImportForm, ReasonForm
+from .models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductStatusEvent,
+    ProductVariant,
+    ShippingPolicy,
+)
+from .services import (
+    ALLOWED_TRANSITIONS,
+    product_action,
+    product_image_add,
+    product_image_thumbnails_queue,
+    product_refresh,
+    variant_stock_set,
+)
+
+P = ProductStatus
+ACTION_LABELS = {
+    "submit": gettext_lazy("검토 요청"),
+    "withdraw": gettext_lazy("작성 중으로"),
+    "hide": gettext_lazy("숨김"),
+    "show": gettext_lazy("다시 판매"),
+    "approve": gettext_lazy("승인"),
+    "reject": gettext_lazy("반려"),
+}
+# Actions whose page asks for a reason (required for reject).
+REASON_ACTIONS = frozenset({"reject", "hide"})
+PARTNER_ACTIONS = ("submit", "show", "hide", "withdraw")
+OPERATOR_ACTIONS = ("approve", "reject", "hide", "show")
+IMPORT_CACHE_SECONDS = 60 * 60
+
+
+def _action_target(product: Product, action: str) -> str | None:
+    """Where `action` would take the product now (for offering buttons), or None."""
+    if action == "submit":
+        return P.PENDING if product.status in (P.DRAFT, P.REJECTED) else None
+    if action == "show":
+        if product.status != P.HIDDEN:
+            return None
+        return P.ON_SALE if product.published_at else P.PENDING
+    if action == "approve":
+        return P.ON_SALE if product.status in (P.PENDING, P.REJECTED) else None
+    return {"withdraw": P.DRAFT, "hide": P.HIDDEN, "reject": P.REJECTED}.get(action)
+
+
+def product_actions_available(product: Product, names) -> list[str]:
+    """The actions among `names` that the transition table allows from the product's status."""
+    return [n for n in names if (t := _action_target(product, n)) and t in ALLOWED_TRANSITIONS[product.status]]
+
+
+def _won(value) -> str:
+    return "-" if value is None else _("%(amount)s원") % {"amount": f"{value:,}"}
+
+
+def _shop_url(product: Product) -> str | None:
+    return product.get_absolute_url() if product.status == P.ON_SALE else None
+
+
+# --- inlines --------------------------------------------------------------------------
+
+
+class VariantInline(ScopedInline):
+    model = ProductVariant
+    extra = 0
+    min_num = 1
+    fields = ("name", "sku", "price", "list_price", "stock", "track_stock", "low_stock_threshold", "is_active",
+              "position")
+
+
+class ImageInline(ScopedInline):
+    model = ProductImage
+    form = ProductImageForm
+    extra = 1
+    fields = ("preview", "image", "alt", "position")
+    readonly_fields = ("preview",)
+
+    @admin.display(description=gettext_lazy("미리보기"))
+    def preview(self, obj):
+        if not (obj and obj.pk and obj.image):
+            return "-"
+        return format_html('<img src="{}" alt="" style="max-width:120px;max-height:120px">', obj.thumb_url(240))
+
+
+class StatusEventInline(admin.TabularInline):
+    """The review history, read-only on both sites."""
+
+    model = ProductStatusEvent
+    extra = 0
+    can_delete = False
+    fields = ("when", "transition", "who", "reason_text")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("상태 이력")
+
+    @admin.display(description=gettext_lazy("시각"))
+    def when(self, obj):
+        return timezone.localtime(obj.created_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=gettext_lazy("상태 변경"))
+    def transition(self, obj):
+        before = obj.get_from_status_display() or "-"
+        return f"{before} → {obj.get_to_status_display()}"
+
+    @admin.display(description=gettext_lazy("사유"))
+    def reason_text(self, obj):
+        return obj.reason or "-"
+
+    @admin.display(description=gettext_lazy("처리한 사람"))
+    def who(self, obj):
+        if obj.actor is None:
+            return "-"
+        if obj.actor.is_staff and isinstance(self.admin_site, ScopedAdminSite):
+            return _("운영자")  # vendors see the role, not the operator's account
+        return obj.actor.name or obj.actor.email
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_view_permission(self, request, obj=None):
+        if isinstance(self.admin_site, ScopedAdminSite):
+            return True  # the parent product is already in scope
+        return super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- shared by the two product admins -------------------------------------------------
+
+
+class ProductAdminBase(admin.ModelAdmin):
+    form = ProductAdminForm
+    action_names: tuple = ()
+    change_form_template = "admin/catalog/product/change_form.html"
+    list_select_related = ("vendor", "category")
+    search_fields = ("name", "summary", "variants__sku")
+    inlines = [VariantInline, ImageInline, StatusEventInline]
+
+    def get_inlines(self, request, obj):
+        return [i for i in self.inlines if obj is not None or i is not StatusEventInline]
+
+    @admin.display(description=gettext_lazy("가격"), ordering="price")
+    def price_display(self, obj):
+        return _won(obj.price)
+
+    @admin.display(description=gettext_lazy("구매 가능"), boolean=True, ordering="in_stock")
+    def in_stock_display(self, obj):
+        return obj.in_stock
+
+    @admin.display(description=gettext_lazy("쇼핑몰"))
+    def shop_link(self, obj):
+        url = _shop_url(obj)
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("보기")) if url else "-"
+
+    def view_on_site(self, obj):
+        return _shop_url(obj)
+
+    def _url(self, name, *args):
+        return reverse(f"{self.admin_site.name}:catalog_product_{name}", args=args)
+
+    def get_urls(self):
+        custom = [
+            path("<int:pk>/action/<slug:action>/", self.admin_site.admin_view(self.action_view),
+                 name="catalog_product_action"),
+        ]
+        return custom + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        product = self.get_object(request, object_id)
+        actions = []
+        if product is not None and self.has_change_permission(request, product):
+            actions = [(self._url("action", product.pk, name), ACTION_LABELS[name])
+                       for name in product_actions_available(product, self.action_names)]
+        extra_context = {**(extra_context or {}), "product_actions": actions}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def action_view(self, request, pk, action):
+        """Confirm (and ask a reason where it matters), then take the action through the service."""
+        request.current_app = self.admin_site.name
+        if action not in self.action_names:
+            raise Http404
+        product = self.get_object(request, str(pk))
+        if product is None:
+            raise Http404
+        if not self.has_change_permission(request, product):
+            raise PermissionDenied
+        change_url = self._url("change", product.pk)
+        if request.method != "POST" and action not in product_actions_available(product, self.action_names):
+            messages.error(request, _("지금 상태(%(status)s)에서는 할 수 없는 작업입니다.") % {
+                "status": product.get_status_display()})
+            return redirect(change_url)
+        asks_reason = action in REASON_ACTIONS
+        form = ReasonForm(request.POST if request.method == "POST" else None, reason_required=action == "reject")
+        if isinstance(self.admin_site, ScopedAdminSite):
+            form.fields["reason"].help_text = _("상품 이력에 남습니다.")
+        if request.method == "POST" and form.is_valid():
+            try:
+                product_action(product_id=product.pk, action=action, actor=request.user,
+                               reason=form.cleaned_data["reason"] if asks_reason else "")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect(change_url)
+            product.refresh_from_db()
+            messages.success(request, _("%(name)s: %(action)s 처리했습니다. 지금 상태: %(status)s") % {
+                "name": product.name, "action": ACTION_LABELS[action], "status": product.get_status_display()})
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta, "original": product, "form": form if asks_reason else None,
+            "action": action, "action_label": ACTION_LABELS[action], "change_url": change_url,
+            "title": f"{product.name} · {ACTION_LABELS[action]}",
+        }
+        return TemplateResponse(request, "admin/catalog/product/action.html", context)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ProductVariant:
+            self._save_variants(request, formset)
+        elif formset.model is ProductImage:
+            self._save_images(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def _save_variants(self, request, formset):
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in formset.new_objects:
+            obj.save()
+        for obj, changed in formset.changed_objects:
+            if "stock" in changed:
+                # Stock goes through the service: it locks the row, refreshes, warns when low.
+                others = [f for f in changed if f != "stock"]
+                if others:
+                    obj.save(update_fields=others)
+                variant_stock_set(variant_id=obj.pk, stock=obj.stock, actor=request.user)
+            else:
+                obj.save(update_fields=changed)
+
+    def _save_images(self, request, formset):
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            names = [obj.image.name, *obj.thumbs.values()]
+            obj.delete()
+            transaction.on_commit(lambda names=names, storage=obj.image.storage: [storage.delete(n) for n in names])
+        product = formset.instance
+        for form in formset.extra_forms:
+            if form.clean_upload is None or not any(o is form.instance for o in formset.new_objects):
+                continue
+            product_image_add(
+                product_id=product.pk, upload=form.clean_upload, actor=request.user, alt=form.instance.alt,
+                position=form.instance.position if "position" in form.changed_data else None,
+            )
+        for obj, changed in formset.changed_objects:
+            if "image" in changed:
+                obj.thumbs = {}
+                obj.save()
+                transaction.on_commit(lambda pk=obj.pk: product_image_thumbnails_queue(image_id=pk))
+            else:
+                obj.save(update_fields=changed)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        product_refresh(product_id=form.instance.pk)
+
+
+# --- the partner admin ----------------------------------------------------------------
+
+
+class ProductPartnerAdmin(OwnVendorFieldMixin, ProductAdminBase, VendorScopedAdmin):
+    """A vendor's own listings."""
+
+    action_names = PARTNER_ACTIONS
+    autocomplete_fields = ("vendor",)
+    list_display = ("name", "vendor", "category", "status", "price_display", "in_stock_display", "updated_at",
+                    "shop_link")
+    list_filter = ("status", "category", "kind", "procurement_eligible")
+    change_list_template = "admin/catalog/product/change_list.html"
+    readonly_fields = ("status", "status_reason")
+    fieldsets = (
+        (None, {"fields": ("vendor", "status", "status_reason")}),
+        (gettext_lazy("기본 정보"), {"fields": ("category", "kind", "name", "summary", "tax_type", "origin", "unit")}),
+        (gettext_lazy("상세"), {"fields": ("description", "specs")}),
+        (gettext_lazy("주문"), {"fields": ("procurement_eligible", "min_order_qty", "max_order_qty")}),
+    )
+
+    def get_list_display(self, request):
+        display = super().get_list_display(request)
+        ids = self.scope_ids(request)
+        return [d for d in display if d != "vendor"] if ids is not None and len(ids) == 1 else display
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:  # nothing to show about a status yet
+            first = (None, {"fields": ("vendor",)})
+            return (first, *self.fieldsets[1:])
+        return self.fieldsets
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "category":
+            kwargs["queryset"] = Category.objects.filter(is_active=True).select_related("parent")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # products that were on sale are hidden, not deleted
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # A product that has been on sale stays (orders and reports point at it): hide it instead.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.published_at is None)
+
+    def get_deleted_objects(self, objs, request):
+        # A draft's variants go with it, though the stock list itself offers no deleting.
+        to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(ProductVariant._meta.verbose_name)
+        return to_delete, counts, perms_needed, protected
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "import_url": self._url("import")}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        custom = [
+            path("import/", wrap(self.import_view), name="catalog_product_import"),
+            path("import/confirm/", wrap(self.import_confirm_view), name="catalog_product_import_confirm"),
+            path("export/", wrap(self.export_view), name="catalog_product_export"),
+        ]
+        return custom + super().get_urls()
+
+    # bulk import and export
+
+    def _vendors(self, request):
+        return self.admin_site._registry[Vendor].get_queryset(request).order_by("name")
+
+    def _import_key(self, request, token: str) -> str:
+        return f"catalog-import:{request.user.pk}:{token}"
+
+    def _import_context(self, request, **extra):
+        return {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "title": _("상품 일괄 등록·수정"), "columns": imports.COLUMNS, "max_rows": imports.MAX_ROWS,
+            **extra,
+        }
+
+    def _check_import_permission(self, request):
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+
+    def import_view(self, request):
+        """Upload a sheet and see what it would do (a dry run); nothing is saved here."""
+        request.current_app = self.admin_site.name
+        self._check_import_permission(request)
+        vendors = self._vendors(request)
+        posted = request.method == "POST"
+        form = ProductImportForm(request.POST if posted else None, request.FILES if posted else None, vendors=vendors)
+        if posted and form.is_valid():
+            vendor = form.cleaned_data["vendor"]
+            fmt, data, rows = form.parsed
+            plan = imports.import_plan(vendor=vendor, rows=rows)
+            token = None
+            if plan.ok and plan.has_changes:
+                # The file itself waits in the cache under a random key tied to this user; the
+                # confirm step reads and checks it again, so no row data travels through the form.
+                token = secrets.token_urlsafe(24)
+                cache.set(self._import_key(request, token),
+                          {"vendor_id": vendor.pk, "fmt": fmt, "data": data, "name": form.cleaned_data["file"].name},
+                          IMPORT_CACHE_SECONDS)
+            return TemplateResponse(request, "admin/catalog/product/import_preview.html", self._import_context(
+                request, plan=plan, counts=plan.counts(), vendor=vendor, token=token,
+                file_name=form.cleaned_data["file"].name, title=_("가져오기 미리보기")))
+        export_links = [
+            (v, self._url("export") + f"?vendor={v.pk}&format=xlsx", self._url("export") + f"?vendor={v.pk}&format=csv")
+            for v in vendors[:50]
+        ]
+        return TemplateResponse(request, "admin/catalog/product/import.html",
+                                self._import_context(request, form=form, export_links=export_links))
+
+    def import_confirm_view(self, request):
+        """Apply an import seen in the preview, all or nothing."""
+        request.current_app = self.admin_site.name
+        self._check_import_permission(request)
+        if request.method != "POST":
+            return redirect(self._url("import"))
+        key = self._import_key(request, request.POST.get("token", ""))
+        stored = cache.get(key)
+        if not stored:
+            messages.error(request, _("미리보기가 만료되었습니다. 파일을 다시 올려 주세요."))
+            return redirect(self._url("import"))
+        vendor = self._vendors(request).filter(pk=stored["vendor_id"]).first()
+        if vendor is None:
+            raise PermissionDenied
+        try:
+            plan = imports.import_apply(vendor_id=vendor.pk, fmt=stored["fmt"], data=stored["data"], actor=request.user)
+        except imports.ImportRefused as exc:
+            cache.delete(key)
+            return TemplateResponse(request, "admin/catalog/product/import_preview.html", self._import_context(
+                request, plan=exc.plan, counts=exc.plan.counts(), vendor=vendor, token=None,
+                file_name=stored["name"], title=_("가져오기 미리보기")))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(self._url("import"))
+        cache.delete(key)
+        counts = plan.counts()
+        messages.success(request, _(
+            "가져오기를 마쳤습니다. 새 상품 %(pc)s개, 고친 상품 %(pu)s개, 새 옵션 %(vc)s개, 고친 옵션 %(vu)s개. "
+            "새 상품은 '작성 중' 상태이니 사진을 넣고 검토를 요청해 주세요."
+        ) % {"pc": counts["products_created"], "pu": counts["products_updated"],
+             "vc": counts["variants_created"], "vu": counts["variants_updated"]})
+        return redirect(self._url("changelist"))
+
+    def export_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        vendors = self._vendors(request)
+        vendor_id = request.GET.get("vendor")
+        if vendor_id:
+            vendor = vendors.filter(pk=vendor_id).first() if vendor_id.isdigit() else None
+            if vendor is None:
+                raise Http404
+        else:
+            first_two = list(vendors[:2])
+            if len(first_two) != 1:
+                return redirect(self._url("import"))
+            vendor = first_two[0]
+        fmt = request.GET.get("format", imports.XLSX)
+        stamp = timezone.localtime().strftime("%Y%m%d")
+        if fmt == imports.CSV:
+            response = HttpResponse(imports.export_csv(vendor_id=vendor.pk), content_type="text/csv; charset=utf-8")
+        elif fmt == imports.XLSX:
+            response = HttpResponse(
+                imports.export_xlsx(vendor_id=vendor.pk),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        else:
+            raise Http404
+        response["Content-Disposition"] = f'attachment; filename="ddasum-products-{vendor.pk}-{stamp}.{fmt}"'
+        return response
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = gettext_lazy("재고")
+    parameter_name = "stock_state"
+
+    def lookups(self, request, model_admin):
+        return (("low", _("부족 (알림 기준 이하)")), ("out", _("품절")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(track_stock=True, stock__lte=F("low_stock_threshold"))
+        if self.value() == "out":
+            return queryset.filter(track_stock=True, stock=0)
+        return queryset
+
+
+class VariantPartnerAdmin(VendorScopedAdmin):
+    """Stock and prices of every variant on one page."""
+
+    scope_field = "product__vendor"
+    list_display = ("product_link", "name", "sku", "price", "list_price", "stock", "is_active", "track_stock",
+                    "product_status")
+    list_display_links = None
+    list_editable = ("price", "list_price", "stock", "is_active")
+    list_filter = (LowStockFilter, "is_active", "product__status")
+    search_fields = ("product__name", "name", "sku")
+    list_select_related = ("product",)
+    list_per_page = 50
+    ordering = ("product__name", "product_id", "position", "id")
+    fields = ("product", "name", "sku", "price", "list_price", "stock", "track_stock", "low_stock_threshold",
+              "is_active", "position")
+    readonly_fields = ("product",)
+
+    @admin.display(description=gettext_lazy("상품"), ordering="product__name")
+    def product_link(self, obj):
+        url = reverse(f"{self.admin_site.name}:catalog_product_change", args=[obj.product_id])
+        return format_html('<a href="{}">{}</a>', url, obj.product.name)
+
+    @admin.display(description=gettext_lazy("상품 상태"))
+    def product_status(self, obj):
+        return obj.product.get_status_display()
+
+    def has_add_permission(self, request):
+        return False  # variants are added on their product's page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        changed = list(form.changed_data)
+        if change and "stock" in changed:
+            others = [f for f in changed if f != "stock"]
+            if others:
+                obj.save(update_fields=others)
+            variant_stock_set(variant_id=obj.pk, stock=obj.stock, actor=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+            product_refresh(product_id=obj.product_id)
+
+
+class ShippingPolicyPartnerAdmin(OwnVendorFieldMixin, VendorScopedAdmin):
+    """One shipping policy per vendor."""
+
+    list_display = ("vendor", "base_fee", "free_threshold", "remote_extra_fee", "jeju_extra_fee", "bundle_rule")
+    list_select_related = ("vendor",)
+    fields = ("vendor", "base_fee", "free_threshold", "remote_extra_fee", "jeju_extra_fee", "bundle_rule", "notes")
+
+    def _vendors_without_policy(self, request):
+        return self.admin_site._registry[Vendor].get_queryset(request).filter(shipping_policy__isnull=True)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._vendors_without_policy(request).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "vendor":
+            kwargs["queryset"] = self._vendors_without_policy(request).order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+partner_admin_site.register(Product, ProductPartnerAdmin)
+partner_admin_site.register(ProductVariant, VariantPartnerAdmin)
+partner_admin_site.register(ShippingPolicy, ShippingPolicyPartnerAdmin)
+
+
+# --- the operators' admin -------------------------------------------------------------
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    """Status, with the review queue first."""
+
+    title = gettext_lazy("상태")
+    parameter_name = "status"
+    order = (P.PENDING, P.REJECTED, P.ON_SALE, P.HIDDEN, P.DRAFT)
+
+    def lookups(self, request, model_admin):
+        counts = dict(Product.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+        return [(s, f"{P(s).label} ({counts.get(s, 0):,})") for s in self.order]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+@admin.register(Product)
+class ProductAdmin(ProductAdminBase):
+    """Every product; the review queue (검토 대기) comes first."""
+
+    action_names = OPERATOR_ACTIONS
+    autocomplete_fields = ("vendor",)
+    list_display = ("name", "vendor", "category", "status", "price_display", "in_stock_display", "published_at",
+                    "updated_at", "shop_link")
+    list_filter = (ReviewStatusFilter, "category", "kind", "tax_type", "procurement_eligible")
+    search_fields = ("name", "summary", "vendor__name", "variants__sku")
+    readonly_fields = ("status", "status_reason", "published_at", "price", "list_price", "in_stock", "popularity",
+                       "created_at", "updated_at")
+    actions = ("approve_selected",)
+    fieldsets = (
+        (gettext_lazy("심사"), {"fields": ("vendor", "status", "status_reason", "published_at")}),
+        (gettext_lazy("기본 정보"), {"fields": ("category", "kind", "name", "slug", "summary", "tax_type", "origin",
+                                              "unit")}),
+        (gettext_lazy("상세"), {"fields": ("description", "specs")}),
+        (gettext_lazy("주문"), {"fields": ("procurement_eligible", "min_order_qty", "max_order_qty")}),
+        (gettext_lazy("옵션에서 계산"), {"fields": ("price", "list_price", "in_stock", "popularity", "created_at",
+                                                 "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return Product.objects.annotate(
+            review_first=Case(When(status=P.PENDING, then=0), default=1, output_field=IntegerField()),
+        ).order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        return ("review_first", "-updated_at")
+
+    @admin.action(description=gettext_lazy("선택한 상품 승인"))
+    def approve_selected(self, request, queryset):
+        done = 0
+        for product in queryset.filter(Q(status=P.PENDING) | Q(status=P.REJECTED)):
+            try:
+                product_action(product_id=product.pk, action="approve", actor=request.user)
+                done += 1
+            except DomainError as exc:
+                messages.error(request, f"{product.name}: {exc.message}")
+        messages.success(request, _("%(count)s개 상품을 승인했습니다.") % {"count": done})
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryAdminForm
+    list_display = ("__str__", "slug", "position", "icon", "is_food", "is_active", "product_count")
+    list_editable = ("position", "is_active")
+    list_filter = ("is_food", "is_active", "parent")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("parent",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_products=Count("products"))
+
+    @admin.display(description=gettext_lazy("상품 수"), ordering="n_products")
+    def product_count(self, obj):
+        return obj.n_products
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Category.objects.filter(parent__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ShippingPolicy)
+class ShippingPolicyAdmin(admin.ModelAdmin):
+    list_display = ("vendor", "base_fee", "free_threshold", "remote_extra_fee", "jeju_extra_fee", "bundle_rule")
+    list_filter = ("bundle_rule",)
+    search_fields = ("vendor__name",)
+    list_select_related = ("vendor",)
+    autocomplete_fields = ("vendor",)
