@@ -39,9 +39,11 @@ from .models import (
     EnterpriseType,
     MembershipRole,
     Region,
+    SocialFactKind,
     Vendor,
     VendorDocument,
     VendorMembership,
+    VendorSocialFact,
     VendorStatus,
     VendorStatusEvent,
 )
@@ -989,6 +991,8 @@ def _seed(stdout, rng: random.Random) -> None:
         written.delete_all()
         raise
 
+    facts = _social_facts(vendors, operator, rng)
+
     counts = Counter(Vendor.objects.filter(pk__in=[v.pk for v in vendors]).values_list("status", flat=True))
     states = ", ".join(f"{status.label} {counts[status]}" for status in VendorStatus if counts[status])
     stdout.write(f"  입점기업 {len(vendors)}곳 (새로 {created}곳): {states}")
@@ -996,7 +1000,36 @@ def _seed(stdout, rng: random.Random) -> None:
         f"  기업 회원 {len(owners)}명 (새로 {owners_created}명): vendor1~{len(plans)}@ddasum.kr; "
         f"vendor1은 {vendors[0].name}의 대표, {vendors[1].name}의 직원"
     )
+    stdout.write(f"  사회적 가치 정보 {facts}건 (운영자 확인 포함)")
     if repaired:
         stdout.write(f"  사라진 파일 {repaired}개를 다시 만들었습니다")
     if not has_korean_font():
         stdout.write(f"  한글 글꼴({FONT_BOLD})이 없어 서류는 빈 PDF, 로고·도장은 영문 머리글자로 만들었습니다")
+
+
+SOCIAL_FACT_VALUES = {
+    SocialFactKind.VULNERABLE_EMPLOYMENT: ("직원 {n}명 중 {k}명이 취약계층", "고용노동부 사회적기업 인증 보고서"),
+    SocialFactKind.LOCAL_SOURCING: ("원재료의 {p}%를 충남에서 조달", "매입 장부 확인"),
+    SocialFactKind.ECO_PACKAGING: ("종이 완충재, 플라스틱 테이프 없는 포장", "포장재 사진 확인"),
+    SocialFactKind.COMMUNITY_REINVESTMENT: ("이익의 {p}%를 마을 공동기금에 적립", "총회 의결서"),
+    SocialFactKind.ELDERLY_JOBS: ("만 65세 이상 어르신 {k}명 고용", "근로계약서 확인"),
+}
+
+
+def _social_facts(vendors, operator, rng: random.Random) -> int:
+    """Social-value facts for the approved vendors; most verified by the operator, some still waiting."""
+    count = 0
+    for i, vendor in enumerate(v for v in vendors if v.status == VendorStatus.APPROVED):
+        kinds = rng.sample(list(SOCIAL_FACT_VALUES), k=1 + i % 3)
+        for j, kind in enumerate(kinds):
+            template, evidence = SOCIAL_FACT_VALUES[kind]
+            staff = rng.randint(6, 30)
+            value = template.format(n=staff, k=rng.randint(2, staff // 2 + 1), p=rng.choice([30, 50, 70, 90]))
+            verified = (i + j) % 5 != 0
+            VendorSocialFact.objects.get_or_create(
+                vendor=vendor, kind=kind,
+                defaults={"value": value, "evidence": evidence, "verified_by": operator if verified else None,
+                          "verified_at": timezone.now() if verified else None},
+            )
+            count += 1
+    return count
