@@ -579,12 +579,10 @@ def import_apply(*, vendor_id: int, fmt: str, data: bytes, actor) -> ImportPlan:
             variant.save(update_fields=variant_plan.fields)
             if variant.stock < before:
                 decreased.append((variant, before))
-        # stock_changed refreshes the product and warns about low stock; only a fall can warn,
-        # so a product whose stock only rose (or did not change) is refreshed once.
+        # Only a fall can cross a low-stock threshold; the product is refreshed once either way.
         for variant, before in decreased:
-            stock_changed(variant=variant, before=before)
-        if not decreased:
-            product_refresh(product_id=product.pk)
+            stock_changed(variant=variant, before=before, refresh=False)
+        product_refresh(product_id=product.pk)
     return plan
 
 

@@ -183,9 +183,13 @@ def variant_stock_set(*, variant_id: int, stock: int, actor=None) -> ProductVari
     return variant
 
 
-def stock_changed(*, variant: ProductVariant, before: int) -> None:
-    """After any stock change (admin, import, API, orders): refresh the product, warn if low."""
-    product_refresh(product_id=variant.product_id)
+def stock_changed(*, variant: ProductVariant, before: int, refresh: bool = True) -> None:
+    """After any stock change (admin, import, API, orders): refresh the product, warn if low.
+
+    A caller changing several options of one product passes refresh=False and refreshes once.
+    """
+    if refresh:
+        product_refresh(product_id=variant.product_id)
     threshold = variant.low_stock_threshold
     if variant.track_stock and before > threshold >= variant.stock:
         from .tasks import variant_low_stock_notify_task
