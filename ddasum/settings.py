@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "vendors",
     "catalog",
+    "orders",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,18 @@ CELERY_BEAT_SCHEDULE = {
     "vendors-certification-check": {
         "task": "vendors.tasks.vendor_certifications_check_task",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "orders-expire-unpaid": {
+        "task": "orders.tasks.orders_expire_due_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "orders-auto-complete": {
+        "task": "orders.tasks.vendor_orders_auto_complete_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    "orders-monthly-settlements": {
+        "task": "orders.tasks.settlements_monthly_task",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
 }
 
@@ -279,3 +292,20 @@ LOGGING = {
 # Which submitted products wait for the operator: "first" (until a vendor has one approved
 # product), "all", or "none".
 CATALOG_REVIEW_POLICY = env("CATALOG_REVIEW_POLICY", default="first")
+
+# --- orders and payments ------------------------------------------------------------
+# Days a bank-transfer (무통장입금) order waits for its deposit before it expires.
+ORDER_DEPOSIT_DAYS = env.int("ORDER_DEPOSIT_DAYS", default=3)
+# Days after delivery a vendor order is confirmed (구매 확정) automatically.
+ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=7)
+BANK_TRANSFER_ACCOUNT = {
+    "bank": env("BANK_TRANSFER_BANK", default="농협은행"),
+    "number": env("BANK_TRANSFER_NUMBER", default="301-0042-1234-51"),
+    "holder": env("BANK_TRANSFER_HOLDER", default="따숨 사회적협동조합"),
+}
+# A Toss Payments-style card gateway: the browser returns with paymentKey/orderId/amount,
+# the server confirms with POST {base}/v1/payments/confirm (Basic auth, Idempotency-Key).
+PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default="https://api.tosspayments.com")
+PAYMENT_CLIENT_KEY = env("PAYMENT_CLIENT_KEY", default="test_ck_local")
+PAYMENT_SECRET_KEY = env("PAYMENT_SECRET_KEY", default="test_sk_local")
+PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=10.0)

@@ -1,0 +1,421 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import ProductVariant, TaxType
+from ddasum.storage import get_private_storage
+from ddasum.validators import validate_phone, validate_postal_code
+from vendors.models import Vendor
+
+# --- cart -------------------------------------------------------------------------------
+
+
+class Cart(models.Model):
+    """A signed-in user's cart, or an anonymous visitor's (by session key); merged on login."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="cart")
+    session_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("장바구니")
+        verbose_name_plural = _("장바구니")
+
+    def __str__(self):
+        return f"cart {self.pk}"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["cart", "variant"], name="cart_line_unique")]
+
+    def __str__(self):
+        return f"{self.variant_id} × {self.quantity}"
+
+
+class Address(models.Model):
+    """A signed-in user's address book entry."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(_("이름"), max_length=30, blank=True, help_text=_("예: 집, 회사"))
+    recipient = models.CharField(_("받는 분"), max_length=50)
+    phone = models.CharField(_("연락처"), max_length=13, validators=[validate_phone])
+    postal_code = models.CharField(_("우편번호"), max_length=5, validators=[validate_postal_code])
+    address = models.CharField(_("주소"), max_length=200)
+    address_detail = models.CharField(_("상세 주소"), max_length=100, blank=True)
+    is_default = models.BooleanField(_("기본 배송지"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("배송지")
+        verbose_name_plural = _("배송지")
+        ordering = ["-is_default", "-created_at"]
+
+    def __str__(self):
+        return f"{self.label or self.recipient} ({self.postal_code})"
+
+
+# --- orders -----------------------------------------------------------------------------
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("무통장입금")
+    CARD = "card", _("카드 결제")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("결제 대기")
+    PAID = "paid", _("결제 완료")
+    EXPIRED = "expired", _("입금 기한 만료")
+    CANCELLED = "cancelled", _("주문 취소")
+
+
+class Order(models.Model):
+    """One checkout: what the buyer pays once; each vendor fulfils its VendorOrder."""
+
+    number = models.CharField(_("주문번호"), max_length=20, unique=True)
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="orders", verbose_name=_("회원"))
+    email = models.EmailField(_("주문자 이메일"))
+    # Guests look their order up with its number, email and this password (hashed).
+    guest_password = models.CharField(max_length=128, blank=True)
+    orderer_name = models.CharField(_("주문자"), max_length=50)
+    orderer_phone = models.CharField(_("주문자 연락처"), max_length=13)
+    recipient_name = models.CharField(_("받는 분"), max_length=50)
+    recipient_phone = models.CharField(_("받는 분 연락처"), max_length=13)
+    postal_code = models.CharField(_("우편번호"), max_length=5)
+    address = models.CharField(_("주소"), max_length=200)
+    address_detail = models.CharField(_("상세 주소"), max_length=100, blank=True)
+    memo = models.CharField(_("배송 메모"), max_length=200, blank=True)
+    payment_method = models.CharField(_("결제 수단"), max_length=20, choices=PaymentMethod.choices)
+    status = models.CharField(_("상태"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT)
+    items_total = models.PositiveIntegerField(_("상품 금액"))
+    shipping_total = models.PositiveIntegerField(_("배송비"))
+    discount_total = models.PositiveIntegerField(_("할인"), default=0)
+    total = models.PositiveIntegerField(_("결제 금액"))
+    taxable_total = models.PositiveIntegerField(_("과세 금액"), default=0)
+    exempt_total = models.PositiveIntegerField(_("면세 금액"), default=0)
+    # A business buyer asks for 세금계산서/계산서 with its registration number.
+    business_number = models.CharField(_("사업자등록번호"), max_length=12, blank=True)
+    business_name = models.CharField(_("상호"), max_length=100, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    placed_at = models.DateTimeField(_("주문 시각"), default=timezone.now)
+    expires_at = models.DateTimeField(_("입금 기한"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("결제 시각"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("주문")
+        verbose_name_plural = _("주문")
+        ordering = ["-placed_at", "-id"]
+        indexes = [
+            models.Index(fields=["buyer", "-placed_at"], name="order_buyer_idx"),
+            models.Index(fields=["status", "expires_at"], name="order_status_expiry_idx"),
+            models.Index(fields=["-placed_at"], name="order_placed_idx"),
+            models.Index(fields=["paid_at"], name="order_paid_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", args=[self.number])
+
+
+class VendorOrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("결제 대기")
+    PAID = "paid", _("결제 완료")
+    PREPARING = "preparing", _("상품 준비 중")
+    SHIPPED = "shipped", _("배송 중")
+    DELIVERED = "delivered", _("배송 완료")
+    COMPLETED = "completed", _("구매 확정")
+    CANCELLED = "cancelled", _("주문 취소")
+    RETURN_REQUESTED = "return_requested", _("반품 요청")
+    RETURNED = "returned", _("반품 완료")
+    REFUNDED = "refunded", _("환불 완료")
+
+
+class Carrier(models.TextChoices):
+    CJ = "cj", _("CJ대한통운")
+    POST = "epost", _("우체국택배")
+    LOTTE = "lotte", _("롯데택배")
+    HANJIN = "hanjin", _("한진택배")
+    LOGEN = "logen", _("로젠택배")
+    DIRECT = "direct", _("직접 배송")
+
+
+# The carriers' public tracking pages (the tracking number is appended).
+CARRIER_TRACKING_URLS = {
+    Carrier.CJ: "https://trace.cjlogistics.com/next/tracking.html?wblNo=",
+    Carrier.POST: "https://service.epost.go.kr/trace.RetrieveDomRigiTraceList.comm?sid1=",
+    Carrier.LOTTE: "https://www.lotteglogis.com/home/reservation/tracking/linkView?InvNo=",
+    Carrier.HANJIN: "https://www.hanjin.com/kor/CMS/DeliveryMgr/WaybillResult.do?mCode=MN038&wblnum=",
+    Carrier.LOGEN: "https://www.ilogen.com/web/personal/trace/",
+}
+
+
+class VendorOrder(models.Model):
+    """What one vendor fulfils of an order, and is settled on."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="vendor_orders", verbose_name=_("주문"))
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="vendor_orders", verbose_name=_("입점기업"))
+    number = models.CharField(_("기업 주문번호"), max_length=24, unique=True)
+    status = models.CharField(_("상태"), max_length=20, choices=VendorOrderStatus.choices,
+                              default=VendorOrderStatus.PENDING_PAYMENT)
+    items_total = models.PositiveIntegerField(_("상품 금액"))
+    shipping_fee = models.PositiveIntegerField(_("배송비"))
+    total = models.PositiveIntegerField(_("합계"))
+    refunded_amount = models.PositiveIntegerField(_("환불 금액"), default=0)
+    commission_rate = models.DecimalField(_("수수료율(%)"), max_digits=5, decimal_places=2)
+    carrier = models.CharField(_("택배사"), max_length=10, choices=Carrier.choices, blank=True)
+    tracking_number = models.CharField(_("송장번호"), max_length=30, blank=True)
+    vendor_note = models.TextField(_("구매자에게 남기는 말"), blank=True)
+    return_reason = models.TextField(_("반품 사유"), blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(_("발송 시각"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("배송 완료 시각"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("구매 확정 시각"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("기업별 주문")
+        verbose_name_plural = _("기업별 주문")
+        ordering = ["-order__placed_at", "-id"]
+        indexes = [
+            models.Index(fields=["vendor", "status"], name="vorder_vendor_status_idx"),
+            models.Index(fields=["vendor", "completed_at"], name="vorder_vendor_completed_idx"),
+            models.Index(fields=["status", "delivered_at"], name="vorder_status_delivered_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def tracking_url(self) -> str:
+        base = CARRIER_TRACKING_URLS.get(self.carrier)
+        return f"{base}{self.tracking_number}" if base and self.tracking_number else ""
+
+
+class OrderLine(models.Model):
+    """A line as it was sold: name, option, price, tax type and vendor are copied at that moment."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    product_id_snapshot = models.PositiveBigIntegerField(null=True, blank=True)
+    product_name = models.CharField(_("상품명"), max_length=120)
+    variant_name = models.CharField(_("옵션"), max_length=80)
+    sku = models.CharField(max_length=60, blank=True)
+    unit_price = models.PositiveIntegerField(_("단가"))
+    quantity = models.PositiveIntegerField(_("수량"))
+    line_total = models.PositiveIntegerField(_("금액"))
+    tax_type = models.CharField(_("과세 구분"), max_length=10, choices=TaxType.choices)
+    vendor_name = models.CharField(_("판매기업"), max_length=100)
+
+    class Meta:
+        verbose_name = _("주문 상품")
+        verbose_name_plural = _("주문 상품")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.product_name} {self.variant_name} × {self.quantity}"
+
+
+class StatusEvent(models.Model):
+    """One row per transition of an order or a vendor order: who, when, from, to, why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_event_idx")]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+# --- payments ---------------------------------------------------------------------------
+
+
+class PaymentStatus(models.TextChoices):
+    READY = "ready", _("결제 대기")
+    DONE = "done", _("결제 완료")
+    FAILED = "failed", _("결제 실패")
+    CANCELLED = "cancelled", _("결제 취소")
+    PARTIAL_CANCELLED = "partial_cancelled", _("부분 취소")
+
+
+class Payment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.READY)
+    amount = models.PositiveIntegerField()
+    cancelled_amount = models.PositiveIntegerField(default=0)
+    provider_key = models.CharField(max_length=200, blank=True)  # the gateway's paymentKey
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    # Kept from the gateway's answer for receipts and invoices.
+    supplied_amount = models.PositiveIntegerField(null=True, blank=True)
+    vat = models.PositiveIntegerField(null=True, blank=True)
+    tax_free_amount = models.PositiveIntegerField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("결제")
+        verbose_name_plural = _("결제")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.order} {self.method} {self.amount}"
+
+
+class PaymentEvent(models.Model):
+    """Everything said with a payment provider, kept to trace a dispute."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)  # confirm, cancel, deposit, mismatch, expire …
+    request = models.JSONField(default=dict, blank=True)
+    response = models.JSONField(default=dict, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.kind} {'ok' if self.ok else 'failed'}"
+
+
+# --- documents, tax invoices, settlements ------------------------------------------------
+
+
+class DocumentKind(models.TextChoices):
+    RECEIPT = "receipt", _("영수증")
+    STATEMENT = "statement", _("거래명세서")
+    PACKING_SLIP = "packing_slip", _("포장 명세서")
+    SETTLEMENT = "settlement", _("정산서")
+
+
+class Document(models.Model):
+    """A generated PDF, kept privately and streamed to whoever may read it."""
+
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    number = models.CharField(max_length=30, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="documents")
+    settlement = models.ForeignKey("Settlement", on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="documents")
+    file = models.FileField(storage=get_private_storage, upload_to="documents/%Y/%m/", max_length=200, blank=True)
+    # What the document was made from; a different fingerprint means it must be made again.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        # One document per (kind, target): the document service looks it up under a lock
+        # on its target row before making it (nulls in a unique constraint differ per database).
+        indexes = [models.Index(fields=["kind", "order", "vendor_order"], name="document_target_idx")]
+
+    def __str__(self):
+        return self.number
+
+
+class InvoiceKind(models.TextChoices):
+    TAX_INVOICE = "tax_invoice", _("세금계산서")
+    INVOICE = "invoice", _("계산서")
+
+
+class TaxInvoiceRequest(models.Model):
+    """A business buyer's request for a 세금계산서 (taxable lines) or 계산서 (exempt lines)."""
+
+    vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, related_name="invoice_requests")
+    kind = models.CharField(_("종류"), max_length=15, choices=InvoiceKind.choices)
+    business_number = models.CharField(_("사업자등록번호"), max_length=12)
+    business_name = models.CharField(_("상호"), max_length=100)
+    email = models.EmailField(_("받을 이메일"))
+    supply_amount = models.PositiveIntegerField(_("공급가액"))
+    vat_amount = models.PositiveIntegerField(_("세액"))
+    issued = models.BooleanField(_("발행"), default=False)
+    approval_number = models.CharField(_("승인번호"), max_length=40, blank=True)
+    issued_at = models.DateTimeField(_("발행 시각"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("계산서 발행 요청")
+        verbose_name_plural = _("계산서 발행 요청")
+        constraints = [models.UniqueConstraint(fields=["vendor_order", "kind"], name="invoice_request_unique")]
+        indexes = [models.Index(fields=["issued", "created_at"], name="invoice_pending_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.vendor_order}"
+
+
+class SettlementStatus(models.TextChoices):
+    DRAFT = "draft", _("정산 확정 전")
+    CONFIRMED = "confirmed", _("지급 대기")
+    PAID = "paid", _("지급 완료")
+
+
+class Settlement(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("입점기업"))
+    number = models.CharField(_("정산번호"), max_length=24, unique=True)
+    period_start = models.DateField(_("기간 시작"))
+    period_end = models.DateField(_("기간 끝"))
+    order_count = models.PositiveIntegerField(_("주문 수"), default=0)
+    items_total = models.BigIntegerField(_("상품 판매액"), default=0)
+    shipping_total = models.BigIntegerField(_("배송비"), default=0)
+    refund_total = models.BigIntegerField(_("환불"), default=0)
+    commission_total = models.BigIntegerField(_("수수료"), default=0)
+    payout = models.BigIntegerField(_("지급액"), default=0)
+    status = models.CharField(_("상태"), max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.CONFIRMED)
+    paid_at = models.DateTimeField(_("지급 시각"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("정산")
+        verbose_name_plural = _("정산")
+        ordering = ["-period_start", "vendor"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "period_start", "period_end"], name="settlement_period_unique"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="settlement_period_order"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class SettlementLine(models.Model):
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
+    vendor_order = models.OneToOneField(VendorOrder, on_delete=models.PROTECT, related_name="settlement_line")
+    items_total = models.PositiveIntegerField()
+    shipping_fee = models.PositiveIntegerField()
+    refunded_amount = models.PositiveIntegerField()
+    commission = models.PositiveIntegerField()
+    payout = models.IntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.settlement} · {self.vendor_order}"

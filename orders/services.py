@@ -1,0 +1,306 @@
+"""Placing orders and moving them through their states.
+
+Stock is taken when the order is placed, by a conditional UPDATE (`stock >= n`) per variant
+in primary-key order inside the order's transaction: two buyers can never both take the
+last unit, and locks are always taken in the same order so checkouts cannot deadlock. An
+unpaid bank-transfer order that expires, and a cancelled order, give the stock back.
+"""
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import ProductVariant
+from catalog.services import stock_changed
+from ddasum.numbering import daily_number
+from vendors.selectors import user_is_vendor_member
+
+from .cart import CartSummary, cart_lines_remove, cart_summary
+from .exceptions import InvalidTransition, NotAllowed, OrderError, OutOfStock
+from .models import (
+    Cart,
+    InvoiceKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    StatusEvent,
+    TaxInvoiceRequest,
+    VendorOrder,
+    VendorOrderStatus,
+)
+
+V = VendorOrderStatus
+
+
+@dataclass
+class Checkout:
+    """What the checkout form collected (the view fills it from a validated form)."""
+
+    email: str
+    orderer_name: str
+    orderer_phone: str
+    recipient_name: str
+    recipient_phone: str
+    postal_code: str
+    address: str
+    address_detail: str = ""
+    memo: str = ""
+    payment_method: str = PaymentMethod.BANK_TRANSFER
+    guest_password: str = ""
+    business_number: str = ""
+    business_name: str = ""
+
+
+def _stock_take(variant_id: int, quantity: int) -> bool:
+    """Take stock if there is enough; False if not (never below zero)."""
+    return bool(
+        ProductVariant.objects.filter(pk=variant_id, track_stock=False).exists()
+        or ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(stock=F("stock") - quantity)
+    )
+
+
+def _stock_return(variant_id: int, quantity: int) -> None:
+    ProductVariant.objects.filter(pk=variant_id, track_stock=True).update(stock=F("stock") + quantity)
+
+
+def idempotency_key_for(user_or_session: str, form_key: str) -> str:
+    """Scope the browser's key to its user or session, so one buyer's key cannot hit another's order."""
+    return hashlib.sha256(f"{user_or_session}:{form_key}".encode()).hexdigest()[:64]
+
+
+def order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str) -> Order:
+    """Create the order from the cart's buyable lines, taking stock; the same key returns the same order."""
+    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        return existing
+    try:
+        return _order_place(cart=cart, buyer=buyer, checkout=checkout, idempotency_key=idempotency_key)
+    except IntegrityError:
+        # A double submit raced us to the same key: the first one's order is the answer.
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+        raise
+
+
+@transaction.atomic
+def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str) -> Order:
+    summary: CartSummary = cart_summary(cart, postal_code=checkout.postal_code)
+    if summary.is_empty:
+        raise OrderError(_("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
+    lines = summary.buyable_lines
+    # Take stock in primary-key order (the order every writer uses), all or nothing.
+    for line in sorted(lines, key=lambda ln: ln.variant.pk):
+        if not _stock_take(line.variant.pk, line.quantity):
+            raise OutOfStock(
+                _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다.")
+                % {"name": line.product.name, "option": line.variant.name}
+            )
+    now = timezone.now()
+    local_day = timezone.localdate(now)
+    order = Order.objects.create(
+        number=daily_number("order", local_day),
+        buyer=buyer if buyer and buyer.is_authenticated else None,
+        email=checkout.email,
+        guest_password=make_password(checkout.guest_password) if checkout.guest_password else "",
+        orderer_name=checkout.orderer_name, orderer_phone=checkout.orderer_phone,
+        recipient_name=checkout.recipient_name, recipient_phone=checkout.recipient_phone,
+        postal_code=checkout.postal_code, address=checkout.address, address_detail=checkout.address_detail,
+        memo=checkout.memo, payment_method=checkout.payment_method,
+        items_total=summary.items_total, shipping_total=summary.shipping_total, total=summary.total,
+        taxable_total=summary.taxable_total, exempt_total=summary.exempt_total,
+        business_number=checkout.business_number, business_name=checkout.business_name,
+        idempotency_key=idempotency_key, placed_at=now,
+        expires_at=now + timedelta(days=settings.ORDER_DEPOSIT_DAYS)
+        if checkout.payment_method == PaymentMethod.BANK_TRANSFER else now + timedelta(minutes=30),
+    )
+    StatusEvent.objects.create(order=order, actor=buyer if order.buyer else None, to_status=order.status)
+    for n, group in enumerate(summary.groups, start=1):
+        vendor_order = VendorOrder.objects.create(
+            order=order, vendor=group.vendor, number=f"{order.number}-{n}", items_total=group.items_total,
+            shipping_fee=group.shipping, total=group.total, commission_rate=group.vendor.commission_rate,
+        )
+        OrderLine.objects.bulk_create([
+            OrderLine(
+                order=order, vendor_order=vendor_order, variant=line.variant, product_id_snapshot=line.product.pk,
+                product_name=line.product.name, variant_name=line.variant.name, sku=line.variant.sku,
+                unit_price=line.unit_price, quantity=line.quantity, line_total=line.total,
+                tax_type=line.product.tax_type, vendor_name=group.vendor.name,
+            )
+            for line in group.lines
+        ])
+        if order.business_number:
+            _invoice_requests(vendor_order, order)
+    cart_lines_remove(cart=cart, variant_ids=[line.variant.pk for line in lines])
+    for line in lines:
+        line.variant.refresh_from_db(fields=["stock"])
+        stock_changed(variant=line.variant, before=line.variant.stock + line.quantity)
+    from .tasks import order_placed_notify_task
+
+    transaction.on_commit(lambda: order_placed_notify_task.delay(order_id=order.pk))
+    return order
+
+
+def _invoice_requests(vendor_order: VendorOrder, order: Order) -> None:
+    from ddasum.money import EXEMPT, TAXABLE, vat_split
+
+    taxable = sum(ln.line_total for ln in vendor_order.lines.all() if ln.tax_type == TAXABLE) + vendor_order.shipping_fee
+    exempt = sum(ln.line_total for ln in vendor_order.lines.all() if ln.tax_type == EXEMPT)
+    for kind, amount, tax in ((InvoiceKind.TAX_INVOICE, taxable, TAXABLE), (InvoiceKind.INVOICE, exempt, EXEMPT)):
+        if amount:
+            split = vat_split(amount, tax)
+            TaxInvoiceRequest.objects.create(
+                vendor_order=vendor_order, kind=kind, business_number=order.business_number,
+                business_name=order.business_name or order.orderer_name, email=order.email,
+                supply_amount=split.supply, vat_amount=split.vat,
+            )
+
+
+# --- order-level states -------------------------------------------------------------------
+
+ORDER_TRANSITIONS = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.EXPIRED, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.CANCELLED}),
+    OrderStatus.EXPIRED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+# --- vendor-order states ------------------------------------------------------------------
+
+VENDOR_ORDER_TRANSITIONS = {
+    V.PENDING_PAYMENT: frozenset({V.PAID, V.CANCELLED}),
+    V.PAID: frozenset({V.PREPARING, V.SHIPPED, V.CANCELLED}),
+    V.PREPARING: frozenset({V.SHIPPED, V.CANCELLED}),
+    V.SHIPPED: frozenset({V.DELIVERED}),
+    V.DELIVERED: frozenset({V.COMPLETED, V.RETURN_REQUESTED}),
+    V.RETURN_REQUESTED: frozenset({V.RETURNED, V.DELIVERED}),
+    V.RETURNED: frozenset({V.REFUNDED}),
+    V.COMPLETED: frozenset(),
+    V.CANCELLED: frozenset(),
+    V.REFUNDED: frozenset(),
+}
+# Timestamp fields set when a vendor order enters a state.
+_STAMPS = {V.PAID: "paid_at", V.SHIPPED: "shipped_at", V.DELIVERED: "delivered_at", V.COMPLETED: "completed_at",
+           V.CANCELLED: "cancelled_at"}
+
+
+def _order_transition(order: Order, to: str, *, actor=None, reason: str = "") -> StatusEvent:
+    if to not in ORDER_TRANSITIONS[order.status]:
+        raise InvalidTransition(
+            _("'%(from)s' 상태의 주문은 '%(to)s'(으)로 바꿀 수 없습니다.")
+            % {"from": order.get_status_display(), "to": OrderStatus(to).label}
+        )
+    from_status, order.status = order.status, to
+    fields = ["status"]
+    if to == OrderStatus.PAID:
+        order.paid_at = timezone.now()
+        fields.append("paid_at")
+    if to == OrderStatus.CANCELLED:
+        order.cancelled_at = timezone.now()
+        fields.append("cancelled_at")
+    order.save(update_fields=fields)
+    return StatusEvent.objects.create(order=order, actor=actor, from_status=from_status, to_status=to, reason=reason)
+
+
+def vendor_order_transition(vendor_order: VendorOrder, to: str, *, actor=None, reason: str = "") -> StatusEvent:
+    """The one place a vendor order's status changes: checks the table, stamps, records."""
+    if to not in VENDOR_ORDER_TRANSITIONS[vendor_order.status]:
+        raise InvalidTransition(
+            _("'%(from)s' 상태의 주문은 '%(to)s'(으)로 바꿀 수 없습니다.")
+            % {"from": vendor_order.get_status_display(), "to": VendorOrderStatus(to).label}
+        )
+    from_status, vendor_order.status = vendor_order.status, to
+    fields = ["status"]
+    if to in _STAMPS:
+        setattr(vendor_order, _STAMPS[to], timezone.now())
+        fields.append(_STAMPS[to])
+    vendor_order.save(update_fields=fields)
+    return StatusEvent.objects.create(order_id=vendor_order.order_id, vendor_order=vendor_order, actor=actor,
+                                      from_status=from_status, to_status=to, reason=reason)
+
+
+@transaction.atomic
+def order_mark_paid(*, order_id: int, actor=None, reason: str = "") -> Order:
+    """Payment confirmed (deposit seen, or the gateway confirmed): every vendor order is paid."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status == OrderStatus.PAID:
+        return order  # a second confirmation changes nothing
+    _order_transition(order, OrderStatus.PAID, actor=actor, reason=reason)
+    for vendor_order in order.vendor_orders.select_for_update().order_by("pk"):
+        vendor_order_transition(vendor_order, V.PAID, actor=actor)
+    from .tasks import order_paid_task
+
+    transaction.on_commit(lambda: order_paid_task.delay(order_id=order.pk))
+    return order
+
+
+def _release_stock(vendor_order: VendorOrder) -> None:
+    for line in vendor_order.lines.filter(variant__isnull=False).order_by("variant_id"):
+        _stock_return(line.variant_id, line.quantity)
+        variant = ProductVariant.objects.get(pk=line.variant_id)
+        stock_changed(variant=variant, before=variant.stock - line.quantity)
+
+
+@transaction.atomic
+def order_expire(*, order_id: int) -> Order | None:
+    """An unpaid order past its deadline: expired, stock returned, buyer told. Safe to repeat."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != OrderStatus.PENDING_PAYMENT or order.expires_at > timezone.now():
+        return None
+    _order_transition(order, OrderStatus.EXPIRED, reason=_("입금 기한이 지났습니다."))
+    for vendor_order in order.vendor_orders.select_for_update().order_by("pk"):
+        vendor_order_transition(vendor_order, V.CANCELLED, reason=_("입금 기한 만료"))
+        _release_stock(vendor_order)
+    from .tasks import order_expired_notify_task
+
+    transaction.on_commit(lambda: order_expired_notify_task.delay(order_id=order.pk))
+    return order
+
+
+def orders_expire_due() -> int:
+    """Expire every unpaid order past its deadline (beat task)."""
+    due = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=timezone.now()).values_list(
+        "pk", flat=True
+    )
+    return sum(1 for pk in list(due) if order_expire(order_id=pk))
+
+
+def _buyer_may(actor, order: Order) -> bool:
+    return bool(actor and actor.is_authenticated and (actor.is_staff or order.buyer_id == actor.pk))
+
+
+def vendor_member_may(actor, vendor_order: VendorOrder) -> bool:
+    return bool(actor and actor.is_authenticated and (actor.is_staff or user_is_vendor_member(actor, vendor_order.vendor_id)))
+
+
+@transaction.atomic
+def vendor_order_cancel(*, vendor_order_id: int, actor, reason: str = "", guest_ok: bool = False) -> VendorOrder:
+    """Cancel before shipping (buyer, vendor or operator): stock back, refund through the provider."""
+    vendor_order = VendorOrder.objects.select_for_update().select_related("order").get(pk=vendor_order_id)
+    order = vendor_order.order
+    if not (guest_ok or _buyer_may(actor, order) or vendor_member_may(actor, vendor_order)):
+        raise NotAllowed(_("이 주문을 취소할 권한이 없습니다."))
+    was_paid = vendor_order.status in (V.PAID, V.PREPARING)
+    vendor_order_transition(vendor_order, V.CANCELLED, actor=actor if actor and actor.is_authenticated else None,
+                            reason=reason)
+    _release_stock(vendor_order)
+    if was_paid:
+        from .payments import payment_refund
+
+        payment_refund(order=order, amount=vendor_order.total, reason=reason or _("주문 취소"))
+        vendor_order.refunded_amount = vendor_order.total
+        vendor_order.save(update_fields=["refunded_amount"])
+    if not order.vendor_orders.exclude(status=V.CANCELLED).exists():
+        _order_transition(Order.objects.select_for_update().get(pk=order.pk), OrderStatus.CANCELLED,
+                          actor=actor if actor and actor.is_authenticated else None, reason=reason)
+    from .tasks import vendor_order_cancelled_notify_task
+
+    transaction.on_commit(lambda: vendor_order_cancelled_notify_task.delay(vendor_order_id=vendor_order.pk))
+    return vendor_order

@@ -1,0 +1,182 @@
+"""Order placement core: totals, VAT, stock taken once, idempotency, concurrency on PostgreSQL."""
+import threading
+
+import pytest
+from django.db import connection
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from catalog.models import ProductVariant
+from ddasum.money import EXEMPT, TAXABLE, vat_split
+from ddasum.numbering import daily_number, sequence_next
+from orders.cart import cart_line_set, cart_merge, cart_summary
+from orders.exceptions import CartError, OutOfStock
+from orders.models import Cart, Order, OrderStatus, VendorOrderStatus
+from orders.services import Checkout, order_expire, order_mark_paid, order_place
+from tests.factories import ProductFactory, UserFactory, VendorFactory, category
+
+pytestmark = pytest.mark.django_db
+
+
+def checkout(**kw):
+    data = dict(email="buyer@example.kr", orderer_name="김구매", orderer_phone="010-1111-2222",
+                recipient_name="김구매", recipient_phone="010-1111-2222", postal_code="32244",
+                address="충청남도 홍성군 홍성읍 아문길 27")
+    data.update(kw)
+    return Checkout(**data)
+
+
+@given(st.integers(min_value=0, max_value=10**10))
+def test_vat_split_adds_up_and_is_a_tenth_of_supply(amount):
+    split = vat_split(amount, TAXABLE)
+    assert split.supply + split.vat == amount
+    assert abs(split.vat * 10 - split.supply) <= 10
+    assert vat_split(amount, EXEMPT).vat == 0
+
+
+@hsettings(max_examples=50)
+@given(st.lists(st.integers(min_value=1, max_value=500_000), min_size=1, max_size=20))
+def test_splitting_the_total_never_drifts_from_the_lines(prices):
+    total = sum(prices)
+    split = vat_split(total, TAXABLE)
+    assert split.total == total
+
+
+def test_vat_split_known_values():
+    assert vat_split(11000, TAXABLE).supply == 10000 and vat_split(11000, TAXABLE).vat == 1000
+    assert (vat_split(25000, TAXABLE).supply, vat_split(25000, TAXABLE).vat) == (22727, 2273)
+
+
+def test_numbers_are_per_day_and_never_repeat():
+    from datetime import date
+
+    day = date(2026, 11, 22)
+    assert daily_number("order", day) == "20261122-00001"
+    assert daily_number("order", day) == "20261122-00002"
+    assert daily_number("order", date(2026, 11, 23)) == "20261123-00001"
+    assert sequence_next("settlement") == 1
+
+
+@pytest.fixture
+def two_vendor_cart(db):
+    cart = Cart.objects.create(session_key="s1")
+    rice = ProductFactory(variants=[{"name": "5kg", "price": 25000, "stock": 10}])  # 면세 default? set below
+    rice.tax_type = "exempt"
+    rice.save(update_fields=["tax_type"])
+    soap = ProductFactory(category=category("household"), origin="", name="수제비누",
+                          variants=[{"name": "3개", "price": 15000, "stock": 3}])
+    cart_line_set(cart=cart, variant_id=rice.variants.get().pk, quantity=2)
+    cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=1)
+    return cart, rice, soap
+
+
+def test_summary_groups_by_vendor_with_shipping_and_vat(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    summary = cart_summary(cart)
+    assert len(summary.groups) == 2
+    assert summary.items_total == 65000
+    assert summary.exempt_total == 50000 and summary.taxable_total == 15000
+    assert summary.vat[EXEMPT].vat == 0
+    assert summary.vat[TAXABLE].total == 15000 + summary.shipping_total
+
+
+def test_place_takes_stock_snapshots_lines_and_is_idempotent(two_vendor_cart, django_capture_on_commit_callbacks):
+    cart, rice, soap = two_vendor_cart
+    order = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k1")
+    again = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k1")
+    assert again.pk == order.pk and Order.objects.count() == 1
+    assert order.vendor_orders.count() == 2
+    assert ProductVariant.objects.get(product=rice).stock == 8
+    line = order.lines.get(product_name=rice.name)
+    assert (line.unit_price, line.quantity, line.tax_type, line.vendor_name) == (25000, 2, "exempt", rice.vendor.name)
+    rice.name = "이름 바뀜"
+    rice.save()
+    line.refresh_from_db()
+    assert line.product_name != "이름 바뀜"
+    assert not cart.lines.exists()
+    assert order.number.count("-") == 1 and order.vendor_orders.first().number.startswith(order.number)
+
+
+def test_not_enough_stock_places_nothing(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    ProductVariant.objects.filter(product=soap).update(stock=0)
+    # The cart flags it; placing leaves it out (sold out is not in the buyable lines).
+    summary = cart_summary(cart)
+    assert [line.problem for line in summary.problems] == ["품절된 상품입니다."]
+    order = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k2")
+    assert order.vendor_orders.count() == 1
+
+
+def test_cart_refuses_more_than_stock_and_merges_on_login(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    with pytest.raises(CartError) as exc:
+        cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=5)
+    assert "재고가 3개" in exc.value.message
+    user = UserFactory()
+    mine = Cart.objects.create(user=user)
+    cart_line_set(cart=mine, variant_id=rice.variants.get().pk, quantity=1)
+    merged = cart_merge(session_key="s1", user=user)
+    assert merged.pk == mine.pk
+    assert {(ln.variant.product_id, ln.quantity) for ln in merged.lines.all()} == {(rice.pk, 3), (soap.pk, 1)}
+    assert not Cart.objects.filter(session_key="s1").exists()
+
+
+def test_paid_then_expiry_does_nothing_and_unpaid_expiry_returns_stock(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    order = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k3")
+    from django.utils import timezone
+
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now())
+    order_expire(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.EXPIRED
+    assert ProductVariant.objects.get(product=rice).stock == 10
+    assert set(order.vendor_orders.values_list("status", flat=True)) == {VendorOrderStatus.CANCELLED}
+    assert order_expire(order_id=order.pk) is None
+
+
+def test_mark_paid_twice_is_one_payment(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    order = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k4")
+    order_mark_paid(order_id=order.pk)
+    order_mark_paid(order_id=order.pk)
+    assert order.events.filter(to_status="paid", vendor_order__isnull=True).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_checkouts_for_ten_units():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks under real concurrency)")
+    product = ProductFactory(vendor=VendorFactory(), variants=[{"name": "1kg", "price": 10000, "stock": 10}])
+    variant = product.variants.get()
+    carts = []
+    for i in range(50):
+        cart = Cart.objects.create(session_key=f"c{i}")
+        cart.lines.create(variant=variant, quantity=1)
+        carts.append(cart)
+    results, barrier = [], threading.Barrier(50)
+
+    def buy(cart):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key=f"race-{cart.pk}")
+            results.append("ok")
+        except OutOfStock as exc:
+            results.append(exc.message)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=buy, args=(c,)) for c in carts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    variant.refresh_from_db()
+    assert results.count("ok") == 10
+    assert len(results) == 50 and all("품절/재고 부족" in r for r in results if r != "ok")
+    assert variant.stock == 0
+    assert Order.objects.count() == 10
