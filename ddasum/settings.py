@@ -130,15 +130,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
     },
     "orders-expire-unpaid": {
-        "task": "orders.tasks.orders_expire_due_task",
+        "task": "orders.payment_tasks.orders_expire_due_task",
         "schedule": crontab(minute="*/15"),
     },
     "orders-auto-complete": {
-        "task": "orders.tasks.vendor_orders_auto_complete_task",
+        "task": "orders.fulfilment.vendor_orders_auto_complete_task",
         "schedule": crontab(hour=4, minute=30),
     },
     "orders-monthly-settlements": {
-        "task": "orders.tasks.settlements_monthly_task",
+        "task": "orders.settlements.settlements_monthly_task",
         "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
 }

@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("vendors/", include("vendors.urls")),
+    path("orders/", include("orders.urls")),
     path("admin/", admin.site.urls),
     path("partner/", partner_admin_site.urls),
     path("api/", include("catalog.api_urls")),

@@ -142,7 +142,7 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str)
     for line in lines:
         line.variant.refresh_from_db(fields=["stock"])
         stock_changed(variant=line.variant, before=line.variant.stock + line.quantity)
-    from .tasks import order_placed_notify_task
+    from .notifications import order_placed_notify_task
 
     transaction.on_commit(lambda: order_placed_notify_task.delay(order_id=order.pk))
     return order
@@ -235,7 +235,7 @@ def order_mark_paid(*, order_id: int, actor=None, reason: str = "") -> Order:
     _order_transition(order, OrderStatus.PAID, actor=actor, reason=reason)
     for vendor_order in order.vendor_orders.select_for_update().order_by("pk"):
         vendor_order_transition(vendor_order, V.PAID, actor=actor)
-    from .tasks import order_paid_task
+    from .notifications import order_paid_task
 
     transaction.on_commit(lambda: order_paid_task.delay(order_id=order.pk))
     return order
@@ -258,7 +258,7 @@ def order_expire(*, order_id: int) -> Order | None:
     for vendor_order in order.vendor_orders.select_for_update().order_by("pk"):
         vendor_order_transition(vendor_order, V.CANCELLED, reason=_("입금 기한 만료"))
         _release_stock(vendor_order)
-    from .tasks import order_expired_notify_task
+    from .notifications import order_expired_notify_task
 
     transaction.on_commit(lambda: order_expired_notify_task.delay(order_id=order.pk))
     return order
@@ -300,7 +300,7 @@ def vendor_order_cancel(*, vendor_order_id: int, actor, reason: str = "", guest_
     if not order.vendor_orders.exclude(status=V.CANCELLED).exists():
         _order_transition(Order.objects.select_for_update().get(pk=order.pk), OrderStatus.CANCELLED,
                           actor=actor if actor and actor.is_authenticated else None, reason=reason)
-    from .tasks import vendor_order_cancelled_notify_task
+    from .notifications import vendor_order_cancelled_notify_task
 
     transaction.on_commit(lambda: vendor_order_cancelled_notify_task.delay(vendor_order_id=vendor_order.pk))
     return vendor_order
