@@ -90,6 +90,7 @@ TEMPLATES = [
                 "accounts.context_processors.notifications",
                 "vendors.context_processors.partner",
                 "catalog.context_processors.categories",
+                "orders.context_processors.cart",
             ],
         },
     },
@@ -283,6 +284,8 @@ LOGGING = {
     "loggers": {
         "django": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # Eager tasks would log every call inside the web process.
         "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
     },
@@ -305,7 +308,11 @@ BANK_TRANSFER_ACCOUNT = {
 }
 # A Toss Payments-style card gateway: the browser returns with paymentKey/orderId/amount,
 # the server confirms with POST {base}/v1/payments/confirm (Basic auth, Idempotency-Key).
-PAYMENT_GATEWAY_URL = env("PAYMENT_GATEWAY_URL", default="https://api.tosspayments.com")
+# Local mode talks to the stand-in gateway the site itself serves in DEBUG (no network here).
+PAYMENT_GATEWAY_URL = env(
+    "PAYMENT_GATEWAY_URL",
+    default=f"{SITE_URL}/orders/payments/dev-gateway" if DEBUG else "https://api.tosspayments.com",
+)
 PAYMENT_CLIENT_KEY = env("PAYMENT_CLIENT_KEY", default="test_ck_local")
 PAYMENT_SECRET_KEY = env("PAYMENT_SECRET_KEY", default="test_sk_local")
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=10.0)

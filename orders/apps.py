@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("주문")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (the anonymous cart merges into the user's on login)

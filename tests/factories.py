@@ -147,3 +147,36 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
         product_refresh(product_id=obj.pk)
         obj.refresh_from_db()
+
+
+# --- orders ---------------------------------------------------------------------------
+
+
+def checkout_data(**overrides):
+    from orders.services import Checkout
+
+    data = dict(email="buyer@example.kr", orderer_name="김구매", orderer_phone="010-1111-2222",
+                recipient_name="김구매", recipient_phone="010-1111-2222", postal_code="32244",
+                address="충청남도 홍성군 홍성읍 아문길 27")
+    data.update(overrides)
+    return Checkout(**data)
+
+
+def place_order(*, items, buyer=None, paid=False, key=None, **checkout_overrides):
+    """Place an order through the real cart and order_place: items = [(variant, quantity), ...]."""
+    import uuid
+
+    from orders.cart import cart_line_set
+    from orders.models import Cart
+    from orders.services import order_mark_paid, order_place
+
+    cart = Cart.objects.create(user=buyer) if buyer and not hasattr(buyer, "cart") else (
+        buyer.cart if buyer else Cart.objects.create(session_key=uuid.uuid4().hex[:32]))
+    for variant, quantity in items:
+        cart_line_set(cart=cart, variant_id=variant.pk, quantity=quantity)
+    order = order_place(cart=cart, buyer=buyer, checkout=checkout_data(**checkout_overrides),
+                        idempotency_key=key or uuid.uuid4().hex)
+    if paid:
+        order_mark_paid(order_id=order.pk)
+        order.refresh_from_db()
+    return order
