@@ -1,6 +1,7 @@
 # Ddasum: `make run` serves the site with Korean demo data, `make test` runs the suite.
-# Everything happens in .venv; nothing is installed system-wide except, when root,
-# Chromium and a Korean font for the browser tests (scripts/install-system-deps.sh).
+# Everything happens in .venv; nothing is installed system-wide except, when root, the
+# Debian libraries WeasyPrint loads for the PDFs, a Korean font, and (for the browser
+# tests) Chromium (scripts/install-system-deps.sh).
 
 PYTHON ?= python3
 VENV := .venv
@@ -23,10 +24,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 PIP_INSTALL = $(PY) -m pip install -q
 FILTER_PIP = 2>&1 | { grep -v "^WARNING: Location" || true; }
 
-.PHONY: help run test migrate seed worker beat clean
+.PHONY: help run test migrate seed worker beat clean system-deps
 
 help:
-	@echo "make run     .venv, migrate, demo data once, http://127.0.0.1:8000"
+	@echo "make run     PDF libraries when root, .venv, migrate, demo data once, http://127.0.0.1:8000"
 	@echo "make test    .venv + dev tools, Chromium/Korean font when root, ruff, pytest (PYTEST_ARGS=...)"
 	@echo "make migrate | seed | worker | beat | clean"
 
@@ -56,7 +57,11 @@ seed: migrate
 	$(MANAGE) seed_demo
 	touch var/.seeded
 
-run: migrate var/.seeded
+# Pango and HarfBuzz for WeasyPrint: the site makes its PDFs at run time, not only in tests.
+system-deps:
+	bash scripts/install-system-deps.sh runtime
+
+run: system-deps migrate var/.seeded
 	@echo
 	@echo "따숨몰 데모 계정 / Demo logins (비밀번호 / password: ddasum1234!)"
 	@echo "  운영자 / operator:            admin@ddasum.kr      http://127.0.0.1:8000/admin/"
@@ -80,7 +85,7 @@ define need_redis
 	fi
 endef
 
-worker: $(VENV)/.requirements.stamp
+worker: system-deps $(VENV)/.requirements.stamp
 	$(need_redis)
 	exec $(VENV)/bin/celery -A ddasum worker -l info
 
