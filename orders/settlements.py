@@ -1,9 +1,505 @@
-"""Monthly settlements with vendors."""
-from celery import shared_task
+"""Settlements with vendors (정산): what each vendor is paid for a period, and the statement.
 
-__all__ = ["settlements_monthly_task"]
+A settlement covers the vendor orders the buyer confirmed (completed) within the period,
+by Korean calendar dates. Each vendor order is settled once (its SettlementLine is
+one-to-one) and carries the commission rate it was sold at, so a later change of the
+vendor's rate never touches what was sold before.
+
+    commission = items_total × commission_rate / 100, rounded half up to the won, per vendor order
+    payout     = items_total + shipping_fee − refunded_amount − commission
+
+Building is idempotent: the settlement of a vendor and period is made once; running it
+again returns it unchanged. A period can be settled only once it has ended, so no vendor
+order completed later in the period is left out. The database does the arithmetic: one
+GROUP BY for every vendor's totals, one INSERT … SELECT for every line, one block of
+numbers from the counter; a month of 100,000 vendor orders settles in about 2 s
+(bench/orders_bench.py).
+"""
+import calendar
+import csv
+import hashlib
+import io
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Func, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Cast, Round
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ddasum.models import Sequence
+from ddasum.numbering import sequence_next
+from vendors.models import Vendor
+
+from .exceptions import InvalidTransition, OrderError
+from .models import Document, DocumentKind, Settlement, SettlementLine, SettlementStatus, VendorOrder, VendorOrderStatus
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["settlements_monthly_task", "settlements_built_task", "settlements_notify_task",
+           "settlement_paid_notify_task", "settlement_pdf_task"]
+
+
+class SettlementError(OrderError):
+    """The settlement cannot be built or changed as asked."""
+
+
+# --- the commission rule --------------------------------------------------------------------
+
+
+def commission_of(items_total: int, rate) -> int:
+    """The commission on `items_total` won at `rate` percent, rounded half up to the won.
+
+    The one rounding rule of settlements. `commission_expression()` is the same arithmetic
+    for the database (integer hundredths of a percent), so lines summed in SQL equal
+    lines computed here; a test holds the two together.
+    """
+    if items_total < 0:
+        raise ValueError("items_total must not be negative")
+    exact = Decimal(items_total) * Decimal(str(rate)) / 100
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+class _IntDiv(Func):
+    """Integer division of two integers (both databases truncate; the operands are never negative)."""
+
+    arg_joiner = " / "
+    template = "(%(expressions)s)"
+    output_field = BigIntegerField()
+
+
+def commission_expression(items="items_total", rate="commission_rate"):
+    """`commission_of` in SQL: (items × rate in hundredths of a percent + 5000) ÷ 10000, whole won."""
+    rate_hundredths = Cast(Round(F(rate) * 100), BigIntegerField())
+    product = ExpressionWrapper(Cast(F(items), BigIntegerField()) * rate_hundredths + Value(5000),
+                                output_field=BigIntegerField())
+    return _IntDiv(product, Value(10000))
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+def month_period(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def previous_month(today: date | None = None) -> tuple[date, date]:
+    today = today or timezone.localdate()
+    last = today.replace(day=1) - timedelta(days=1)
+    return month_period(last.year, last.month)
+
+
+def period_bounds(period_start: date, period_end: date) -> tuple[datetime, datetime]:
+    """[start, end) as aware datetimes: the period's first and last day are Korean calendar dates."""
+    tz = timezone.get_default_timezone()  # Asia/Seoul
+    start = timezone.make_aware(datetime.combine(period_start, time.min), tz)
+    end = timezone.make_aware(datetime.combine(period_end + timedelta(days=1), time.min), tz)
+    return start, end
+
+
+def _check_period(period_start: date, period_end: date) -> None:
+    if period_end < period_start:
+        raise SettlementError(_("정산 기간의 끝이 시작보다 앞설 수 없습니다."))
+    if period_end >= timezone.localdate():
+        # Orders completed later in an open period would never be settled.
+        raise SettlementError(_("끝나지 않은 기간은 정산할 수 없습니다. 기간이 끝난 다음 날부터 정산하세요."))
+
+
+def settleable(*, period_start: date, period_end: date, vendor_ids=None):
+    """Vendor orders completed (구매 확정) within the period and not settled yet."""
+    start, end = period_bounds(period_start, period_end)
+    qs = VendorOrder.objects.filter(
+        status=VendorOrderStatus.COMPLETED, completed_at__gte=start, completed_at__lt=end,
+        settlement_line__isnull=True,
+    )
+    return qs if vendor_ids is None else qs.filter(vendor_id__in=vendor_ids)
+
+
+def settlement_numbers(period_start: date, count: int) -> list[str]:
+    """`count` numbers ST-YYYYMM-NNNN, counted per month of the period's start, from the locked sequence.
+
+    `sequence_next` takes the first and leaves the counter row locked until this
+    transaction ends; the rest of the block is taken with one UPDATE under that lock, so
+    a thousand settlements cost two queries, not a thousand round trips.
+    """
+    if count <= 0:
+        return []
+    month = period_start.replace(day=1)
+    first = sequence_next("settlement", day=month)
+    if count > 1:
+        Sequence.objects.filter(key="settlement", day=month).update(value=F("value") + (count - 1))
+    return [f"ST-{month:%Y%m}-{n:04d}" for n in range(first, first + count)]
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def _lines_insert(orders, *, period_start: date, period_end: date) -> int:
+    """One SettlementLine per vendor order of `orders`, written by one INSERT … SELECT.
+
+    The SELECT is the ORM's (the commission is `commission_expression()`); the database
+    computes and writes every line without a row passing through Python.
+    """
+    settlement_id = Subquery(Settlement.objects.filter(
+        vendor_id=OuterRef("vendor_id"), period_start=period_start, period_end=period_end).values("pk")[:1])
+    commission = commission_expression()
+    payout = ExpressionWrapper(F("items_total") + F("shipping_fee") - F("refunded_amount") - commission,
+                               output_field=BigIntegerField())
+    # Only annotations are selected, so the SELECT's columns come in exactly this order.
+    columns = {"settlement_id": settlement_id, "vendor_order_id": F("pk"), "items_total": F("items_total"),
+               "shipping_fee": F("shipping_fee"), "refunded_amount": F("refunded_amount"),
+               "commission": commission, "payout": payout}
+    aliases = {f"line_{name}": expression for name, expression in columns.items()}
+    select = orders.order_by().annotate(**aliases).values(*aliases)
+    if list(select.query.annotation_select) != list(aliases):
+        raise RuntimeError("the SELECT's columns are not in the INSERT's order")
+    sql, params = select.query.sql_with_params()
+    table = connection.ops.quote_name(SettlementLine._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(SettlementLine._meta.get_field(n).column) for n in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+        return cursor.rowcount
+
+
+def _build(*, period_start: date, period_end: date, vendor_ids: list[int] | None, notify: bool = True) -> list[Settlement]:
+    """Settlements for the vendors with settleable orders (all vendors when `vendor_ids` is None)."""
+    if vendor_ids is not None:
+        candidates = sorted(set(vendor_ids))
+    else:
+        candidates = sorted(
+            settleable(period_start=period_start, period_end=period_end)
+            .order_by("vendor_id").values_list("vendor_id", flat=True).distinct()
+        )
+    if not candidates:
+        return []
+    # One builder at a time per vendor: lock the vendors, in key order, before reading.
+    list(Vendor.objects.select_for_update().filter(pk__in=candidates).order_by("pk").values_list("pk", flat=True))
+    done = set(
+        Settlement.objects.filter(vendor_id__in=candidates, period_start=period_start, period_end=period_end)
+        .values_list("vendor_id", flat=True)
+    )
+    todo = [pk for pk in candidates if pk not in done]
+    if not todo:
+        return []
+    orders = settleable(period_start=period_start, period_end=period_end, vendor_ids=todo)
+    totals = {
+        row["vendor_id"]: row
+        for row in orders.values("vendor_id").order_by("vendor_id").annotate(
+            order_count=Count("pk"), items=Sum("items_total"), shipping=Sum("shipping_fee"),
+            refunds=Sum("refunded_amount"), commission=Sum(commission_expression()),
+        )
+    }
+    # Every vendor asked for gets a settlement (of zero when it sold nothing); a period run only those with orders.
+    vendors = [pk for pk in todo if pk in totals or vendor_ids is not None]
+    numbers = settlement_numbers(period_start, len(vendors))
+    empty = {"order_count": 0, "items": 0, "shipping": 0, "refunds": 0, "commission": 0}
+    settlements = []
+    for vendor_id, number in zip(vendors, numbers, strict=True):
+        row = totals.get(vendor_id, empty)
+        settlements.append(Settlement(
+            vendor_id=vendor_id, number=number, period_start=period_start, period_end=period_end,
+            order_count=row["order_count"], items_total=row["items"], shipping_total=row["shipping"],
+            refund_total=row["refunds"], commission_total=row["commission"],
+            payout=row["items"] + row["shipping"] - row["refunds"] - row["commission"],
+            status=SettlementStatus.CONFIRMED,
+        ))
+    Settlement.objects.bulk_create(settlements)
+    written = _lines_insert(orders, period_start=period_start, period_end=period_end)
+    expected = sum(s.order_count for s in settlements)
+    if written != expected:  # an order completed between the sums and the lines: nothing half-made, try again
+        raise IntegrityError(f"settlement lines {written} != vendor orders {expected}")
+    if not all(s.pk for s in settlements):  # a database that does not return keys from bulk inserts
+        by_vendor = dict(Settlement.objects.filter(vendor_id__in=vendors, period_start=period_start,
+                                                   period_end=period_end).values_list("vendor_id", "pk"))
+        for s in settlements:
+            s.pk = s.id = by_vendor[s.vendor_id]
+    if notify:
+        ids = [s.pk for s in settlements]
+        transaction.on_commit(lambda: settlements_built_task.delay(settlement_ids=ids))
+    return settlements
+
+
+@transaction.atomic
+def settlement_build(*, vendor_id: int, period_start: date, period_end: date, actor=None) -> Settlement:
+    """The vendor's settlement for the period: made once, the same one returned afterwards.
+
+    A vendor with nothing completed in the period gets a settlement of zero (a statement
+    that says so).
+    """
+    existing = Settlement.objects.filter(vendor_id=vendor_id, period_start=period_start, period_end=period_end).first()
+    if existing:
+        return existing
+    _check_period(period_start, period_end)
+    try:
+        with transaction.atomic():
+            built = _build(period_start=period_start, period_end=period_end, vendor_ids=[vendor_id])
+    except IntegrityError:
+        # Another builder made it (or settled one of these orders) first: its settlement is the answer.
+        built = []
+    settlement = built[0] if built else Settlement.objects.filter(
+        vendor_id=vendor_id, period_start=period_start, period_end=period_end).first()
+    if settlement is None:
+        raise SettlementError(_("정산을 만들지 못했습니다. 잠시 후 다시 시도해 주세요."))
+    if built:
+        logger.info("settlement %s built for vendor %s (%s–%s) by %s", settlement.number, vendor_id,
+                    period_start, period_end, getattr(actor, "pk", None))
+    return settlement
+
+
+@dataclass
+class PeriodResult:
+    created: list[Settlement]
+    existing: int  # vendors already settled for the period (left as they were)
+
+    @property
+    def created_count(self) -> int:
+        return len(self.created)
+
+
+@transaction.atomic
+def settlements_build_period(*, period_start: date, period_end: date, actor=None, notify: bool = True) -> PeriodResult:
+    """Settle every vendor with completed orders in the period; vendors already settled are left alone.
+
+    `notify=False` is for history written by the demo seed: no notices about old periods.
+    """
+    _check_period(period_start, period_end)
+    created = _build(period_start=period_start, period_end=period_end, vendor_ids=None, notify=notify)
+    existing = Settlement.objects.filter(period_start=period_start, period_end=period_end).count() - len(created)
+    logger.info("settlements %s–%s: %s built, %s already there (by %s)", period_start, period_end, len(created),
+                existing, getattr(actor, "pk", None))
+    return PeriodResult(created=created, existing=existing)
+
+
+# --- paying ---------------------------------------------------------------------------------
+
+SETTLEMENT_TRANSITIONS = {
+    SettlementStatus.DRAFT: frozenset({SettlementStatus.CONFIRMED}),
+    SettlementStatus.CONFIRMED: frozenset({SettlementStatus.PAID}),
+    SettlementStatus.PAID: frozenset(),
+}
+
+
+@transaction.atomic
+def settlement_mark_paid(*, settlement_id: int, actor) -> Settlement:
+    """The operator has transferred the payout; the vendor is told. Marking it again changes nothing."""
+    settlement = Settlement.objects.select_for_update().get(pk=settlement_id)
+    if settlement.status == SettlementStatus.PAID:
+        return settlement
+    if SettlementStatus.PAID not in SETTLEMENT_TRANSITIONS[settlement.status]:
+        raise InvalidTransition(
+            _("'%(from)s' 상태의 정산은 지급 완료로 바꿀 수 없습니다.") % {"from": settlement.get_status_display()}
+        )
+    settlement.status = SettlementStatus.PAID
+    settlement.paid_at = timezone.now()
+    settlement.save(update_fields=["status", "paid_at"])
+    logger.info("settlement %s marked paid by %s", settlement.number, getattr(actor, "pk", None))
+    transaction.on_commit(lambda: settlement_paid_notify_task.delay(settlement_id=settlement.pk))
+    transaction.on_commit(lambda: settlement_pdf_task.delay(settlement_id=settlement.pk))  # it shows the payment
+    return settlement
+
+
+# --- the statement ----------------------------------------------------------------------------
+
+CSV_HEADER = ("기업 주문번호", "주문번호", "구매 확정일", "상품 금액", "배송비", "환불", "수수료율(%)", "수수료", "지급액")
+
+
+def settlement_lines(settlement: Settlement):
+    return settlement.lines.select_related("vendor_order__order").order_by("vendor_order__completed_at", "pk")
+
+
+def settlement_csv(settlement: Settlement) -> bytes:
+    """The statement as CSV in UTF-8 with a BOM (so Excel opens the Korean as Korean)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    vendor = settlement.vendor
+    writer.writerow(["정산서", settlement.number])
+    writer.writerow(["입점기업", vendor.name, "사업자등록번호", vendor.business_number])
+    writer.writerow(["정산 기간", f"{settlement.period_start:%Y-%m-%d}", f"{settlement.period_end:%Y-%m-%d}"])
+    writer.writerow(["지급 계좌", vendor.bank_name, vendor.bank_account_number, vendor.bank_account_holder])
+    writer.writerow(["상태", settlement.get_status_display(),
+                     timezone.localtime(settlement.paid_at).strftime("%Y-%m-%d") if settlement.paid_at else ""])
+    writer.writerow([])
+    writer.writerow(CSV_HEADER)
+    for line in settlement_lines(settlement).iterator(chunk_size=2000):
+        vo = line.vendor_order
+        writer.writerow([
+            vo.number, vo.order.number,
+            timezone.localtime(vo.completed_at).strftime("%Y-%m-%d") if vo.completed_at else "",
+            line.items_total, line.shipping_fee, line.refunded_amount, vo.commission_rate, line.commission, line.payout,
+        ])
+    writer.writerow([
+        "합계", f"{settlement.order_count}건", "", settlement.items_total, settlement.shipping_total,
+        settlement.refund_total, "", settlement.commission_total, settlement.payout,
+    ])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def settlement_filename(settlement: Settlement, ext: str) -> str:
+    return f"{settlement.number}.{ext}"
+
+
+# --- the statement as PDF (made by a task, stored as a Document, streamed to who may read it) ---
+
+PDF_TEMPLATE = "admin/orders/settlement/statement_pdf.html"
+# Bump when the template changes what it shows: every statement is made again when next asked.
+PDF_TEMPLATE_VERSION = 1
+
+
+def _local_date(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d") if value else ""
+
+
+def settlement_facts(settlement: Settlement) -> dict:
+    """What the PDF statement shows, as plain data (its hash says when to make it again)."""
+    vendor = settlement.vendor
+    lines = [
+        {"number": ln.vendor_order.number, "order_number": ln.vendor_order.order.number,
+         "completed_on": _local_date(ln.vendor_order.completed_at), "items": ln.items_total,
+         "shipping": ln.shipping_fee, "refunded": ln.refunded_amount, "rate": str(ln.vendor_order.commission_rate),
+         "commission": ln.commission, "payout": ln.payout}
+        for ln in settlement_lines(settlement)
+    ]
+    return {
+        "v": PDF_TEMPLATE_VERSION,
+        "settlement": {
+            "number": settlement.number, "period_start": f"{settlement.period_start:%Y-%m-%d}",
+            "period_end": f"{settlement.period_end:%Y-%m-%d}", "status": settlement.status,
+            "status_label": str(settlement.get_status_display()), "paid_on": _local_date(settlement.paid_at),
+            "issued_on": _local_date(settlement.created_at), "order_count": settlement.order_count,
+            "items_total": settlement.items_total, "shipping_total": settlement.shipping_total,
+            "refund_total": settlement.refund_total, "commission_total": settlement.commission_total,
+            "payout": settlement.payout,
+        },
+        "vendor": {
+            "name": vendor.name, "business_number": vendor.business_number, "representative": vendor.representative,
+            "address": vendor.full_address, "phone": vendor.phone, "bank_name": vendor.bank_name,
+            "bank_account_number": vendor.bank_account_number, "bank_account_holder": vendor.bank_account_holder,
+        },
+        "operator": dict(settings.OPERATOR_INFO),
+        "lines": lines,
+    }
+
+
+def _fingerprint(facts: dict) -> str:
+    blob = json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def settlement_document(settlement: Settlement) -> Document | None:
+    return Document.objects.filter(kind=DocumentKind.SETTLEMENT, settlement=settlement).order_by("pk").first()
+
+
+def settlement_document_is_current(settlement: Settlement, document: Document | None = None) -> bool:
+    document = document or settlement_document(settlement)
+    return bool(document and document.file and document.fingerprint == _fingerprint(settlement_facts(settlement)))
+
+
+def settlement_pdf_make(*, settlement_id: int) -> Document | None:
+    """Make (or make again) the PDF statement if what it shows changed; None when it is current."""
+    from ddasum.pdf import render_pdf
+
+    with transaction.atomic():
+        # The settlement row's lock: one Document per settlement, numbered once.
+        settlement = Settlement.objects.select_for_update().select_related("vendor").get(pk=settlement_id)
+        facts = settlement_facts(settlement)
+        digest = _fingerprint(facts)
+        document = settlement_document(settlement)
+        if document and document.file and document.fingerprint == digest:
+            return None
+        if document is None:
+            document = Document(kind=DocumentKind.SETTLEMENT, settlement=settlement, number=settlement.number,
+                                created_at=timezone.now())
+        with translation.override("ko"):
+            pdf = render_pdf(PDF_TEMPLATE, {**facts, "title": _("정산서"), "number": settlement.number,
+                                            "made_on": _local_date(timezone.now())})
+        old_name = document.file.name if document.file else ""
+        document.fingerprint = digest
+        document.file.save(f"{settlement.number}.pdf", ContentFile(pdf), save=False)
+        new_name, storage = document.file.name, document.file.storage
+        try:
+            document.save()
+        except Exception:
+            storage.delete(new_name)
+            raise
+        if old_name and old_name != new_name:
+            transaction.on_commit(lambda: storage.delete(old_name))
+    return document
+
+
+# --- tasks ------------------------------------------------------------------------------------
 
 
 @shared_task
 def settlements_monthly_task() -> int:
-    return 0
+    """On the 1st: settle the month that just ended for every vendor. Safe to run again."""
+    start, end = previous_month()
+    return settlements_build_period(period_start=start, period_end=end).created_count
+
+
+@shared_task
+def settlements_built_task(*, settlement_ids: list[int]) -> int:
+    """After a build: tell the vendors, then queue each statement's PDF (one task each, for the workers)."""
+    sent = settlements_notify_task(settlement_ids=settlement_ids)
+    for pk in settlement_ids:
+        settlement_pdf_task.delay(settlement_id=pk)
+    return sent
+
+
+@shared_task
+def settlements_notify_task(*, settlement_ids: list[int]) -> int:
+    """Tell each vendor its statement is ready (once per settlement)."""
+    from django.urls import reverse
+
+    from vendors.services import vendor_notify
+
+    sent = 0
+    for settlement in Settlement.objects.filter(pk__in=settlement_ids).select_related("vendor"):
+        if not settlement.order_count:
+            continue
+        sent += vendor_notify(
+            settlement.vendor,
+            title=_("%(period)s 정산서가 나왔습니다") % {"period": f"{settlement.period_start:%Y-%m}"},
+            body=_("정산번호 %(number)s, 지급 예정액 %(payout)s원 (구매 확정 %(count)s건).") % {
+                "number": settlement.number, "payout": f"{settlement.payout:,}", "count": settlement.order_count},
+            url=reverse("partner:orders_settlement_change", args=[settlement.pk]),
+            key=f"settlement-built:{settlement.pk}",
+        )
+    return sent
+
+
+@shared_task
+def settlement_paid_notify_task(*, settlement_id: int) -> int:
+    from django.urls import reverse
+
+    from vendors.services import vendor_notify
+
+    settlement = Settlement.objects.select_related("vendor").get(pk=settlement_id)
+    return vendor_notify(
+        settlement.vendor,
+        title=_("정산금 %(payout)s원을 보냈습니다") % {"payout": f"{settlement.payout:,}"},
+        body=_("%(number)s (%(start)s ~ %(end)s) 정산금을 등록하신 계좌로 보냈습니다.") % {
+            "number": settlement.number, "start": settlement.period_start, "end": settlement.period_end},
+        url=reverse("partner:orders_settlement_change", args=[settlement.pk]),
+        key=f"settlement-paid:{settlement.pk}",
+    )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def settlement_pdf_task(*, settlement_id: int) -> bool:
+    """(Re)make the settlement's PDF statement if it changed; running it twice writes nothing."""
+    from ddasum.pdf import PdfUnavailable
+
+    try:
+        return settlement_pdf_make(settlement_id=settlement_id) is not None
+    except PdfUnavailable as exc:
+        logger.error("settlement %s statement not made: WeasyPrint unavailable (%s)", settlement_id, exc)
+    except Settlement.DoesNotExist:
+        pass
+    return False

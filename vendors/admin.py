@@ -18,6 +18,7 @@ from .admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
 from .forms import ReasonForm
 from .models import (
     CertificationRenewal,
+    CommissionRateChange,
     MembershipRole,
     RenewalStatus,
     Vendor,
@@ -119,6 +120,12 @@ class VendorAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Vendors leave through withdrawal, so orders and settlements keep their vendor.
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "commission_rate" in form.changed_data:
+            # The rate's history: who set which rate when (orders keep the rate they were sold at).
+            CommissionRateChange.objects.create(vendor=obj, rate=obj.commission_rate, changed_by=request.user)
 
     @admin.display(description=gettext_lazy("제출 서류"))
     def documents_preview(self, obj):

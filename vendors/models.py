@@ -425,6 +425,33 @@ class VendorSocialFact(models.Model):
         return f"{self.get_kind_display()}: {self.value}"
 
 
+class CommissionRateChange(models.Model):
+    """One row each time the operator sets a vendor's commission rate: the history the rate lacks.
+
+    Orders copy the rate in force when they are placed (VendorOrder.commission_rate), so a
+    change never alters what was already sold; this table says who changed it and when.
+    """
+
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.CASCADE, related_name="commission_changes", verbose_name=_("입점기업")
+    )
+    rate = models.DecimalField(_("판매수수료율(%)"), max_digits=5, decimal_places=2)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("변경한 운영자"),
+    )
+    changed_at = models.DateTimeField(_("변경 시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("수수료율 변경 이력")
+        verbose_name_plural = _("수수료율 변경 이력")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["vendor", "-changed_at"], name="vendor_commission_idx")]
+
+    def __str__(self):
+        return f"{self.vendor} · {self.rate}%"
+
+
 class VendorApplication(Vendor):
     """The operator's review queue: vendors whose application waits for a decision."""
 
