@@ -80,8 +80,13 @@ def order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str) 
     existing = Order.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
+    # The number is drawn in its own short transaction: holding the day's counter until the
+    # order commits would make every checkout wait for the one before it. A failed order
+    # leaves a gap in the numbers, never a duplicate.
+    number = daily_number("order", timezone.localdate())
     try:
-        return _order_place(cart=cart, buyer=buyer, checkout=checkout, idempotency_key=idempotency_key)
+        return _order_place(cart=cart, buyer=buyer, checkout=checkout, idempotency_key=idempotency_key,
+                            number=number)
     except IntegrityError:
         # A double submit raced us to the same key: the first one's order is the answer.
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
@@ -91,22 +96,20 @@ def order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str) 
 
 
 @transaction.atomic
-def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str) -> Order:
+def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str, number: str) -> Order:
     summary: CartSummary = cart_summary(cart, postal_code=checkout.postal_code)
     if summary.is_empty:
+        if summary.problems:
+            # Someone bought the last units between the cart page and this click.
+            raise OutOfStock(
+                _("품절/재고 부족: %(items)s")
+                % {"items": ", ".join(f"{ln.product.name} {ln.variant.name} ({ln.problem})" for ln in summary.problems)}
+            )
         raise OrderError(_("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
     lines = summary.buyable_lines
-    # Take stock in primary-key order (the order every writer uses), all or nothing.
-    for line in sorted(lines, key=lambda ln: ln.variant.pk):
-        if not _stock_take(line.variant.pk, line.quantity):
-            raise OutOfStock(
-                _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다.")
-                % {"name": line.product.name, "option": line.variant.name}
-            )
     now = timezone.now()
-    local_day = timezone.localdate(now)
     order = Order.objects.create(
-        number=daily_number("order", local_day),
+        number=number,
         buyer=buyer if buyer and buyer.is_authenticated else None,
         email=checkout.email,
         guest_password=make_password(checkout.guest_password) if checkout.guest_password else "",
@@ -138,14 +141,27 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str)
         ])
         if order.business_number:
             _invoice_requests(vendor_order, order)
+    # Stock is the last write, so its row locks are held only until the commit just after;
+    # taken in primary-key order (the order every writer uses), all or nothing.
+    for line in sorted(lines, key=lambda ln: ln.variant.pk):
+        if not _stock_take(line.variant.pk, line.quantity):
+            raise OutOfStock(
+                _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다.")
+                % {"name": line.product.name, "option": line.variant.name}
+            )
     cart_lines_remove(cart=cart, variant_ids=[line.variant.pk for line in lines])
-    for line in lines:
-        line.variant.refresh_from_db(fields=["stock"])
-        stock_changed(variant=line.variant, before=line.variant.stock + line.quantity)
+    transaction.on_commit(lambda: _after_stock_taken(lines))
     from .notifications import order_placed_notify_task
 
     transaction.on_commit(lambda: order_placed_notify_task.delay(order_id=order.pk))
     return order
+
+
+def _after_stock_taken(lines) -> None:
+    """After commit: products refresh their stock state and low stock is reported."""
+    for line in lines:
+        variant = ProductVariant.objects.get(pk=line.variant.pk)
+        stock_changed(variant=variant, before=variant.stock + line.quantity)
 
 
 def _invoice_requests(vendor_order: VendorOrder, order: Order) -> None:
