@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import ScopedAdminSite
+from ddasum.admin_scoping import HistoryInline, ScopedAdminSite
 from ddasum.exceptions import DomainError
 from vendors.admin import OwnVendorFieldMixin
 from vendors.admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
@@ -115,53 +115,11 @@ class ImageInline(ScopedInline):
         return format_html('<img src="{}" alt="" style="max-width:120px;max-height:120px">', obj.thumb_url(240))
 
 
-class StatusEventInline(admin.TabularInline):
-    """The review history, read-only on both sites."""
+class StatusEventInline(HistoryInline):
+    """The review history of a product."""
 
     model = ProductStatusEvent
-    extra = 0
-    can_delete = False
-    fields = ("when", "transition", "who", "reason_text")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("상태 이력")
-
-    @admin.display(description=gettext_lazy("시각"))
-    def when(self, obj):
-        return timezone.localtime(obj.created_at).strftime("%Y-%m-%d %H:%M")
-
-    @admin.display(description=gettext_lazy("상태 변경"))
-    def transition(self, obj):
-        before = obj.get_from_status_display() or "-"
-        return f"{before} → {obj.get_to_status_display()}"
-
-    @admin.display(description=gettext_lazy("사유"))
-    def reason_text(self, obj):
-        return obj.reason or "-"
-
-    @admin.display(description=gettext_lazy("처리한 사람"))
-    def who(self, obj):
-        if obj.actor is None:
-            return "-"
-        if obj.actor.is_staff and isinstance(self.admin_site, ScopedAdminSite):
-            return _("운영자")  # vendors see the role, not the operator's account
-        return obj.actor.name or obj.actor.email
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_view_permission(self, request, obj=None):
-        if isinstance(self.admin_site, ScopedAdminSite):
-            return True  # the parent product is already in scope
-        return super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- shared by the two product admins -------------------------------------------------

@@ -7,6 +7,8 @@ on that site with a ScopedModelAdmin subclass and inherit the scoping.
 """
 from django.contrib import admin
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ScopedAdminSite(admin.AdminSite):
@@ -118,3 +120,65 @@ class ScopedInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) if self._operator_site() else True
+
+
+class ReadOnlyAdminMixin:
+    """Records kept as they were: looked at, never added, changed or deleted in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class HistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A status history (who, when, from → to, why), read-only on both kinds of site.
+
+    Subclasses set `model` (and `fk_name`) and say how a transition reads; on a scoped site
+    operators appear by their role, not by their account.
+    """
+
+    extra = 0
+    can_delete = False
+    fields = ("when", "transition", "who", "reason_text")
+    readonly_fields = fields
+
+    @admin.display(description=_("시각"))
+    def when(self, obj):
+        return timezone.localtime(obj.created_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=_("상태 변경"))
+    def transition(self, obj):
+        before = obj.get_from_status_display() or "-"
+        return f"{before} → {obj.get_to_status_display()}"
+
+    @admin.display(description=_("사유"))
+    def reason_text(self, obj):
+        return obj.reason or "-"
+
+    def actor_label(self, obj) -> str | None:
+        """A role to show instead of the account (e.g. 구매자), or None."""
+        return None
+
+    @admin.display(description=_("처리한 사람"))
+    def who(self, obj):
+        if obj.actor is None:
+            return "-"
+        label = self.actor_label(obj)
+        if label:
+            return label
+        if obj.actor.is_staff and isinstance(self.admin_site, ScopedAdminSite):
+            return _("운영자")
+        return obj.actor.name or obj.actor.email
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_view_permission(self, request, obj=None):
+        if isinstance(self.admin_site, ScopedAdminSite):
+            return True  # the parent row is already in scope
+        return super().has_view_permission(request, obj)

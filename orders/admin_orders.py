@@ -26,7 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import ScopedAdminSite
+from ddasum.admin_scoping import HistoryInline
 from ddasum.exceptions import DomainError
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
@@ -145,56 +145,23 @@ def _when(value) -> str:
 # --- history ---------------------------------------------------------------------------
 
 
-class StatusEventInline(admin.TabularInline):
-    """The vendor order's history, read-only on both sites."""
+class StatusEventInline(HistoryInline):
+    """The vendor order's history."""
 
     model = StatusEvent
     fk_name = "vendor_order"
-    extra = 0
-    can_delete = False
-    fields = ("when", "transition", "who", "reason_text")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("처리 이력")
-
-    @admin.display(description=gettext_lazy("시각"))
-    def when(self, obj):
-        return _when(obj.created_at)
 
     @admin.display(description=gettext_lazy("상태 변경"))
     def transition(self, obj):
         before = V(obj.from_status).label if obj.from_status else "-"
         return f"{before} → {V(obj.to_status).label}"
 
-    @admin.display(description=gettext_lazy("사유"))
-    def reason_text(self, obj):
-        return obj.reason or "-"
-
-    @admin.display(description=gettext_lazy("처리한 사람"))
-    def who(self, obj):
-        if obj.actor is None:
-            return "-"
-        if obj.actor_id == obj.order.buyer_id:
-            return _("구매자")
-        if obj.actor.is_staff and isinstance(self.admin_site, ScopedAdminSite):
-            return _("운영자")  # vendors see the role, not the operator's account
-        return obj.actor.name or obj.actor.email
+    def actor_label(self, obj):
+        return _("구매자") if obj.actor_id == obj.order.buyer_id else None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor", "order")
-
-    def has_view_permission(self, request, obj=None):
-        if isinstance(self.admin_site, ScopedAdminSite):
-            return True  # the parent vendor order is already in scope
-        return super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return super().get_queryset(request).select_related("order")
 
 
 class StatusFilter(admin.SimpleListFilter):

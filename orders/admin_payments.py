@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ddasum.admin_scoping import ReadOnlyAdminMixin
 from ddasum.exceptions import DomainError
 from ddasum.money import won
 
@@ -60,19 +61,6 @@ class EventDisplayMixin:
 
 def _awaiting_deposit(order: Order) -> bool:
     return order.payment_method == PaymentMethod.BANK_TRANSFER and order.status == OrderStatus.PENDING_PAYMENT
-
-
-class ReadOnlyAdminMixin:
-    """Records kept as they were: looked at, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- forms ------------------------------------------------------------------------------

@@ -276,17 +276,7 @@ def document_make(*, order_id: int, kind: str, vendor_order_id: int | None = Non
             document = Document(kind=kind, order=order, vendor_order=vendor_order, created_at=timezone.now(),
                                 number=daily_number(kind, timezone.localdate(), prefix=NUMBER_PREFIXES[kind]))
         pdf = _render(kind, facts, document, reissued=reissued)
-        old_name = document.file.name if document.file else ""
-        document.fingerprint = digest
-        document.file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
-        new_name, storage = document.file.name, document.file.storage
-        try:
-            document.save()
-        except Exception:
-            storage.delete(new_name)
-            raise
-        if old_name and old_name != new_name:
-            transaction.on_commit(lambda: storage.delete(old_name))
+        document_file_store(document, pdf=pdf, fingerprint=digest)
     return document
 
 
@@ -655,3 +645,22 @@ def tax_invoice_approvals_apply(*, data: bytes, vendor_ids=None, actor) -> Appro
     for row in plan.to_issue:
         tax_invoice_mark_issued(request_id=row.request.pk, approval_number=row.approval_number, actor=actor)
     return plan
+
+
+def document_file_store(document: Document, *, pdf: bytes, fingerprint: str, name: str = "") -> Document:
+    """Save a (re)made PDF: the new file first, the row, then the old file after commit.
+
+    A failed save removes the new file; the old one stays until the new row is committed.
+    """
+    old_name = document.file.name if document.file else ""
+    document.fingerprint = fingerprint
+    document.file.save(name or f"{document.number}.pdf", ContentFile(pdf), save=False)
+    new_name, storage = document.file.name, document.file.storage
+    try:
+        document.save()
+    except Exception:
+        storage.delete(new_name)
+        raise
+    if old_name and old_name != new_name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return document

@@ -27,7 +27,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from celery import shared_task
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Round
@@ -38,6 +37,7 @@ from ddasum.models import Sequence
 from ddasum.numbering import sequence_next
 from vendors.models import Vendor
 
+from .documents import document_file_store
 from .exceptions import InvalidTransition, OrderError
 from .models import Document, DocumentKind, Settlement, SettlementLine, SettlementStatus, VendorOrder, VendorOrderStatus
 
@@ -419,17 +419,7 @@ def settlement_pdf_make(*, settlement_id: int) -> Document | None:
         with translation.override("ko"):
             pdf = render_pdf(PDF_TEMPLATE, {**facts, "title": _("정산서"), "number": settlement.number,
                                             "made_on": _local_date(timezone.now())})
-        old_name = document.file.name if document.file else ""
-        document.fingerprint = digest
-        document.file.save(f"{settlement.number}.pdf", ContentFile(pdf), save=False)
-        new_name, storage = document.file.name, document.file.storage
-        try:
-            document.save()
-        except Exception:
-            storage.delete(new_name)
-            raise
-        if old_name and old_name != new_name:
-            transaction.on_commit(lambda: storage.delete(old_name))
+        document_file_store(document, pdf=pdf, fingerprint=digest, name=f"{settlement.number}.pdf")
     return document
 
 
