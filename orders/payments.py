@@ -591,11 +591,11 @@ def payment_access_grant(request, order: Order) -> None:
 
 def payment_access(request, order: Order) -> bool:
     """The buyer, an operator, or the browser that placed (or looked up) a guest order."""
-    from .views import GUEST_ORDERS_SESSION_KEY  # the shop's list of this session's guest orders
+    from .documents import SESSION_LOOKUP_KEY  # this session's guest orders, kept by the shop pages
 
     user = request.user
     if user.is_authenticated and (user.is_staff or order.buyer_id == user.pk):
         return True
-    if order.buyer_id is None and order.number in request.session.get(GUEST_ORDERS_SESSION_KEY, []):
+    if order.buyer_id is None and order.number in request.session.get(SESSION_LOOKUP_KEY, []):
         return True
     return order.number in request.session.get(SESSION_KEY, [])
