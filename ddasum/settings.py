@@ -52,7 +52,9 @@ INSTALLED_APPS = [
     "accounts",
     "vendors",
     "catalog",
+    "campaigns",
     "orders",
+    "procurement",
 ]
 
 MIDDLEWARE = [

@@ -21,9 +21,12 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("vendors/", include("vendors.urls")),
     path("orders/", include("orders.urls")),
+    path("procurement/", include("procurement.urls")),
+    path("", include("campaigns.urls")),
     path("admin/", admin.site.urls),
     path("partner/", partner_admin_site.urls),
     path("api/", include("catalog.api_urls")),
+    path("api/procurement/", include("procurement.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,1 @@
+"""Celery tasks of campaigns; each part defines its tasks, this module imports them so workers register them."""

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcurementConfig(AppConfig):
+    name = "procurement"
+    verbose_name = _("공공구매")
+
+    def ready(self):
+        # An agency may read a vendor's documents through a quote it holds (vendors asks us).
+        from vendors.selectors import document_access_rule_register
+
+        from .selectors import agency_may_read_vendor_document
+
+        document_access_rule_register(agency_may_read_vendor_document)

@@ -1,0 +1,34 @@
+"""Reads about agencies shared by views, the API and other apps."""
+from vendors.models import DocumentKind
+
+from .models import AgencyMembership, AgencyStatus, MembershipStatus, QuoteStatus, VendorQuote
+
+# What an agency may read of a vendor through a quote: the documents of the bundle.
+AGENCY_READABLE_DOCUMENTS = frozenset({
+    DocumentKind.BUSINESS_REGISTRATION, DocumentKind.ENTERPRISE_PROOF, DocumentKind.BANK_BOOK,
+})
+
+
+def active_memberships(user):
+    """The user's verified memberships of verified agencies."""
+    if not (user and user.is_authenticated and user.is_active):
+        return AgencyMembership.objects.none()
+    return AgencyMembership.objects.filter(
+        user=user, status=MembershipStatus.ACTIVE, agency__status=AgencyStatus.VERIFIED
+    ).select_related("agency")
+
+
+def agency_ids_for_user(user) -> frozenset:
+    return frozenset(active_memberships(user).values_list("agency_id", flat=True))
+
+
+def agency_may_read_vendor_document(user, document) -> bool:
+    """Rule registered with vendors: a member of an agency holding a quote from the vendor."""
+    if document.kind not in AGENCY_READABLE_DOCUMENTS:
+        return False
+    agency_ids = agency_ids_for_user(user)
+    if not agency_ids:
+        return False
+    return VendorQuote.objects.filter(
+        vendor_id=document.vendor_id, request__agency_id__in=agency_ids
+    ).exclude(status=QuoteStatus.CANCELLED).exists()

@@ -1,0 +1,1 @@
+"""Every write and transition of procurement, one module per part."""
