@@ -32,3 +32,36 @@ def agency_may_read_vendor_document(user, document) -> bool:
     return VendorQuote.objects.filter(
         vendor_id=document.vendor_id, request__agency_id__in=agency_ids
     ).exclude(status=QuoteStatus.CANCELLED).exists()
+
+
+def user_is_agency_member(user, agency_id) -> bool:
+    return agency_id in agency_ids_for_user(user)
+
+
+def quote_may_view(user, quote: VendorQuote) -> bool:
+    """Members of the requesting agency, the vendor's members and operators; nobody else."""
+    from vendors.selectors import user_is_vendor_member
+
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_staff:
+        return True
+    return user_is_agency_member(user, quote.request.agency_id) or user_is_vendor_member(user, quote.vendor_id)
+
+
+def request_may_view(user, request) -> bool:
+    """A quote request (all its vendors' parts): the agency's members and operators."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_staff or user_is_agency_member(user, request.agency_id)
+
+
+def purchase_order_may_view(user, purchase_order) -> bool:
+    from vendors.selectors import user_is_vendor_member
+
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_staff:
+        return True
+    return (user_is_agency_member(user, purchase_order.agency_id)
+            or user_is_vendor_member(user, purchase_order.vendor_id))

@@ -6,6 +6,7 @@ app_name = "procurement"
 urlpatterns = [
     path("", include("procurement.urls_agencies")),
     path("", include("procurement.urls_quotes")),
+    path("", include("procurement.urls_documents")),
     path("", include("procurement.urls_purchases")),
     path("", include("procurement.urls_needs")),
     path("", include("procurement.urls_reports")),
