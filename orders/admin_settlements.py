@@ -57,7 +57,8 @@ class SettlementAdminBase(admin.ModelAdmin):
     search_fields = ("number", "vendor__name")
     list_select_related = ("vendor",)
     fields = ("number", "vendor", "period", "status", "paid_at", "order_count", "items_display", "shipping_display",
-              "refund_display", "commission_display", "payout_display", "bank_account", "statements", "lines_table")
+              "refund_display", "commission_display", "discount_display", "payout_display", "bank_account", "statements",
+              "lines_table")
     readonly_fields = fields
     change_form_template = "admin/orders/settlement/change_form.html"
     change_list_template = "admin/orders/settlement/change_list.html"
@@ -86,6 +87,10 @@ class SettlementAdminBase(admin.ModelAdmin):
     def commission_display(self, obj):
         return won(obj.commission_total)
 
+    @admin.display(description=gettext_lazy("입점기업 부담 할인"), ordering="discount_total")
+    def discount_display(self, obj):
+        return won(obj.discount_total)
+
     @admin.display(description=gettext_lazy("지급액"), ordering="payout")
     def payout_display(self, obj):
         return won(obj.payout)
@@ -105,15 +110,16 @@ class SettlementAdminBase(admin.ModelAdmin):
         lines = list(service.settlement_lines(obj)[:LINES_SHOWN])
         if not lines:
             return _("이 기간에 구매 확정된 주문이 없습니다.")
-        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}%</td>"
-                                    "<td>{}</td><td>{}</td></tr>", (
+        with_discount = bool(obj.discount_total)
+        cells = "<td>{}</td>" * 6 + "<td>{}%</td>" + "<td>{}</td>" * (3 if with_discount else 2)
+        rows = format_html_join("", "<tr>" + cells + "</tr>", (
             (ln.vendor_order.number, ln.vendor_order.order.number,
              f"{timezone.localtime(ln.vendor_order.completed_at):%Y-%m-%d}" if ln.vendor_order.completed_at else "",
              won(ln.items_total), won(ln.shipping_fee), won(ln.refunded_amount), ln.vendor_order.commission_rate,
-             won(ln.commission), won(ln.payout))
+             won(ln.commission), *([won(ln.vendor_discount)] if with_discount else []), won(ln.payout))
             for ln in lines
         ))
-        head = format_html_join("", "<th>{}</th>", ((h,) for h in service.CSV_HEADER))
+        head = format_html_join("", "<th>{}</th>", ((h,) for h in service.csv_header(obj)))
         more = ""
         if obj.order_count > len(lines):
             more = format_html("<p>{}</p>", _("처음 %(n)s건만 보입니다. 전체는 CSV 정산서에 있습니다.") % {"n": len(lines)})

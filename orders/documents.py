@@ -136,10 +136,12 @@ def _void_facts(vendor_order: VendorOrder) -> dict:
 
 def _section_facts(vendor_order: VendorOrder) -> dict:
     lines = list(vendor_order.lines.all())
-    taxable = sum(ln.line_total for ln in lines if ln.tax_type == TAXABLE) + vendor_order.shipping_fee
-    exempt = sum(ln.line_total for ln in lines if ln.tax_type == EXEMPT)
+    # A coupon discount lowers each tax type by its lines' shares (what the buyer paid).
+    taxable = sum(ln.line_total - ln.discount for ln in lines if ln.tax_type == TAXABLE) + vendor_order.shipping_fee
+    exempt = sum(ln.line_total - ln.discount for ln in lines if ln.tax_type == EXEMPT)
+    discount = {"discount": vendor_order.discount} if vendor_order.discount else {}
     return {
-        "number": vendor_order.number, **_void_facts(vendor_order),
+        "number": vendor_order.number, **_void_facts(vendor_order), **discount,
         "vendor": _vendor_facts(vendor_order.vendor),
         "lines": [
             {"name": ln.product_name, "option": ln.variant_name, "sku": ln.sku, "quantity": ln.quantity,
@@ -148,7 +150,7 @@ def _section_facts(vendor_order: VendorOrder) -> dict:
             for ln in lines
         ],
         "items_total": vendor_order.items_total, "shipping_fee": vendor_order.shipping_fee,
-        "total": vendor_order.total, "refunded_amount": vendor_order.refunded_amount,
+        "total": vendor_order.paid_total, "refunded_amount": vendor_order.refunded_amount,
         "taxable": taxable, "exempt": exempt, "tax": _tax_rows(taxable, exempt),
     }
 

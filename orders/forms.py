@@ -123,6 +123,12 @@ class CheckoutForm(forms.Form):
                                       widget=forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}))
     business_name = forms.CharField(label=_("상호"), max_length=100, required=False)
 
+    # Checked by the checkout view and again by order_place (campaigns.coupons); a refusal is
+    # shown next to this field. Automatic coupons need no code.
+    coupon_code = forms.CharField(label=_("쿠폰 코드"), max_length=30, required=False,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("예: CHUSEOK10"),
+                                                                "autocapitalize": "characters", "spellcheck": "false"}))
+
     agree_terms = forms.BooleanField(label=_("주문 상품의 구매조건을 확인했으며 결제 진행에 동의합니다 (필수)"),
                                      error_messages=_required(_("구매조건 확인 및 결제 진행에 동의해 주세요.")))
     agree_third_party = forms.BooleanField(
@@ -169,6 +175,9 @@ class CheckoutForm(forms.Form):
 
     def clean_orderer_phone(self):
         return _phone(self.cleaned_data["orderer_phone"])
+
+    def clean_coupon_code(self):
+        return (self.cleaned_data.get("coupon_code") or "").strip()
 
     def clean_business_number(self):
         value = normalize_business_number(self.cleaned_data.get("business_number", ""))

@@ -582,9 +582,10 @@ def vendor_order_return_refund(*, vendor_order_id: int, actor) -> VendorOrder:
     from .payments import payment_refund
 
     # Inside the transaction: a refund the provider refuses leaves the vendor order 'returned'.
-    payment_refund(order=vendor_order.order, amount=vendor_order.total, reason=_("반품 환불 %(number)s")
+    # What was paid for it: its total less its share of the order's coupon discount.
+    payment_refund(order=vendor_order.order, amount=vendor_order.paid_total, reason=_("반품 환불 %(number)s")
                    % {"number": vendor_order.number})
-    vendor_order.refunded_amount = vendor_order.total
+    vendor_order.refunded_amount = vendor_order.paid_total
     vendor_order.save(update_fields=["refunded_amount"])
     _notify_event(event)
     from . import documents

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.models import Campaign, CampaignItem, Coupon
 from catalog.models import ProductVariant, TaxType
 from ddasum.storage import get_private_storage
 from ddasum.validators import validate_phone, validate_postal_code
@@ -34,6 +35,8 @@ class CartLine(models.Model):
     variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
     added_at = models.DateTimeField(default=timezone.now)
+    # The unit price the buyer saw when adding (campaign price included), to say when it changed.
+    added_unit_price = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["added_at", "id"]
@@ -103,8 +106,14 @@ class Order(models.Model):
     shipping_total = models.PositiveIntegerField(_("배송비"))
     discount_total = models.PositiveIntegerField(_("할인"), default=0)
     total = models.PositiveIntegerField(_("결제 금액"))
+    # Goods by tax type after the coupon discount (shipping not included): taxable + exempt + shipping = total.
     taxable_total = models.PositiveIntegerField(_("과세 금액"), default=0)
     exempt_total = models.PositiveIntegerField(_("면세 금액"), default=0)
+    coupon = models.ForeignKey(Coupon, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders",
+                               verbose_name=_("쿠폰"))
+    coupon_code = models.CharField(_("쿠폰 코드"), max_length=30, blank=True)
+    # Set once the coupon use was given back (the order expired or was cancelled as a whole).
+    coupon_released = models.BooleanField(default=False)
     # A business buyer asks for 세금계산서/계산서 with its registration number.
     business_number = models.CharField(_("사업자등록번호"), max_length=12, blank=True)
     business_name = models.CharField(_("상호"), max_length=100, blank=True)
@@ -174,7 +183,10 @@ class VendorOrder(models.Model):
                               default=VendorOrderStatus.PENDING_PAYMENT)
     items_total = models.PositiveIntegerField(_("상품 금액"))
     shipping_fee = models.PositiveIntegerField(_("배송비"))
-    total = models.PositiveIntegerField(_("합계"))
+    total = models.PositiveIntegerField(_("합계"))  # items + shipping, before the coupon discount
+    # This vendor order's share of the order's coupon discount, and the part of it the vendor funds.
+    discount = models.PositiveIntegerField(_("쿠폰 할인"), default=0)
+    vendor_discount = models.PositiveIntegerField(_("입점기업 부담 할인"), default=0)
     refunded_amount = models.PositiveIntegerField(_("환불 금액"), default=0)
     commission_rate = models.DecimalField(_("수수료율(%)"), max_digits=5, decimal_places=2)
     carrier = models.CharField(_("택배사"), max_length=10, choices=Carrier.choices, blank=True)
@@ -201,6 +213,11 @@ class VendorOrder(models.Model):
         return self.number
 
     @property
+    def paid_total(self) -> int:
+        """What the buyer paid for this vendor order: its total less its share of the coupon discount."""
+        return self.total - self.discount
+
+    @property
     def tracking_url(self) -> str:
         base = CARRIER_TRACKING_URLS.get(self.carrier)
         return f"{base}{self.tracking_number}" if base and self.tracking_number else ""
@@ -219,6 +236,15 @@ class OrderLine(models.Model):
     unit_price = models.PositiveIntegerField(_("단가"))
     quantity = models.PositiveIntegerField(_("수량"))
     line_total = models.PositiveIntegerField(_("금액"))
+    # The variant's own price at that moment; with a campaign price, the item and campaign that set it.
+    regular_price = models.PositiveIntegerField(_("정상가"), null=True, blank=True)
+    campaign_item = models.ForeignKey(CampaignItem, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="order_lines", verbose_name=_("기획전 상품"))
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="order_lines", verbose_name=_("기획전"))
+    # Set once the campaign quantity and per-customer use were given back (expiry, cancellation).
+    campaign_released = models.BooleanField(default=False)
+    discount = models.PositiveIntegerField(_("쿠폰 할인"), default=0)  # this line's share of the coupon discount
     tax_type = models.CharField(_("과세 구분"), max_length=10, choices=TaxType.choices)
     vendor_name = models.CharField(_("판매기업"), max_length=100)
 
@@ -387,6 +413,7 @@ class Settlement(models.Model):
     shipping_total = models.BigIntegerField(_("배송비"), default=0)
     refund_total = models.BigIntegerField(_("환불"), default=0)
     commission_total = models.BigIntegerField(_("수수료"), default=0)
+    discount_total = models.BigIntegerField(_("입점기업 부담 할인"), default=0)
     payout = models.BigIntegerField(_("지급액"), default=0)
     status = models.CharField(_("상태"), max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.CONFIRMED)
     paid_at = models.DateTimeField(_("지급 시각"), null=True, blank=True)
@@ -412,6 +439,7 @@ class SettlementLine(models.Model):
     shipping_fee = models.PositiveIntegerField()
     refunded_amount = models.PositiveIntegerField()
     commission = models.PositiveIntegerField()
+    vendor_discount = models.PositiveIntegerField(default=0)
     payout = models.IntegerField()
 
     class Meta:

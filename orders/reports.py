@@ -7,8 +7,9 @@ month's figure does not move when an old order is refunded. Orders are the paid 
 that were not cancelled as a whole; the average order is revenue ÷ orders, rounded half
 up to the won. This is the definition `seed_demo` reproduces for 2017, to the won.
 
-By vendor, region and type the paid vendor orders are summed (goods + shipping − refunds
-of each vendor's part, before any order-level discount), by the moment each vendor order
+By vendor, region and type the paid vendor orders are summed (goods + shipping − the
+vendor order's share of the coupon discount − refunds: what buyers paid for each vendor's
+part, so the vendors add up to the monthly figure), by the moment each vendor order
 was paid — the same moment as its order, stamped in the same transaction — so no join to
 the orders is needed. By category the goods lines of vendor orders neither cancelled nor
 refunded are summed (no shipping: it belongs to no category), so that table adds up to
@@ -27,7 +28,7 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -192,7 +193,7 @@ def _vendor_totals(start, end) -> list[dict]:
     return list(
         VendorOrder.objects.filter(paid_at__gte=start, paid_at__lt=end)
         .values("vendor_id").order_by("vendor_id")
-        .annotate(gross=Sum("total"), refunds=Sum("refunded_amount"),
+        .annotate(gross=Sum(F("total") - F("discount")), refunds=Sum("refunded_amount"),
                   orders=Count("pk", filter=~Q(status__in=(VendorOrderStatus.CANCELLED, VendorOrderStatus.REFUNDED))))
     )
 

@@ -5,8 +5,16 @@ by Korean calendar dates. Each vendor order is settled once (its SettlementLine 
 one-to-one) and carries the commission rate it was sold at, so a later change of the
 vendor's rate never touches what was sold before.
 
-    commission = items_total × commission_rate / 100, rounded half up to the won, per vendor order
-    payout     = items_total + shipping_fee − refunded_amount − commission
+    commission = (items_total − vendor_discount) × commission_rate / 100, rounded half up to the won,
+                 per vendor order
+    payout     = items_total + shipping_fee − refunded_amount − commission − vendor_discount
+
+Coupons: `vendor_discount` is the part of the order's coupon discount this vendor funds (all of
+its share for a vendor-funded coupon, none for an operator-funded one). A vendor-funded discount
+lowers the payout and the commission is taken on what the vendor actually sold for; an
+operator-funded discount is the operator's own promotion: the vendor is paid and charged
+commission as if the buyer had paid the full price. `items_total` is at the prices the goods
+were sold at (a campaign price is the vendor's own offer).
 
 Building is idempotent: the settlement of a vendor and period is made once; running it
 again returns it unchanged. A period can be settled only once it has ended, so no vendor
@@ -76,11 +84,25 @@ class _IntDiv(Func):
 
 
 def commission_expression(items="items_total", rate="commission_rate"):
-    """`commission_of` in SQL: (items × rate in hundredths of a percent + 5000) ÷ 10000, whole won."""
+    """`commission_of` in SQL: (items × rate in hundredths of a percent + 5000) ÷ 10000, whole won.
+
+    `items` is a field name or an expression (e.g. `commission_base()`).
+    """
     rate_hundredths = Cast(Round(F(rate) * 100), BigIntegerField())
-    product = ExpressionWrapper(Cast(F(items), BigIntegerField()) * rate_hundredths + Value(5000),
+    amount = F(items) if isinstance(items, str) else items
+    product = ExpressionWrapper(Cast(amount, BigIntegerField()) * rate_hundredths + Value(5000),
                                 output_field=BigIntegerField())
     return _IntDiv(product, Value(10000))
+
+
+def commission_base():
+    """What commission is charged on: the goods less the discount the vendor funds."""
+    return ExpressionWrapper(F("items_total") - F("vendor_discount"), output_field=BigIntegerField())
+
+
+def vendor_order_commission(vendor_order) -> int:
+    """`commission_of` for one vendor order (the same rule as the settlement's SQL)."""
+    return commission_of(vendor_order.items_total - vendor_order.vendor_discount, vendor_order.commission_rate)
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -149,13 +171,13 @@ def _lines_insert(orders, *, period_start: date, period_end: date) -> int:
     """
     settlement_id = Subquery(Settlement.objects.filter(
         vendor_id=OuterRef("vendor_id"), period_start=period_start, period_end=period_end).values("pk")[:1])
-    commission = commission_expression()
-    payout = ExpressionWrapper(F("items_total") + F("shipping_fee") - F("refunded_amount") - commission,
-                               output_field=BigIntegerField())
+    commission = commission_expression(commission_base())
+    payout = ExpressionWrapper(F("items_total") + F("shipping_fee") - F("refunded_amount") - commission
+                               - F("vendor_discount"), output_field=BigIntegerField())
     # Only annotations are selected, so the SELECT's columns come in exactly this order.
     columns = {"settlement_id": settlement_id, "vendor_order_id": F("pk"), "items_total": F("items_total"),
                "shipping_fee": F("shipping_fee"), "refunded_amount": F("refunded_amount"),
-               "commission": commission, "payout": payout}
+               "commission": commission, "vendor_discount": F("vendor_discount"), "payout": payout}
     aliases = {f"line_{name}": expression for name, expression in columns.items()}
     select = orders.order_by().annotate(**aliases).values(*aliases)
     if list(select.query.annotation_select) != list(aliases):
@@ -193,21 +215,22 @@ def _build(*, period_start: date, period_end: date, vendor_ids: list[int] | None
         row["vendor_id"]: row
         for row in orders.values("vendor_id").order_by("vendor_id").annotate(
             order_count=Count("pk"), items=Sum("items_total"), shipping=Sum("shipping_fee"),
-            refunds=Sum("refunded_amount"), commission=Sum(commission_expression()),
+            refunds=Sum("refunded_amount"), commission=Sum(commission_expression(commission_base())),
+            discounts=Sum("vendor_discount"),
         )
     }
     # Every vendor asked for gets a settlement (of zero when it sold nothing); a period run only those with orders.
     vendors = [pk for pk in todo if pk in totals or vendor_ids is not None]
     numbers = settlement_numbers(period_start, len(vendors))
-    empty = {"order_count": 0, "items": 0, "shipping": 0, "refunds": 0, "commission": 0}
+    empty = {"order_count": 0, "items": 0, "shipping": 0, "refunds": 0, "commission": 0, "discounts": 0}
     settlements = []
     for vendor_id, number in zip(vendors, numbers, strict=True):
         row = totals.get(vendor_id, empty)
         settlements.append(Settlement(
             vendor_id=vendor_id, number=number, period_start=period_start, period_end=period_end,
             order_count=row["order_count"], items_total=row["items"], shipping_total=row["shipping"],
-            refund_total=row["refunds"], commission_total=row["commission"],
-            payout=row["items"] + row["shipping"] - row["refunds"] - row["commission"],
+            refund_total=row["refunds"], commission_total=row["commission"], discount_total=row["discounts"],
+            payout=row["items"] + row["shipping"] - row["refunds"] - row["commission"] - row["discounts"],
             status=SettlementStatus.CONFIRMED,
         ))
     Settlement.objects.bulk_create(settlements)
@@ -308,6 +331,15 @@ def settlement_mark_paid(*, settlement_id: int, actor) -> Settlement:
 # --- the statement ----------------------------------------------------------------------------
 
 CSV_HEADER = ("기업 주문번호", "주문번호", "구매 확정일", "상품 금액", "배송비", "환불", "수수료율(%)", "수수료", "지급액")
+# With vendor-funded coupon discounts in the period, a column for them comes before the payout.
+DISCOUNT_HEADER = "입점기업 부담 할인"
+
+
+def csv_header(settlement: Settlement) -> tuple[str, ...]:
+    """The statement's columns: CSV_HEADER, plus the vendor-funded discount when the settlement has any."""
+    if not settlement.discount_total:
+        return CSV_HEADER
+    return (*CSV_HEADER[:-1], DISCOUNT_HEADER, CSV_HEADER[-1])
 
 
 def settlement_lines(settlement: Settlement):
@@ -326,17 +358,20 @@ def settlement_csv(settlement: Settlement) -> bytes:
     writer.writerow(["상태", settlement.get_status_display(),
                      timezone.localtime(settlement.paid_at).strftime("%Y-%m-%d") if settlement.paid_at else ""])
     writer.writerow([])
-    writer.writerow(CSV_HEADER)
+    with_discount = bool(settlement.discount_total)
+    writer.writerow(csv_header(settlement))
     for line in settlement_lines(settlement).iterator(chunk_size=2000):
         vo = line.vendor_order
         writer.writerow([
             vo.number, vo.order.number,
             timezone.localtime(vo.completed_at).strftime("%Y-%m-%d") if vo.completed_at else "",
-            line.items_total, line.shipping_fee, line.refunded_amount, vo.commission_rate, line.commission, line.payout,
+            line.items_total, line.shipping_fee, line.refunded_amount, vo.commission_rate, line.commission,
+            *([line.vendor_discount] if with_discount else []), line.payout,
         ])
     writer.writerow([
         "합계", f"{settlement.order_count}건", "", settlement.items_total, settlement.shipping_total,
-        settlement.refund_total, "", settlement.commission_total, settlement.payout,
+        settlement.refund_total, "", settlement.commission_total,
+        *([settlement.discount_total] if with_discount else []), settlement.payout,
     ])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -349,7 +384,7 @@ def settlement_filename(settlement: Settlement, ext: str) -> str:
 
 PDF_TEMPLATE = "admin/orders/settlement/statement_pdf.html"
 # Bump when the template changes what it shows: every statement is made again when next asked.
-PDF_TEMPLATE_VERSION = 1
+PDF_TEMPLATE_VERSION = 2
 
 
 def _local_date(value) -> str:
@@ -363,7 +398,7 @@ def settlement_facts(settlement: Settlement) -> dict:
         {"number": ln.vendor_order.number, "order_number": ln.vendor_order.order.number,
          "completed_on": _local_date(ln.vendor_order.completed_at), "items": ln.items_total,
          "shipping": ln.shipping_fee, "refunded": ln.refunded_amount, "rate": str(ln.vendor_order.commission_rate),
-         "commission": ln.commission, "payout": ln.payout}
+         "commission": ln.commission, "vendor_discount": ln.vendor_discount, "payout": ln.payout}
         for ln in settlement_lines(settlement)
     ]
     return {
@@ -375,7 +410,7 @@ def settlement_facts(settlement: Settlement) -> dict:
             "issued_on": _local_date(settlement.created_at), "order_count": settlement.order_count,
             "items_total": settlement.items_total, "shipping_total": settlement.shipping_total,
             "refund_total": settlement.refund_total, "commission_total": settlement.commission_total,
-            "payout": settlement.payout,
+            "discount_total": settlement.discount_total, "payout": settlement.payout,
         },
         "vendor": {
             "name": vendor.name, "business_number": vendor.business_number, "representative": vendor.representative,

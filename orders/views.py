@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from campaigns.limits import customer_key
 from catalog.models import Product, ProductImage, ProductVariant
 from ddasum.money import EXEMPT, TAXABLE
 from ddasum.views import call_service
 
 from .addresses import address_save
-from .cart import CartSummary, cart_for, cart_line_set, cart_lines_remove, cart_summary
+from .cart import CartSummary, cart_for, cart_line_set, cart_lines_remove, cart_summary, summary_apply_coupon
 from .context_processors import cart_line_count_set
 from .documents import SESSION_LOOKUP_KEY as GUEST_ORDERS_SESSION_KEY  # documents reads the same list
 from .documents import document_url, documents_apply
@@ -119,8 +120,15 @@ def _groups_for_page(summary: CartSummary, thumbs: dict) -> list[dict]:
 
 def _totals(summary: CartSummary) -> dict:
     vat = summary.vat
-    return {"items": summary.items_total, "shipping": summary.shipping_total, "discount": 0,
+    coupon = summary.coupon.applied if summary.coupon else None
+    return {"items": summary.items_total, "shipping": summary.shipping_total, "discount": summary.discount_total,
+            "coupon": coupon.coupon if coupon else None, "savings": summary.regular_savings,
             "total": summary.total, "taxable": vat[TAXABLE], "exempt": vat[EXEMPT]}
+
+
+def _customer(request, email: str = "") -> str:
+    """The customer key for campaign limits and coupon uses: the user, else the email typed (guests)."""
+    return customer_key(user=request.user, email=email)
 
 
 def _first_error(form) -> str:
@@ -164,7 +172,9 @@ def _card_payment_url(order: Order) -> str:
 def cart(request):
     basket = _cart(request)
     postal_code = _preview_postal_code(request)
-    summary = cart_summary(basket, postal_code=postal_code)
+    customer = _customer(request)
+    summary = cart_summary(basket, postal_code=postal_code, customer=customer)
+    summary_apply_coupon(summary, customer=customer)  # the automatic coupon, if one applies
     cart_line_count_set(request, len(summary.buyable_lines) + len(summary.problems))
     thumbs = _thumbnails(summary)
     context = {
@@ -290,7 +300,8 @@ def _checkout_place(request, form: CheckoutForm, basket):
     existing = Order.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return _after_place(request, existing)
-    summary = cart_summary(basket, postal_code=data["postal_code"])
+    customer = _customer(request, data["email"])
+    summary = cart_summary(basket, postal_code=data["postal_code"], customer=customer)
     if summary.is_empty:
         # A concurrent submit with this key may have just emptied the cart: its order is the answer.
         existing = Order.objects.filter(idempotency_key=key).first()
@@ -298,6 +309,14 @@ def _checkout_place(request, form: CheckoutForm, basket):
             return _after_place(request, existing)
         messages.error(request, _("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
         return redirect("orders:cart")
+    if summary.limit_problems:
+        for line in summary.limit_problems:
+            messages.error(request, line.limit_note)
+        return None
+    choice = summary_apply_coupon(summary, code=data.get("coupon_code", ""), customer=customer)
+    if choice.code_refused:
+        messages.error(request, _("쿠폰을 적용할 수 없습니다: %(reason)s") % {"reason": choice.code_message})
+        return None
     expected = data.get("expected_total")
     if expected is not None and expected != summary.total:
         messages.warning(request, _("배송지나 장바구니가 바뀌어 결제 금액이 %(total)s으로 달라졌습니다. "
@@ -310,6 +329,7 @@ def _checkout_place(request, form: CheckoutForm, basket):
         memo=data.get("memo", ""), payment_method=data["payment_method"],
         guest_password=data.get("guest_password", "") if not request.user.is_authenticated else "",
         business_number=data.get("business_number", ""), business_name=data.get("business_name", ""),
+        coupon_code=data.get("coupon_code", ""), expected_total=summary.total,
     )
     buyer = request.user if request.user.is_authenticated else None
     order, ok = call_service(request, order_place, cart=basket, buyer=buyer, checkout=checkout, idempotency_key=key)
@@ -328,18 +348,32 @@ def checkout(request):
     basket = _cart(request)
     user = request.user if request.user.is_authenticated else None
     addresses = list(user.addresses.all()) if user else []
-    if request.method == "POST":
+    coupon_code = email = ""
+    if request.method == "POST" and "apply_coupon" in request.POST:
+        # "적용" next to the coupon field: the page again with the discount (or the reason), the
+        # rest of what was typed kept and not yet checked; nothing is ordered.
+        posted = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "apply_coupon")}
+        form = CheckoutForm(initial=posted, user=user, addresses=addresses)
+        coupon_code, email = posted.get("coupon_code", "").strip(), posted.get("email", "")
+        saved = next((a for a in addresses if str(a.pk) == posted.get("address_choice")), None)
+        postal_code = saved.postal_code if saved else (posted.get("postal_code") or "").strip()[:5]
+    elif request.method == "POST":
         form = CheckoutForm(request.POST, user=user, addresses=addresses)
         if form.is_valid():
             response = _checkout_place(request, form, basket)
             if response is not None:
                 return response
-        postal_code = getattr(form, "cleaned_data", {}).get("postal_code") or _preview_postal_code(request, addresses)
+        cleaned = getattr(form, "cleaned_data", {})
+        postal_code = cleaned.get("postal_code") or _preview_postal_code(request, addresses)
+        coupon_code = cleaned.get("coupon_code", (request.POST.get("coupon_code") or "").strip())
+        email = cleaned.get("email", "")
     else:
         initial = _checkout_initial(request, addresses)
         form = CheckoutForm(initial=initial, user=user, addresses=addresses)
         postal_code = initial.get("postal_code", "")
-    summary = cart_summary(basket, postal_code=postal_code)
+    customer = _customer(request, email)
+    summary = cart_summary(basket, postal_code=postal_code, customer=customer)
+    coupon = summary_apply_coupon(summary, code=coupon_code, customer=customer)
     cart_line_count_set(request, len(summary.buyable_lines) + len(summary.problems))
     if summary.is_empty and request.method == "GET":
         messages.info(request, _("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
@@ -350,6 +384,7 @@ def checkout(request):
         "summary": summary,
         "groups": _groups_for_page(summary, thumbs),
         "totals": _totals(summary),
+        "coupon": coupon,
         "postal_code": postal_code,
         "addresses": addresses,
         "guest": user is None,
@@ -399,7 +434,9 @@ def _events(order: Order) -> list[StatusEvent]:
 def order_detail(request, number):
     order, as_guest = _order_for(request, number)
     vendor_orders = list(
-        order.vendor_orders.select_related("vendor").prefetch_related("lines").order_by("id")
+        order.vendor_orders.select_related("vendor")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("campaign")))
+        .order_by("id")
     )
     with_documents = documents_apply(order)
     for vendor_order in vendor_orders:
@@ -482,7 +519,8 @@ def vendor_order_cancel_view(request, number, vendor_order_id):
     if ok:
         message = _("%(vendor)s 주문을 취소했습니다.") % {"vendor": vendor_order.vendor.name}
         if was_paid:
-            message += " " + _("결제하신 %(amount)s은 결제 수단으로 환불됩니다.") % {"amount": f"{vendor_order.total:,}원"}
+            message += " " + _("결제하신 %(amount)s은 결제 수단으로 환불됩니다.") % {
+                "amount": f"{vendor_order.paid_total:,}원"}
         messages.success(request, message)
     return redirect(order.get_absolute_url())
 

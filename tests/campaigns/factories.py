@@ -33,3 +33,17 @@ class CampaignItemFactory(factory.django.DjangoModelFactory):
     vendor = factory.SelfAttribute("product.vendor")
     percent_off = 20
     status = ItemStatus.APPROVED
+
+
+class CouponFactory(factory.django.DjangoModelFactory):
+    """[CHECKOUT] A code coupon of 3,000원 off, running now, once per customer, operator-funded."""
+
+    class Meta:
+        model = "campaigns.Coupon"
+
+    name = factory.Sequence(lambda n: f"할인 쿠폰 {n}")
+    code = factory.Sequence(lambda n: f"SAVE{n}")
+    discount_kind = "fixed"
+    amount = 3000
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
