@@ -197,6 +197,37 @@ class CampaignItem(models.Model):
         return f"{self.campaign} · {self.product}"
 
 
+class CampaignItemEvent(models.Model):
+    """One row per status change of a campaign item: who, when, from → to, why."""
+
+    item = models.ForeignKey(CampaignItem, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    from_status = models.CharField(max_length=10, choices=ItemStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=ItemStatus.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when the vendor has been told (decisions only); the task runs once per event.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("기획전 상품 상태 이력")
+        verbose_name_plural = _("기획전 상품 상태 이력")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+class CampaignApplication(CampaignItem):
+    """A vendor's view of its campaign items in the partner admin (기획전 참여 신청)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("기획전 참여 신청")
+        verbose_name_plural = _("기획전 참여 신청")
+
+
 class CampaignItemUse(models.Model):
     """How many units one customer bought of a campaign item (for the per-customer limit).
 
