@@ -144,6 +144,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.settlements.settlements_monthly_task",
         "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
+    "campaigns-mails": {
+        "task": "campaigns.subscriptions.campaign_mails_send_task",
+        "schedule": crontab(minute=5),
+    },
+    "procurement-remind-unanswered": {
+        "task": "procurement.services.quotes.quotes_remind_unanswered_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "procurement-needs-close-due": {
+        "task": "procurement.services.needs.needs_close_due_task",
+        "schedule": crontab(hour=0, minute=10),
+    },
 }
 
 # --- accounts and login -------------------------------------------------------------
@@ -246,6 +258,14 @@ SPECTACULAR_SETTINGS = {
         "ProductKindEnum": "catalog.models.ProductKind",
         "SocialFactKindEnum": "vendors.models.SocialFactKind",
         "ProductStatusEnum": "catalog.models.ProductStatus",
+        # procurement (its API shares field names with the catalog's).
+        "AgencyKindEnum": "procurement.models.AgencyKind",
+        "AgencyRegionEnum": "procurement.models.AGENCY_REGION_CHOICES",
+        "RegionEnum": "vendors.models.Region",
+        "QuoteRequestKindEnum": "procurement.models.RequestKind",
+        "QuoteRequestStatusEnum": "procurement.models.RequestStatus",
+        "QuoteStatusEnum": "procurement.models.QuoteStatus",
+        "BundleStatusEnum": "procurement.models.BundleStatus",
     },
 }
 
@@ -318,3 +338,10 @@ PAYMENT_GATEWAY_URL = env(
 PAYMENT_CLIENT_KEY = env("PAYMENT_CLIENT_KEY", default="test_ck_local")
 PAYMENT_SECRET_KEY = env("PAYMENT_SECRET_KEY", default="test_sk_local")
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=10.0)
+
+# --- procurement (quotes) -------------------------------------------------------------
+# A buyer whose mail is on the verified agency's own domain, and that domain ends with one of
+# these, joins the agency without waiting for the operator.
+PROCUREMENT_OFFICIAL_DOMAINS = tuple(env.list("PROCUREMENT_OFFICIAL_DOMAINS", default=["go.kr"]))
+# Days a quote request may stay unanswered before the vendor is reminded (once).
+PROCUREMENT_REMIND_AFTER_DAYS = env.int("PROCUREMENT_REMIND_AFTER_DAYS", default=3)

@@ -1,2 +1,7 @@
 """Admin registrations of procurement: each part keeps its own module."""
-from . import admin_agencies, admin_purchases, admin_quotes  # noqa: F401
+from . import (  # noqa: F401
+    admin_agencies,
+    admin_needs,  # noqa: F401
+    admin_purchases,
+    admin_quotes,
+)

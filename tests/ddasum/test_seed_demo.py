@@ -16,6 +16,19 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from catalog.models import Category, Product, ProductImage, ProductStatus, ProductVariant
 from ddasum.storage import private_storage
+from procurement.models import (
+    AgencyMembership,
+    Need,
+    NeedProposal,
+    PublicAgency,
+    PurchaseOrder,
+    PurchaseRecord,
+    QuoteBundle,
+    QuoteRequest,
+    QuoteVersion,
+    VendorQuote,
+)
+from tests.procurement.test_demo import check_procurement_demo
 from vendors.models import (
     REQUIRED_DOCUMENTS,
     EnterpriseType,
@@ -31,7 +44,9 @@ from vendors.services import ALLOWED_TRANSITIONS
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage)
+MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
+          PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,
+          QuoteBundle, Need, NeedProposal)
 
 
 def seed() -> str:
@@ -103,6 +118,7 @@ def test_demo_data_covers_the_product():
     check_accounts_and_memberships()
     check_approved_vendors_complete()
     check_documents_stored_like_uploads()
+    check_procurement_demo()
 
 
 def check_vendors():

@@ -1,0 +1,131 @@
+"""The procurement demo data: checked inside tests/ddasum/test_seed_demo.py's one full seed (seeding is slow)."""
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import User
+from ddasum.storage import private_storage
+from ddasum.validators import business_number_is_valid
+from procurement import demo, reports
+from procurement.models import (
+    AgencyKind,
+    AgencyMembership,
+    AgencyStatus,
+    AgencyTarget,
+    BundleStatus,
+    DirectPurchaseRule,
+    MembershipStatus,
+    Need,
+    NeedStatus,
+    POStatus,
+    PublicAgency,
+    PurchaseOrder,
+    PurchaseRecord,
+    PurchaseSource,
+    QuoteBundle,
+    QuoteStatus,
+    QuoteVersion,
+    RecordStatus,
+    TargetKind,
+    VendorQuote,
+)
+
+
+def test_agency_registration_numbers_are_valid_and_distinct():
+    numbers = [demo.registration_number(n) for n in [*range(len(demo.AGENCIES)), 99]]
+    assert len(set(numbers)) == len(numbers)
+    assert all(business_number_is_valid(n.replace("-", "")) for n in numbers)
+    assert {a.kind for a in demo.AGENCIES} == set(AgencyKind.values)
+    assert len(demo.AGENCIES) == 12
+
+
+def check_procurement_demo() -> None:
+    """Called by tests/ddasum/test_seed_demo.py after `seed_demo` (every app) ran once."""
+    today = timezone.localdate()
+    agencies = list(PublicAgency.objects.filter(status=AgencyStatus.VERIFIED))
+    assert len(agencies) == 12
+    assert {a.kind for a in agencies} == set(AgencyKind.values)
+    for agency in agencies:
+        agency.full_clean()  # 고유번호 check digit, postal code, phone
+    assert PublicAgency.objects.filter(status=AgencyStatus.PENDING).count() == 1
+
+    targets = AgencyTarget.objects.filter(agency__in=agencies)
+    assert {(t.agency_id, t.year) for t in targets} == {(a.pk, y) for a in agencies for y in (today.year - 1, today.year)}
+    assert {t.kind for t in targets} == set(TargetKind.values)
+    assert all(t.target_amount > 0 for t in targets)
+    assert set(DirectPurchaseRule.objects.values_list("kind", flat=True)) == set(AgencyKind.values)
+
+    # The demo login: the province's buyer, accepted by the official mail domain.
+    buyer = User.objects.get(email=demo.AGENCY_LOGIN)
+    assert buyer.check_password(DEMO_PASSWORD)
+    membership = AgencyMembership.objects.get(user=buyer)
+    assert membership.status == MembershipStatus.ACTIVE and membership.verified_via == "domain"
+    assert membership.agency.name == "충청남도청"
+    assert AgencyMembership.objects.filter(status=MembershipStatus.PENDING).count() == 2
+
+    # Quotes in every state, versions, purchase orders in every state, bundles built.
+    assert set(VendorQuote.objects.values_list("status", flat=True)) == set(QuoteStatus.values)
+    assert QuoteVersion.objects.filter(version=2).exists()
+    live = PurchaseOrder.objects.exclude(idempotency_key__startswith=demo.HISTORY_KEY)
+    assert set(live.values_list("status", flat=True)) == set(POStatus.values)
+    assert live.filter(source=PurchaseSource.DIRECT).exists()
+    vendor1_quotes = VendorQuote.objects.filter(vendor__memberships__user__email="vendor1@ddasum.kr",
+                                                vendor__memberships__role="owner")
+    assert vendor1_quotes.values("request__agency").distinct().count() >= 2
+    bundles = list(QuoteBundle.objects.filter(status=BundleStatus.READY))
+    assert len(bundles) >= 3
+    for bundle in bundles:
+        assert bundle.page_count >= 3 and private_storage.exists(bundle.pdf.name)
+    unanswered = list(reports.unanswered_quotes())
+    assert unanswered and all(q.status == QuoteStatus.REQUESTED for q in unanswered)
+
+    # The needs board.
+    assert Need.objects.filter(status=NeedStatus.OPEN, proposals__isnull=False).exists()
+    fulfilled = Need.objects.get(status=NeedStatus.FULFILLED)
+    assert fulfilled.proposals.filter(quote_request__isnull=False).exists()
+    assert Need.objects.filter(status=NeedStatus.CLOSED).exists()
+
+    # A year of records, and this year up to now: every month, many vendors, types and categories.
+    records = PurchaseRecord.objects.filter(status=RecordStatus.VERIFIED)
+    last_year = {d.month for d in records.filter(purchased_on__year=today.year - 1).values_list("purchased_on", flat=True)}
+    assert last_year == set(range(1, 13))
+    this_year = {d.month for d in records.filter(purchased_on__year=today.year).values_list("purchased_on", flat=True)}
+    assert set(range(1, today.month)) <= this_year
+    assert records.values("vendor").distinct().count() >= 10
+    assert records.values("enterprise_type").distinct().count() >= 5
+    assert records.values("category").distinct().count() >= 6
+    assert Counter(records.values_list("source", flat=True)).keys() == set(PurchaseSource.values)
+    pending = PurchaseRecord.objects.filter(status=RecordStatus.PENDING)
+    assert pending.count() >= 2 and all(r.evidence and private_storage.exists(r.evidence.name) for r in pending)
+    assert PurchaseRecord.objects.filter(status=RecordStatus.REJECTED).count() == 1
+    for record in records.filter(purchase_order__isnull=False).select_related("purchase_order")[:200]:
+        assert record.purchase_order.status == POStatus.INSPECTED
+        assert record.purchased_on <= today
+
+    # The dashboard adds up the demo's records, and the target is in reach but not met.
+    province = membership.agency
+    report = reports.agency_report(agency=province, year=today.year - 1)
+    mine = records.filter(agency=province, purchased_on__gte=date(today.year - 1, 1, 1),
+                          purchased_on__lt=date(today.year, 1, 1))
+    assert report.summary.total == sum(mine.values_list("total", flat=True)) > 0
+    assert 50 < report.progress < 130
+
+
+@pytest.mark.django_db
+def test_history_needs_the_catalog_first():
+    """Without vendors and products the demo makes agencies and people, and says why it stops."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo", "accounts", "procurement", stdout=out)
+    text = out.getvalue()
+    assert "견적을 받을 수 있는 기업이 모자라" in text
+    assert PublicAgency.objects.filter(status=AgencyStatus.VERIFIED).count() == 12
+    assert not PurchaseRecord.objects.exists()
+    call_command("seed_demo", "accounts", "procurement", stdout=StringIO())
+    assert PublicAgency.objects.count() == 13 and AgencyTarget.objects.count() == 24
