@@ -67,6 +67,7 @@ run: system-deps migrate var/.seeded
 	@echo "  운영자 / operator:            admin@ddasum.kr      http://127.0.0.1:8000/admin/"
 	@echo "  소비자 / consumer:            consumer1@ddasum.kr  http://127.0.0.1:8000/"
 	@echo "  입점기업 대표 / vendor owner: vendor1@ddasum.kr    http://127.0.0.1:8000/partner/"
+	@echo "  공공기관 구매 / agency buyer: agency1@chungnam.go.kr http://127.0.0.1:8000/procurement/"
 	@echo
 	exec $(MANAGE) runserver 127.0.0.1:8000
 

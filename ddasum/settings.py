@@ -247,7 +247,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ddasum API",
-    "DESCRIPTION": "따숨몰 공개 상품 API와 입점기업용 상품·재고 API",
+    "DESCRIPTION": "따숨몰 공개 상품 API, 입점기업용 상품·재고 API, 공공기관·입점기업용 공공구매(견적요청·견적서·서류 묶음) API",
     "VERSION": "1.0.0",
     # Swagger UI from the installed sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -292,6 +292,9 @@ class VendorOrderAdminBase(admin.ModelAdmin):
     def amounts(self, obj):
         text = _("상품 %(items)s + 배송비 %(fee)s = 합계 %(total)s") % {
             "items": _won(obj.items_total), "fee": _won(obj.shipping_fee), "total": _won(obj.total)}
+        if obj.discount:
+            text += " · " + _("쿠폰 할인 %(amount)s (입점기업 부담 %(vendor)s)") % {
+                "amount": _won(obj.discount), "vendor": _won(obj.vendor_discount)}
         if obj.refunded_amount:
             text += " · " + _("환불 %(amount)s") % {"amount": _won(obj.refunded_amount)}
         return text

@@ -308,3 +308,16 @@ def test_a_listing_with_nothing_live_asks_for_prices_once(client):
     assert queries_for(client, "/categories/rice-grains/") == nothing
     CampaignItemFactory(campaign=CampaignFactory(), product=ProductFactory(category=category("rice-grains")))
     assert queries_for(client, "/categories/rice-grains/") == nothing + 1  # the price rule, once for the page
+
+
+def test_sitemap_lists_published_campaigns_and_posts_not_drafts(client, db):
+    from campaigns.models import Post
+
+    live = CampaignFactory(slug="kimchi-live")
+    CampaignFactory(slug="draft-one", is_published=False)
+    post = Post.objects.create(title="설 배송 안내", body="내용")
+    xml = client.get("/sitemap.xml").content.decode()
+    assert f"/campaigns/{live.slug}/" in xml
+    assert "/campaigns/draft-one/" not in xml
+    assert f"/board/{post.pk}/" in xml
+    assert "/campaigns/archive/" in xml

@@ -361,3 +361,18 @@ def test_sales_reports_count_what_was_paid_after_the_coupon(user):
     vendors = {row.label: row.revenue for row in sales_by_vendor(year=today.year, month=today.month)}
     assert month.revenue == 36000 - 9000 == 27000  # paid 36,000원, 9,000원 refunded for the cancelled part
     assert vendors == {a.product.vendor.name: 27000, b.product.vendor.name: 0}
+
+
+def test_the_vendor_sees_the_coupon_discount_and_its_own_share_in_the_partner_admin(client):
+    from tests.factories import MembershipFactory
+
+    shop = VendorFactory()
+    owner = MembershipFactory(vendor=shop).user
+    CouponFactory(name="입점기업 쿠폰", code="SHOP2000", amount=2000, funded_by=FundedBy.VENDOR,
+                  scope=CouponScope.VENDOR, vendor=shop)
+    order = place((variant(30000, vendor=shop), 1), code="SHOP2000")
+    order_mark_paid(order_id=order.pk)  # the partner admin lists paid orders
+    vendor_order = order.vendor_orders.get()
+    client.force_login(owner)
+    page = html(client.get(f"/partner/orders/vendororder/{vendor_order.pk}/change/"))
+    assert "쿠폰 할인 2,000원 (입점기업 부담 2,000원)" in page
