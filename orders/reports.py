@@ -32,12 +32,12 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Category, Product
+from ddasum.charts import MonthBar, monthly_bars_svg
 from vendors.models import EnterpriseType, Region, Vendor
 
 from .models import Order, OrderLine, OrderStatus, VendorOrder, VendorOrderStatus
@@ -281,58 +281,12 @@ def sales_by_category(*, year: int, month: int | None = None) -> list[GroupRow]:
 # --- the chart --------------------------------------------------------------------------------
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 2.5, 5 × 10^k at or above `value` (at least 10,000 won)."""
-    value = max(value, 10_000)
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return int(step * magnitude)
-    return 10 * magnitude
-
-
-def _manwon(amount: int) -> str:
-    """12,345,678 → '1,235만' (won in units of 10,000, rounded half up)."""
-    return f"{(amount + 5_000) // 10_000:,}만"
-
-
 def monthly_chart_svg(report: MonthlyReport, *, width: int = 760, height: int = 320) -> str:
-    """Revenue per month as an SVG bar chart drawn here (no script, no external file)."""
-    left, right, top, bottom = 64, 12, 28, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    values = [m.revenue for m in report.months]
-    ceiling = _nice_ceiling(max(values + [0]))
-    slot = plot_w / 12
-    bar_w = slot * 0.62
-    title = _("%(year)s년 월별 매출") % {"year": report.year}
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="sales-chart" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="sales-chart-title" font-family="sans-serif" font-size="11">',
-        f'<title id="sales-chart-title">{escape(title)}</title>',
-    ]
-    for i in range(5):
-        amount = ceiling * i // 4
-        y = top + plot_h - plot_h * i / 4
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{escape(_manwon(amount))}</text>')
-    for m, value in zip(report.months, values, strict=True):
-        x = left + slot * (m.month - 1) + (slot - bar_w) / 2
-        h = plot_h * max(value, 0) / ceiling
-        y = top + plot_h - h
-        label = _("%(year)s년 %(month)s월: %(amount)s원, %(orders)s건") % {
-            "year": report.year, "month": m.month, "amount": f"{value:,}", "orders": f"{m.orders:,}"}
-        parts.append(
-            f'<rect class="bar" data-month="{m.month}" data-revenue="{value}" x="{x:.1f}" y="{y:.1f}" '
-            f'width="{bar_w:.1f}" height="{h:.1f}" fill="#e8590c"><title>{escape(label)}</title></rect>'
-        )
-        if value:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" fill="#333">'
-                         f'{escape(_manwon(value))}</text>')
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#333">'
-                     f'{escape(_("%(month)s월") % {"month": m.month})}</text>')
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#888"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+    """Revenue per month as an SVG bar chart (ddasum.charts)."""
+    bars = [MonthBar(month=m.month, value=m.revenue, count=m.orders) for m in report.months]
+    return monthly_bars_svg(bars, year=report.year, title=_("%(year)s년 월별 매출") % {"year": report.year},
+                            css_class="sales-chart", value_attr="revenue", colour="#e8590c", width=width,
+                            height=height)
 
 
 # --- CSV --------------------------------------------------------------------------------------

@@ -24,10 +24,10 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
+from ddasum.charts import MonthBar, monthly_bars_svg
 from vendors.models import EnterpriseType, Region
 
 from .models import (
@@ -417,58 +417,11 @@ def operator_years() -> list[int]:
 # --- the chart --------------------------------------------------------------------------------
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 2.5, 5 × 10^k at or above `value` (at least 10,000 won)."""
-    value = max(value, 10_000)
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return int(step * magnitude)
-    return 10 * magnitude
-
-
-def manwon(amount: int) -> str:
-    """12,345,678 → '1,235만' (won in units of 10,000, rounded half up)."""
-    return f"{(amount + 5_000) // 10_000:,}만"
-
-
 def monthly_chart_svg(months: list[Row], *, year: int, title: str, width: int = 760, height: int = 300) -> str:
-    """The twelve months as an SVG bar chart drawn here (no script, no external file), like orders.reports."""
-    left, right, top, bottom = 64, 12, 28, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    values = [m.total for m in months]
-    ceiling = _nice_ceiling(max(values + [0]))
-    slot = plot_w / 12
-    bar_w = slot * 0.62
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="purchase-chart" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="purchase-chart-title" font-family="sans-serif" font-size="11">',
-        f'<title id="purchase-chart-title">{escape(title)}</title>',
-    ]
-    for i in range(5):
-        amount = ceiling * i // 4
-        y = top + plot_h - plot_h * i / 4
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{escape(manwon(amount))}</text>')
-    for row, value in zip(months, values, strict=True):
-        month = row.extra["month"]
-        x = left + slot * (month - 1) + (slot - bar_w) / 2
-        h = plot_h * max(value, 0) / ceiling
-        y = top + plot_h - h
-        label = _("%(year)s년 %(month)s월: %(amount)s원, %(count)s건") % {
-            "year": year, "month": month, "amount": f"{value:,}", "count": f"{row.count:,}"}
-        parts.append(
-            f'<rect class="bar" data-month="{month}" data-total="{value}" x="{x:.1f}" y="{y:.1f}" '
-            f'width="{bar_w:.1f}" height="{h:.1f}" fill="#2f7d5b"><title>{escape(label)}</title></rect>'
-        )
-        if value:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" fill="#333">'
-                         f'{escape(manwon(value))}</text>')
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#333">'
-                     f'{escape(_("%(month)s월") % {"month": month})}</text>')
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#888"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+    """The twelve months as an SVG bar chart (ddasum.charts, like orders.reports)."""
+    bars = [MonthBar(month=row.extra["month"], value=row.total, count=row.count) for row in months]
+    return monthly_bars_svg(bars, year=year, title=title, css_class="purchase-chart", value_attr="total",
+                            colour="#2f7d5b", width=width, height=height)
 
 
 # --- exports ----------------------------------------------------------------------------------
