@@ -4,9 +4,18 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from vendors.models import Vendor, selling_q
+
+# The 12 categories' names are rows made by the data migration 0002; pages translate them at run
+# time ({% translate category.name %}, Category.label), so they are marked here for makemessages.
+CATEGORY_NAMES = (
+    gettext_noop("쌀/잡곡"), gettext_noop("과일/채소/꾸러미"), gettext_noop("축/수산물"), gettext_noop("반찬/장류"),
+    gettext_noop("가공식품"), gettext_noop("건강식품"), gettext_noop("도시락/단체급식"), gettext_noop("생활용품"),
+    gettext_noop("교육/문화/체험"), gettext_noop("서비스"), gettext_noop("컴퓨터 주변기기"), gettext_noop("돌봄서비스"),
+)
 
 
 class Category(models.Model):
@@ -28,10 +37,15 @@ class Category(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self):
-        return f"{self.parent} > {self.name}" if self.parent_id else self.name
+        return f"{self.parent} > {self.label}" if self.parent_id else self.label
 
     def get_absolute_url(self):
         return reverse("catalog:category", args=[self.slug])
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (the 12 names are in the message catalog)."""
+        return gettext(self.name)
 
     @property
     def requires_origin(self) -> bool:

@@ -187,7 +187,7 @@ def _by_category(records) -> list[Row]:
         top = categories.get(category.parent_id) if category and category.parent_id else category
         key = top.pk if top else None
         if key not in rows:
-            rows[key] = (Row(key=top.slug, label=top.name, extra={"position": top.position}) if top
+            rows[key] = (Row(key=top.slug, label=top.label, extra={"position": top.position}) if top
                          else Row(key="none", label=_("(분류 없음)"), extra={"position": 10_000}))
         rows[key].add(g["taxable"], g["exempt"], g["total"], g["count"])
     return _shares(_by_amount(rows.values()))
@@ -486,7 +486,7 @@ def agency_export_sheets(report: AgencyReport, records) -> list[Sheet]:
     sheet.heading(*[_(h) for h in RECORD_HEADS])
     for rec in records:
         sheet.add(rec.purchased_on, rec.vendor.name, rec.vendor.business_number,
-                  types.get(rec.enterprise_type, rec.enterprise_type), rec.category.name if rec.category else "",
+                  types.get(rec.enterprise_type, rec.enterprise_type), rec.category.label if rec.category else "",
                   sources.get(rec.source, rec.source), rec.taxable_amount, rec.exempt_amount, rec.total)
 
     monthly = Sheet(title=_("월별"), widths=[12, 14, 14, 14, 8, 10])
@@ -514,7 +514,7 @@ def vendor_export_sheets(report: VendorReport, records) -> list[Sheet]:
     sheet.blank()
     sheet.heading(_("구매일"), _("기관명"), _("분류"), _("구매 경로"), _("과세(원)"), _("면세(원)"), _("합계(원)"))
     for rec in records:
-        sheet.add(rec.purchased_on, rec.agency.name, rec.category.name if rec.category else "",
+        sheet.add(rec.purchased_on, rec.agency.name, rec.category.label if rec.category else "",
                   sources.get(rec.source, rec.source), rec.taxable_amount, rec.exempt_amount, rec.total)
     monthly = Sheet(title=_("월별"), widths=[12, 14, 14, 14, 8, 10])
     _table(monthly, _("월"), report.months)

@@ -458,3 +458,15 @@ def test_home_query_count_is_fixed(client, django_assert_max_num_queries):
     cache.clear()
     large, _response = queries_for(client, "/")
     assert small == large
+
+
+def test_every_category_name_has_an_english_label(db):
+    from django.utils import translation
+
+    from catalog.models import CATEGORY_NAMES, Category
+
+    assert sorted(Category.objects.filter(parent=None).values_list("name", flat=True)) == sorted(CATEGORY_NAMES)
+    with translation.override("en"):
+        labels = {c.slug: c.label for c in Category.objects.all()}
+    assert labels["rice-grains"] == "Rice/Grains"
+    assert all(label.isascii() for label in labels.values()), labels
