@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import ReadOnlyAdminMixin
+from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from .models import (
+    QuoteEvent,
     QuoteMessage,
     QuoteRequest,
     QuoteRequestAttachment,
@@ -76,6 +77,11 @@ class MessageInline(_ReadOnlyInline):
     fields = ("created_at", "side", "sender", "body", "attachment_name", "read_at")
 
 
+class QuoteEventInline(HistoryInline):
+    model = QuoteEvent
+    verbose_name_plural = gettext_lazy("상태 이력")
+
+
 @admin.register(VendorQuote)
 class VendorQuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The operators' view of every quote, with its versions and its thread."""
@@ -89,7 +95,7 @@ class VendorQuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ("number", "request", "vendor", "status", "current_version", "decline_reason", "answered_at",
               "accepted_at", "reminded_at", "created_at", "web_page")
     readonly_fields = fields
-    inlines = (VersionInline, MessageInline)
+    inlines = (QuoteEventInline, VersionInline, MessageInline)
 
     @admin.display(description=gettext_lazy("견적요청"), ordering="request__title")
     def request_title(self, obj):
@@ -119,6 +125,7 @@ class VendorQuotePartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
     fields = ("number", "request_title", "agency", "status", "reply_by", "total", "decline_reason", "answered_at",
               "answer_link")
     readonly_fields = fields
+    inlines = (QuoteEventInline,)
 
     @admin.display(description=gettext_lazy("견적요청"), ordering="request__title")
     def request_title(self, obj):

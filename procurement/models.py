@@ -339,6 +339,27 @@ class VendorQuote(models.Model):
         return reverse("procurement:quote_detail", args=[self.number])
 
 
+class QuoteEvent(models.Model):
+    """One row per status change of a vendor quote: who, when, from, to, why."""
+
+    quote = models.ForeignKey(VendorQuote, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("처리자"))
+    from_status = models.CharField(_("이전 상태"), max_length=15, choices=QuoteStatus.choices, blank=True)
+    to_status = models.CharField(_("변경 상태"), max_length=15, choices=QuoteStatus.choices)
+    reason = models.TextField(_("사유"), blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("견적 상태 이력")
+        verbose_name_plural = _("견적 상태 이력")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["quote", "created_at"], name="quote_event_idx")]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
 class QuoteVersion(models.Model):
     """One issue of a vendor's quote; a revision adds a version, earlier ones (and their PDFs) stay."""
 

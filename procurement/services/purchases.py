@@ -205,14 +205,14 @@ def _quote_accept(*, quote_id: int, actor) -> PurchaseOrder:
         for line in lines
     ])
     PurchaseOrderEvent.objects.create(purchase_order=po, actor=actor, from_status="", to_status=P.ISSUED)
-    _quote_transition(quote, QuoteStatus.ACCEPTED)
+    _quote_transition(quote, QuoteStatus.ACCEPTED, actor=actor, reason=po.number)
     quote.accepted_at = now
     quote.save(update_fields=["accepted_at"])
     # A vendor that declined keeps its "declined"; the ones still waiting or answered were not chosen.
     others = (VendorQuote.objects.select_for_update().filter(request=request)
               .filter(status__in=(QuoteStatus.REQUESTED, QuoteStatus.ANSWERED)).exclude(pk=quote.pk).order_by("pk"))
     for other in others:
-        _quote_transition(other, QuoteStatus.NOT_SELECTED)
+        _quote_transition(other, QuoteStatus.NOT_SELECTED, actor=actor, reason=quote.number)
     _request_transition(request, RequestStatus.ACCEPTED)
     _po_issued_after_commit(po)
     return po

@@ -33,6 +33,7 @@ from ..models import (
     MembershipStatus,
     Need,
     QuoteBasketLine,
+    QuoteEvent,
     QuoteLine,
     QuoteMessage,
     QuoteRequest,
@@ -124,13 +125,14 @@ def quote_sides(user, quote: VendorQuote) -> set:
     return sides
 
 
-def _quote_transition(quote: VendorQuote, to: str) -> None:
-    """Check the table and save the status with its timestamp (views never assign status)."""
+def _quote_transition(quote: VendorQuote, to: str, *, actor=None, reason: str = "") -> QuoteEvent:
+    """Check the table, save the status with its timestamp and write the event row (views never assign status)."""
     if to not in QUOTE_TRANSITIONS[quote.status]:
         raise InvalidTransition(
             _("'%(from)s' 상태의 견적은 '%(to)s'(으)로 바꿀 수 없습니다.")
             % {"from": quote.get_status_display(), "to": QuoteStatus(to).label}
         )
+    before = quote.status
     quote.status = to
     fields = ["status", "updated_at"]
     if to == Q.ANSWERED:
@@ -140,6 +142,8 @@ def _quote_transition(quote: VendorQuote, to: str) -> None:
     elif to == Q.DECLINED:
         fields.append("decline_reason")
     quote.save(update_fields=fields)
+    return QuoteEvent.objects.create(quote=quote, actor=actor if actor and actor.is_authenticated else None,
+                                     from_status=before, to_status=to, reason=reason)
 
 
 def _request_transition(request: QuoteRequest, to: str) -> None:
@@ -366,7 +370,7 @@ def quote_request_cancel(*, request_id: int, actor) -> QuoteRequest:
         raise NotAllowed(_("이 기관의 구성원만 견적요청을 취소할 수 있습니다."))
     _request_transition(request, R.CANCELLED)
     for quote in request.quotes.select_for_update().filter(status__in=[Q.REQUESTED, Q.ANSWERED]).order_by("pk"):
-        _quote_transition(quote, Q.CANCELLED)
+        _quote_transition(quote, Q.CANCELLED, actor=actor)
     transaction.on_commit(lambda: quote_request_cancelled_notify_task.delay(request_id=request_id))
     return request
 
@@ -464,7 +468,7 @@ def quote_submit(*, quote_id: int, actor, valid_until, delivery_terms: str = "",
         line.version = version
     QuoteLine.objects.bulk_create(built)
     quote.current_version = version
-    _quote_transition(quote, Q.ANSWERED)
+    _quote_transition(quote, Q.ANSWERED, actor=actor, reason=_("견적서 %(n)s차") % {"n": version.version})
     from ..documents import quote_pdf_task
 
     version_id = version.pk
@@ -484,7 +488,7 @@ def quote_decline(*, quote_id: int, actor, reason: str) -> VendorQuote:
     if quote.request.status != R.OPEN:
         raise InvalidTransition(_("이 견적요청은 이미 마감(채택·취소)되었습니다."))
     quote.decline_reason = reason[:2000]
-    _quote_transition(quote, Q.DECLINED)
+    _quote_transition(quote, Q.DECLINED, actor=actor, reason=quote.decline_reason)
     stamp = int(timezone.now().timestamp() * 1000)  # names this decline: a later one is told again
     transaction.on_commit(lambda: quote_declined_notify_task.delay(quote_id=quote_id, stamp=stamp))
     return quote

@@ -451,3 +451,22 @@ def test_concurrent_answers_make_consecutive_versions():
     quote.refresh_from_db()
     assert sorted(quote.versions.values_list("version", flat=True)) == [1, 2, 3, 4]
     assert quote.current_version.version == 4
+
+
+def test_every_status_change_of_a_quote_leaves_an_event_row(quote_setup):
+    from procurement.models import QuoteEvent
+    from procurement.services.purchases import quote_accept
+
+    request, rice_quote, soap_quote, rice_owner, soap_owner = quote_setup
+    quote_decline(quote_id=soap_quote.pk, actor=soap_owner, reason="재고가 없습니다")
+    answer(rice_quote, rice_owner)
+    answer(rice_quote, rice_owner, prices={0: 19_000})
+    po = quote_accept(quote_id=rice_quote.pk, actor=request.created_by)
+    rows = list(QuoteEvent.objects.order_by("id").values_list("quote_id", "from_status", "to_status", "actor_id",
+                                                              "reason"))
+    assert rows == [
+        (soap_quote.pk, Q.REQUESTED, Q.DECLINED, soap_owner.pk, "재고가 없습니다"),
+        (rice_quote.pk, Q.REQUESTED, Q.ANSWERED, rice_owner.pk, "견적서 1차"),
+        (rice_quote.pk, Q.ANSWERED, Q.ANSWERED, rice_owner.pk, "견적서 2차"),
+        (rice_quote.pk, Q.ANSWERED, Q.ACCEPTED, request.created_by.pk, po.number),
+    ]
