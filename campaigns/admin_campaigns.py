@@ -95,13 +95,20 @@ class ItemInline(admin.TabularInline):
         return obj.get_status_display() if obj.pk else "-"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("product", "variant", "section")
+        return super().get_queryset(request).select_related("campaign", "product", "variant", "section")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "section":
             match = request.resolver_match
             campaign_id = match.kwargs.get("object_id") if match else None
             kwargs["queryset"] = CampaignSection.objects.filter(campaign_id=campaign_id or 0)
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            # Every row of the inline offers the same sections: read them once per request.
+            cache = request.__dict__.setdefault("_campaign_section_choices", {})
+            if campaign_id not in cache:
+                cache[campaign_id] = list(field.choices)
+            field.choices = cache[campaign_id]
+            return field
         elif db_field.name == "product":
             # The product admin orders by its own annotations; the chosen rows need none of them.
             kwargs["queryset"] = Product.objects.select_related("vendor").order_by("name", "pk")

@@ -283,3 +283,22 @@ def test_approve_and_decline_actions(admin_client, owner, campaign, mine, vendor
     # The item page shows its history.
     html = admin_client.get(reverse("admin:campaigns_campaignitem_change", args=[second.pk])).content.decode()
     assert "참여 신청 → 반려" in html
+
+
+def test_campaign_page_in_the_admin_reads_campaign_and_sections_once_whatever_the_items(admin_client, campaign):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    CampaignSection.objects.create(campaign=campaign, title="선물세트")
+    url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+
+    def tables_read(n_items):
+        while campaign.items.count() < n_items:
+            CampaignItemFactory(campaign=campaign)
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get(url).status_code == 200
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        return (sum('FROM "campaigns_campaignsection"' in s for s in sqls),
+                sum('FROM "campaigns_campaign" ' in s for s in sqls))
+
+    assert tables_read(2) == tables_read(8)
