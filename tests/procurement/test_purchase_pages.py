@@ -388,3 +388,14 @@ def test_vendor_member_of_a_second_vendor_sees_both(client, po, agency, buyer):
                               actor=buyer)
     body = login(client, member).get(reverse("procurement:po_list")).content.decode()
     assert po.number in body and theirs.number in body
+
+
+def test_po_steps_read_as_actions_in_english_and_states_as_states(client, po, owner):
+    login(client, owner)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(po.get_absolute_url()).content.decode()
+    assert '<html lang="en">' in body
+    assert 'data-testid="po-confirm">Confirm order</button>' in body
+    svc.po_confirm(po_id=po.pk, actor=owner)
+    body = client.get(reverse("procurement:po_list")).content.decode()
+    assert "Order confirmed" in body  # the state column, not the button
