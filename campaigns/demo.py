@@ -18,8 +18,6 @@ and only re-makes banner files that have gone missing.
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from importlib import import_module
-from importlib.util import find_spec
 from pathlib import Path
 
 from django.conf import settings
@@ -32,6 +30,7 @@ from accounts.models import User
 from catalog.models import Product
 from vendors.models import MembershipRole, Vendor, VendorMembership
 
+from .demo_board import seed as seed_board
 from .models import (
     Campaign,
     CampaignItem,
@@ -392,8 +391,7 @@ def seed(*, stdout, rng) -> None:
         local = timezone.localtime
         stdout.write(f"  진행 중: {live.title} ({local(live.starts_at):%Y-%m-%d} ~ {local(live.ends_at):%Y-%m-%d}) "
                      f"/campaigns/{live.slug}/")
-    if find_spec("campaigns.demo_board") is not None:
-        import_module("campaigns.demo_board").seed(stdout=stdout, rng=rng)
+    seed_board(stdout=stdout, rng=rng)
 
 
 def _nearly_sold_out(campaign: Campaign) -> None:

@@ -26,7 +26,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
@@ -128,10 +128,7 @@ def _when(moment) -> str:
 
 
 def _campaign_url(campaign: Campaign) -> str:
-    try:
-        return absolute_url(campaign.get_absolute_url())
-    except NoReverseMatch:  # the campaign pages are not mounted: the mail still says what and when
-        return absolute_url("/")
+    return absolute_url(campaign.get_absolute_url())
 
 
 def campaign_mail(campaign: Campaign, kind: str, subscription: Subscription) -> tuple[str, str, str]:

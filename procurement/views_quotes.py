@@ -16,8 +16,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,14 +80,6 @@ def _buyer_gate(request):
         return [], redirect("procurement:agency_pending")
     messages.info(request, _("공공기관 구매 담당자로 가입하고 확인을 받으면 견적을 요청할 수 있습니다."))
     return [], redirect("procurement:agency_join")
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 def _percent_off(list_price, unit_price) -> str:
@@ -409,7 +399,7 @@ def _quote_detail_context(request, quote: VendorQuote, *, message_form=None) -> 
         "is_agency": is_agency, "is_vendor": is_vendor,
         "can_answer": is_vendor and request_open and quote.status in svc.ANSWERABLE,
         "accept_url": accept_url,
-        "has_bundle_panel": current is not None and _template_exists("procurement/_bundle_panel.html"),
+        "has_bundle_panel": current is not None,
         "thread": list(quote.messages.select_related("sender").order_by("created_at", "id")),
         "my_side": Side.AGENCY if is_agency else Side.VENDOR if is_vendor else "",
         "can_post": bool(sides),
