@@ -141,3 +141,19 @@ def test_attachment_download_access(thread, client):
     bare = quote_message_post(quote_id=thread["quote"].pk, actor=thread["buyer"], body="파일 없음")
     client.force_login(thread["buyer"])
     assert client.get(reverse("procurement:message_attachment", args=[bare.pk])).status_code == 404
+
+
+def test_a_buyer_browsing_in_english_still_notifies_the_vendor_in_korean(thread, client, mailoutbox,
+                                                                         django_capture_on_commit_callbacks):
+    quote = thread["quote"]
+    mailoutbox.clear()
+    client.force_login(thread["buyer"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("procurement:quote_message_post", args=[quote.number]), {"body": "Hello"})
+    assert response.status_code == 302
+    notice = Notification.objects.get(user=thread["owner"], key__startswith="quote-message:")
+    assert notice.title.endswith(f"의 새 메시지 ({quote.number})")
+    assert mailoutbox[0].subject.startswith("[따숨몰]") and "새 메시지" in mailoutbox[0].subject
+    # The buyer's own page stays in English after the task ran.
+    assert '<html lang="en">' in client.get(quote.get_absolute_url()).content.decode()
