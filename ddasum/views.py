@@ -21,3 +21,12 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def int_param(value, lo: int, hi: int) -> int | None:
+    """A query parameter as an int within [lo, hi], or None when missing or out of range."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if lo <= number <= hi else None

@@ -24,8 +24,6 @@ Every figure is one grouped query whatever the number of orders: per product, pe
 the totals (three GROUP BY / aggregate queries over the lines of both windows, each window a
 filtered SUM/COUNT), the items, and the visits.
 """
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import wraps
@@ -33,13 +31,14 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, F, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignItem, CampaignState, CampaignVisit, ItemStatus
+from ddasum.exports import attachment_response, excel_csv
 from vendors.admin_site import partner_admin_site
 from vendors.selectors import partner_vendor_ids
 
@@ -238,13 +237,7 @@ def report_csv(report: CampaignReport) -> bytes:
                 "" if report.visits_change is None else report.visits_change))
     period = (_("기간"), f"{_when(report.during.start)} ~ {_when(report.during.end)}",
               f"{_when(report.before.start)} ~ {_when(report.before.end)}")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow((report.campaign.title,))
-    writer.writerow(period)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv([(report.campaign.title,), period, header, *rows])
 
 
 def _when(moment: datetime) -> str:
@@ -325,6 +318,4 @@ def campaign_report_view(request, slug: str):
 def campaign_report_csv(request, slug: str):
     campaign, vendor_ids = _report_for(request, slug)
     report = campaign_report(campaign=campaign, vendor_ids=vendor_ids)
-    response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.slug}.csv"'
-    return response
+    return attachment_response(report_csv(report), f"campaign-{campaign.slug}.csv")

@@ -19,8 +19,6 @@ Every table is one or two queries in the database (filtered sums per month; GROU
 vendor or product); the breakdowns by region and type are rolled up in Python from the
 per-vendor rows (a few hundred at most).
 """
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import wraps
@@ -29,7 +27,7 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Max, Min, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -38,6 +36,8 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import Category, Product
 from ddasum.charts import MonthBar, monthly_bars_svg
+from ddasum.exports import attachment_response, excel_csv
+from ddasum.views import int_param
 from vendors.models import EnterpriseType, Region, Vendor
 
 from .models import Order, OrderLine, OrderStatus, VendorOrder, VendorOrderStatus
@@ -294,11 +294,7 @@ def monthly_chart_svg(report: MonthlyReport, *, width: int = 760, height: int = 
 
 def csv_bytes(header, rows) -> bytes:
     """A table as CSV in UTF-8 with a BOM, so Excel reads the Korean."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv([header, *rows])
 
 
 def monthly_csv(report: MonthlyReport) -> bytes:
@@ -341,20 +337,6 @@ def operator_required(view):
     return wrapped
 
 
-def _int(value, lo: int, hi: int) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if lo <= number <= hi else None
-
-
-def _csv_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _context(request, *, kind: str, year: int, month: int | None, title: str, **extra) -> dict:
     return {
         **admin.site.each_context(request), "title": title, "kind": kind, "kinds": [
@@ -366,10 +348,10 @@ def _context(request, *, kind: str, year: int, month: int | None, title: str, **
 @operator_required
 def report_monthly(request):
     """Sales by month of a year: table, chart, CSV."""
-    year = _int(request.GET.get("year"), 2000, 2100) or timezone.localdate().year
+    year = int_param(request.GET.get("year"), 2000, 2100) or timezone.localdate().year
     report = sales_by_month(year=year)
     if request.GET.get("format") == "csv":
-        return _csv_response(monthly_csv(report), f"sales-{year}-monthly.csv")
+        return attachment_response(monthly_csv(report), f"sales-{year}-monthly.csv")
     return TemplateResponse(request, "orders/reports/monthly.html", _context(
         request, kind="monthly", year=year, month=None, title=_("%(year)s년 월별 매출") % {"year": year},
         report=report, chart=mark_safe(monthly_chart_svg(report)),  # noqa: S308 (built and escaped above)
@@ -381,13 +363,13 @@ def report_breakdown(request, kind: str):
     """Sales of a year (or one month of it) by vendor, category, region or enterprise type."""
     if kind not in KINDS or kind == "monthly":
         raise Http404
-    year = _int(request.GET.get("year"), 2000, 2100) or timezone.localdate().year
-    month = _int(request.GET.get("month"), 1, 12)
+    year = int_param(request.GET.get("year"), 2000, 2100) or timezone.localdate().year
+    month = int_param(request.GET.get("month"), 1, 12)
     label, fn = KINDS[kind]
     rows = fn(year=year, month=month)
     if request.GET.get("format") == "csv":
         suffix = f"{year}-{month:02d}" if month else f"{year}"
-        return _csv_response(group_csv(kind, rows), f"sales-{suffix}-{kind}.csv")
+        return attachment_response(group_csv(kind, rows), f"sales-{suffix}-{kind}.csv")
     period = _("%(year)s년 %(month)s월") % {"year": year, "month": month} if month else _("%(year)s년") % {"year": year}
     return TemplateResponse(request, "orders/reports/breakdown.html", _context(
         request, kind=kind, year=year, month=month, title=_("%(period)s %(kind)s 매출") % {"period": period, "kind": label},

@@ -14,7 +14,6 @@ rows. So a report costs the same number of queries whatever the number of record
 Exports (XLSX with openpyxl, CSV in UTF-8 with a BOM for Excel) are built from the same
 `Sheet` rows, so both files show the same cells.
 """
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Category
 from ddasum.charts import MonthBar, monthly_bars_svg
+from ddasum.exports import excel_csv
 from vendors.models import EnterpriseType, Region
 
 from .models import (
@@ -576,12 +576,9 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
 
 def csv_bytes(sheets: list[Sheet]) -> bytes:
     """The sheets one after another (a titled block each after the first), UTF-8 with a BOM for Excel."""
-    out = io.StringIO()
-    writer = csv.writer(out)
+    rows = []
     for n, sheet in enumerate(sheets):
         if n:
-            writer.writerow([])
-            writer.writerow([f"[{sheet.title}]"])
-        for cells in sheet.rows:
-            writer.writerow([c.isoformat() if isinstance(c, date) else c for c in cells])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            rows += [[], [f"[{sheet.title}]"]]
+        rows += [[c.isoformat() if isinstance(c, date) else c for c in cells] for cells in sheet.rows]
+    return excel_csv(rows)

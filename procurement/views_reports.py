@@ -21,14 +21,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ddasum.exports import XLSX, attachment_response
+from ddasum.views import int_param
 from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids
 
 from . import reports
 from .models import AgencyStatus, PublicAgency
 from .selectors import active_memberships
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _login_required(view):
@@ -43,16 +43,8 @@ def _login_required(view):
     return wrapped
 
 
-def _int(value, lo: int, hi: int) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if lo <= number <= hi else None
-
-
 def _year(request) -> int:
-    return _int(request.GET.get("year"), 2000, 2100) or timezone.localdate().year
+    return int_param(request.GET.get("year"), 2000, 2100) or timezone.localdate().year
 
 
 def _pick(options: list, wanted) -> object | None:
@@ -64,13 +56,8 @@ def _pick(options: list, wanted) -> object | None:
 
 def _export(sheets, *, fmt: str, filename: str) -> HttpResponse:
     if fmt == "csv":
-        response = HttpResponse(reports.csv_bytes(sheets), content_type="text/csv; charset=utf-8")
-        name = f"{filename}.csv"
-    else:
-        response = HttpResponse(reports.xlsx_bytes(sheets), content_type=XLSX)
-        name = f"{filename}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        return attachment_response(reports.csv_bytes(sheets), f"{filename}.csv")
+    return attachment_response(reports.xlsx_bytes(sheets), f"{filename}.xlsx", XLSX)
 
 
 def _table(key: str, title: str, first: str, rows, *, columns=(), total: bool = True) -> dict:
@@ -91,7 +78,7 @@ def _format(request) -> str | None:
 
 def _agency(request) -> tuple[PublicAgency | None, list[PublicAgency]]:
     """The agency the page is about, and the ones the user may switch between."""
-    wanted = _int(request.GET.get("agency"), 1, 2**62)
+    wanted = int_param(request.GET.get("agency"), 1, 2**62)
     agencies = [m.agency for m in active_memberships(request.user).order_by("agency__name")]
     seen, unique = set(), []
     for a in agencies:
@@ -161,7 +148,7 @@ def dashboard_export(request):
 
 
 def _vendor(request):
-    wanted = _int(request.GET.get("vendor"), 1, 2**62)
+    wanted = int_param(request.GET.get("vendor"), 1, 2**62)
     ids = partner_vendor_ids(request.user)
     vendors = list(Vendor.objects.filter(pk__in=ids).order_by("name")) if ids else []
     vendor = _pick(vendors, wanted)
