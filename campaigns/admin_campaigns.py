@@ -7,7 +7,6 @@ open campaigns, their own applications with status and decline reason, apply, wi
 Every status change goes through campaigns.services.
 """
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import redirect
@@ -19,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Product
-from ddasum.admin_scoping import HistoryInline
+from ddasum.admin_scoping import HistoryInline, ReasonForm, reason_action_page
 from ddasum.exceptions import DomainError
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from . import services
-from .forms import ApplicationForm, CampaignAdminForm, CampaignItemInlineForm, ReasonForm, open_campaigns
+from .forms import ApplicationForm, CampaignAdminForm, CampaignItemInlineForm, open_campaigns
 from .models import (
     Campaign,
     CampaignApplication,
@@ -204,7 +203,8 @@ class ItemHistoryInline(HistoryInline):
 
 def _reason_action(modeladmin, request, queryset, *, title, reason_required, apply):
     """An action that asks for a reason on an intermediate page, then applies it to each row."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None, reason_required=reason_required)
+    form = ReasonForm(request.POST if "apply" in request.POST else None, required=reason_required,
+                      help_text=_("입점기업에 이메일과 알림으로 전달됩니다."))
     if "apply" in request.POST and form.is_valid():
         done = 0
         for item in queryset:
@@ -217,12 +217,13 @@ def _reason_action(modeladmin, request, queryset, *, title, reason_required, app
         if done:
             messages.success(request, _("%(n)d건을 처리했습니다.") % {"n": done})
         return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title, "opts": modeladmin.model._meta, "form": form, "items": queryset,
-        "action": request.POST.get("action"), "checkbox_name": ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/campaigns/campaignitem/reason.html", context)
+    return reason_action_page(
+        modeladmin, request, queryset.select_related("campaign", "product", "variant", "vendor"), title=title,
+        form=form, submit_label=title,
+        describe=lambda item: " · ".join(filter(None, (
+            str(item.campaign), f"{item.product}" + (f" ({item.variant.name})" if item.variant else ""),
+            str(item.vendor), item.get_status_display()))),
+    )
 
 
 @admin.register(CampaignItem)

@@ -75,19 +75,6 @@ class CampaignItemInlineForm(forms.ModelForm):
         return data
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("사유"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("입점기업에 이메일과 알림으로 전달됩니다."),
-    )
-
-    def __init__(self, *args, reason_required=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].required = reason_required
-        if reason_required:
-            self.fields["reason"].error_messages["required"] = _("사유를 입력해 주세요.")
-
-
 class _ProductChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({won(obj.price)}~)"

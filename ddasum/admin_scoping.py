@@ -5,6 +5,7 @@ see (None = everything, for operators), and a `ScopedModelAdmin` filters by its
 `scope_field`. vendors builds the partner admin on it; later apps register their models
 on that site with a ScopedModelAdmin subclass and inherit the scoping.
 """
+from django import forms
 from django.contrib import admin
 from django.http import Http404
 from django.utils import timezone
@@ -182,3 +183,38 @@ class HistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
         if isinstance(self.admin_site, ScopedAdminSite):
             return True  # the parent row is already in scope
         return super().has_view_permission(request, obj)
+
+
+# --- admin actions that ask for a reason first ---------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    """The reason an operator gives on an action's intermediate page (sent on to whoever it concerns)."""
+
+    reason = forms.CharField(label=_("사유"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, label=None, help_text="", required=True, required_message=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        if label is not None:
+            field.label = label
+        field.help_text = help_text
+        field.required = required
+        field.error_messages["required"] = required_message or _("사유를 입력해 주세요.")
+
+
+def reason_action_page(modeladmin, request, queryset, *, title, form, submit_label, intro="", flag="apply",
+                       describe=str):
+    """Django's intermediate-page pattern: the chosen rows, the reason form, and a button that posts
+    the action again with `flag` set (the action applies it then)."""
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.template.response import TemplateResponse
+
+    rows = list(queryset)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title, "intro": intro, "opts": modeladmin.model._meta, "form": form, "submit_label": submit_label,
+        "rows": [(row.pk, describe(row)) for row in rows], "action": request.POST.get("action", ""),
+        "checkbox_name": ACTION_CHECKBOX_NAME, "flag": flag,
+    }
+    return TemplateResponse(request, "admin/reason_action.html", context)

@@ -4,24 +4,20 @@ Every status change goes through procurement.services.agencies (agency_verify,
 membership_verify), which notifies the buyer; a rejection asks for the reason on an
 intermediate page.
 """
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import ReadOnlyAdminMixin
+from ddasum.admin_scoping import ReadOnlyAdminMixin, ReasonForm, reason_action_page
 from ddasum.exceptions import DomainError
 
 from .models import AgencyMembership, AgencyTarget, DirectPurchaseRule, PublicAgency
 from .services.agencies import agency_verify, membership_verify
 
 
-class RejectReasonForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("반려 사유"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-                             help_text=gettext_lazy("요청한 회원에게 알림과 메일로 전달됩니다."),
-                             error_messages={"required": gettext_lazy("반려 사유를 입력해 주세요.")})
+def _reject_form(data=None) -> ReasonForm:
+    return ReasonForm(data, label=gettext_lazy("반려 사유"), help_text=gettext_lazy("요청한 회원에게 알림과 메일로 전달됩니다."),
+                      required_message=gettext_lazy("반려 사유를 입력해 주세요."))
 
 
 def _apply_each(request, queryset, apply, *, done_message) -> None:
@@ -39,20 +35,13 @@ def _apply_each(request, queryset, apply, *, done_message) -> None:
 
 def _reject_with_reason(modeladmin, request, queryset, *, title: str, apply):
     """An admin action that first asks for the reason (Django's intermediate-page pattern)."""
-    if "apply" in request.POST:
-        form = RejectReasonForm(request.POST)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            _apply_each(request, queryset, lambda obj: apply(obj, reason), done_message=_("%(n)s건을 반려했습니다."))
-            return None
-    else:
-        form = RejectReasonForm()
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title, "form": form, "queryset": queryset, "opts": modeladmin.model._meta,
-        "action": request.POST.get("action", ""), "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/procurement/reject_reason.html", context)
+    form = _reject_form(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        _apply_each(request, queryset, lambda obj: apply(obj, reason), done_message=_("%(n)s건을 반려했습니다."))
+        return None
+    return reason_action_page(modeladmin, request, queryset, title=title, form=form, submit_label=_("반려"),
+                              intro=_("다음 항목을 반려합니다."))
 
 
 class AgencyTargetInline(admin.TabularInline):

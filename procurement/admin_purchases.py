@@ -6,18 +6,16 @@ from outside the platform (verify, or reject with a reason). In the partner admi
 vendor's members list their purchase orders, each linking to its page.
 """
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import ReadOnlyAdminMixin, ScopedInline
+from ddasum.admin_scoping import ReadOnlyAdminMixin, ReasonForm, ScopedInline, reason_action_page
 from ddasum.exceptions import DomainError
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from .forms_purchases import RejectForm
 from .models import (
     POStatus,
     PurchaseOrder,
@@ -172,13 +170,16 @@ class PurchaseRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("선택한 플랫폼 외 구매 실적 반려 (사유 입력)"), permissions=["verify"])
     def reject_selected(self, request, queryset):
-        form = RejectForm(request.POST if request.POST.get("confirm") else None)
+        form = ReasonForm(request.POST if request.POST.get("confirm") else None, label=_("반려 사유"),
+                          required_message=_("반려 사유를 입력해 주세요."))
         if form.is_bound and form.is_valid():
             self._decide(request, queryset, approve=False, reason=form.cleaned_data["reason"])
             return None
         records = queryset.filter(source=PurchaseSource.OUTSIDE, status=RecordStatus.PENDING).select_related(
             "agency", "vendor")
-        context = {**self.admin_site.each_context(request), "title": _("실적 반려"), "records": records, "form": form,
-                   "opts": self.model._meta}
-        return TemplateResponse(request, "procurement/record_reject_admin.html", context)
+        return reason_action_page(
+            self, request, records, title=_("플랫폼 외 구매 실적 반려"), form=form, submit_label=_("반려"), flag="confirm",
+            intro=_("선택한 실적을 반려합니다. 사유는 기관에 알림과 이메일로 전달됩니다."),
+            describe=lambda r: f"{r.agency.name} · {r.vendor.name} · {r.purchased_on:%Y-%m-%d} · {r.total:,}원",
+        )
 

@@ -207,10 +207,3 @@ class ProposalForm(forms.Form):
         if vendor and any(p.vendor_id != vendor.pk for p in products):
             self.add_error("products", _("제안하는 기업의 상품만 고를 수 있습니다."))
         return data
-
-
-class RejectForm(forms.Form):
-    """The operator's reason for rejecting outside-purchase records (admin action)."""
-
-    reason = forms.CharField(label=_("반려 사유"), widget=forms.Textarea(attrs={"rows": 4}), max_length=1000,
-                             error_messages={"required": _("반려 사유를 입력해 주세요.")})
