@@ -29,14 +29,19 @@ from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from ddasum.api import ErrorSerializer, domain_error_status_register
+from ddasum.api import (
+    ApiPagination,
+    ErrorSerializer,
+    domain_error_status_register,
+    form_errors,
+    query_params_check,
+    whole_number,
+)
 from vendors.models import Vendor, VendorPhoto, VendorSocialFact
 from vendors.selectors import partner_vendor_ids
 
@@ -55,66 +60,10 @@ from .services import (
 domain_error_status_register(NotAllowed, status.HTTP_403_FORBIDDEN)
 domain_error_status_register(InvalidTransition, status.HTTP_409_CONFLICT)
 
-MAX_PAGE_SIZE = 100
 MAX_STOCK_ITEMS = 1000
-# DRF's own ?format=json is not a filter; it is always allowed.
-PROTOCOL_PARAMS = frozenset({api_settings.URL_FORMAT_OVERRIDE})
 
 
 # --- shared pieces ----------------------------------------------------------------------
-
-def whole_number(raw: str | None) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
-class ApiPagination(PageNumberPagination):
-    """Pages of the settings' PAGE_SIZE, `page_size` up to 100; a bad page or size is a 400."""
-
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
-    invalid_page_message = gettext_lazy("없는 페이지입니다.")
-
-    def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        # DRF falls back to the default on a bad value; a client should hear about it instead.
-        size = whole_number(raw)
-        if size is None or not 1 <= size <= self.max_page_size:
-            raise ValidationError(
-                {"page_size": [_("1에서 %(max)s 사이의 수여야 합니다.") % {"max": self.max_page_size}]}
-            )
-        return size
-
-    def get_page_number(self, request, paginator):
-        raw = request.query_params.get(self.page_query_param) or "1"
-        if raw in self.last_page_strings:
-            return paginator.num_pages
-        number = whole_number(raw)
-        if number is None or number < 1:
-            raise ValidationError({"page": [_("1 이상의 수여야 합니다.")]})
-        return number
-
-
-def query_params_check(request, allowed) -> None:
-    """Refuse query parameters the endpoint does not know, so a typo is not silently ignored."""
-    unknown = sorted(set(request.query_params) - set(allowed) - PROTOCOL_PARAMS)
-    if unknown:
-        raise ValidationError({
-            "detail": _("알 수 없는 검색 조건입니다: %(names)s") % {"names": ", ".join(unknown)},
-            "unknown_params": unknown,
-        })
-
-
-def form_errors(form: forms.Form) -> dict:
-    return {
-        (api_settings.NON_FIELD_ERRORS_KEY if field == forms.forms.NON_FIELD_ERRORS else field): list(messages)
-        for field, messages in form.errors.items()
-    }
-
 
 def product_filters(request) -> dict:
     """The storefront's filters read from the query string, through the storefront's own form."""

@@ -1,9 +1,10 @@
 """Reads of the catalog shared by the storefront and the API: one filter form, one list query."""
 from django import forms
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from vendors.models import EnterpriseType, Region, SocialFactKind
+from vendors.models import EnterpriseType, Region, SocialFactKind, Vendor, VendorSocialFact
 
 from .models import Category, Product, ProductKind
 from .search import product_search
@@ -107,3 +108,37 @@ def related_products(product, limit: int = 8):
         Product.objects.on_sale().filter(category_id=product.category_id).exclude(pk=product.pk)
         .order_by("-in_stock", "-popularity", "-id").for_cards()[:limit]
     )
+
+
+FEATURED_VENDORS = 6
+FEATURED_CACHE_KEY = "catalog:featured-vendors:v1"
+FEATURED_TIMEOUT = 600
+
+
+def featured_vendors(limit: int = FEATURED_VENDORS) -> list:
+    """Selling vendors with the most products on sale, then the most verified social facts.
+
+    Counting over every product is the home page's heaviest query, so its answer is cached.
+    """
+    ranked = cache.get(FEATURED_CACHE_KEY)
+    if ranked is None:
+        product_counts = dict(
+            Product.objects.on_sale().order_by().values("vendor_id").annotate(n=Count("id")).values_list("vendor_id", "n")
+        )
+        fact_counts = dict(
+            VendorSocialFact.objects.verified().filter(vendor__in=Vendor.objects.selling()).order_by()
+            .values("vendor_id").annotate(n=Count("id")).values_list("vendor_id", "n")
+        )
+        ranked = sorted(
+            ((pk, product_counts.get(pk, 0), fact_counts.get(pk, 0)) for pk in set(product_counts) | set(fact_counts)),
+            key=lambda row: (-row[1], -row[2], row[0]),
+        )[:limit]
+        cache.set(FEATURED_CACHE_KEY, ranked, FEATURED_TIMEOUT)
+    vendors = Vendor.objects.selling().in_bulk([pk for pk, _n, _f in ranked])
+    featured = []
+    for pk, product_count, fact_count in ranked:
+        if pk in vendors:
+            vendor = vendors[pk]
+            vendor.product_count, vendor.fact_count = product_count, fact_count
+            featured.append(vendor)
+    return featured

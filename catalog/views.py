@@ -1,4 +1,4 @@
-"""Storefront pages: home, listings, search, product, vendor page, robots.txt.
+"""Storefront pages: listings, search, product and vendor pages (the home page is ddasum.site).
 
 Every listing page runs a fixed number of queries whatever its size: products come from
 selectors.product_list (vendor and category joined, images prefetched), prices are
@@ -8,10 +8,9 @@ import json
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, Value, When
-from django.http import Http404, HttpResponse
+from django.db.models import BooleanField, Case, Value, When
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -19,24 +18,20 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vendors.models import Vendor, VendorSocialFact, VendorStatus, selling_q
+from ddasum.views import DESCRIPTION_CHARS, seo_meta
+from vendors.models import Vendor, VendorStatus, selling_q
 
 from .context_processors import category_menu
-from .models import Category, Product, ShippingPolicy
+from .models import Category, ShippingPolicy
 from .search import query_terms
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
 from .shipping import shipping_fee
 
 # Cards per listing page; a module constant so tests can change it with monkeypatch.
 PAGE_SIZE = 24
-HOME_PRODUCTS = 8
-FEATURED_VENDORS = 6
-FEATURED_CACHE_KEY = "catalog:featured-vendors:v1"
-FEATURED_TIMEOUT = 600
 SUGGESTED_PRODUCTS = 8
 RELATED_PRODUCTS = 8
 QUERY_MAX_LENGTH = 60
-DESCRIPTION_CHARS = 150
 
 # Escapes that keep JSON inside a <script> element from closing it (as json_script does).
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -102,57 +97,6 @@ def _absolute(request, path: str, *, page: int = 1, **params) -> str:
     return request.build_absolute_uri(f"{path}?{urlencode(params)}" if params else path)
 
 
-def _seo(request, *, title, description="", canonical="", image=None, kind="website", noindex=False) -> dict:
-    return {
-        "title": title,
-        "description": Truncator(" ".join(strip_tags(description or "").split())).chars(DESCRIPTION_CHARS),
-        "canonical": canonical,
-        "image": request.build_absolute_uri(image) if image else "",
-        "type": kind,
-        "noindex": noindex,
-    }
-
-
-def _featured_vendors(limit: int = FEATURED_VENDORS) -> list:
-    """Selling vendors with the most products on sale, then the most verified social facts.
-
-    Counting over every product is the home page's heaviest query, so its answer is cached.
-    """
-    ranked = cache.get(FEATURED_CACHE_KEY)
-    if ranked is None:
-        product_counts = dict(
-            Product.objects.on_sale().order_by().values("vendor_id").annotate(n=Count("id")).values_list("vendor_id", "n")
-        )
-        fact_counts = dict(
-            VendorSocialFact.objects.verified().filter(vendor__in=Vendor.objects.selling()).order_by()
-            .values("vendor_id").annotate(n=Count("id")).values_list("vendor_id", "n")
-        )
-        ranked = sorted(
-            ((pk, product_counts.get(pk, 0), fact_counts.get(pk, 0)) for pk in set(product_counts) | set(fact_counts)),
-            key=lambda row: (-row[1], -row[2], row[0]),
-        )[:limit]
-        cache.set(FEATURED_CACHE_KEY, ranked, FEATURED_TIMEOUT)
-    vendors = Vendor.objects.selling().in_bulk([pk for pk, _n, _f in ranked])
-    featured = []
-    for pk, product_count, fact_count in ranked:
-        if pk in vendors:
-            vendor = vendors[pk]
-            vendor.product_count, vendor.fact_count = product_count, fact_count
-            featured.append(vendor)
-    return featured
-
-
-def home(request):
-    context = {
-        "categories": category_menu(),
-        "new_products": list(product_list(filters={"sort": "newest"})[:HOME_PRODUCTS]),
-        "popular_products": list(product_list(filters={"sort": "popular"})[:HOME_PRODUCTS]),
-        "featured_vendors": _featured_vendors(),
-        "seo": _seo(request, title="", canonical=request.build_absolute_uri(reverse("home"))),
-    }
-    return render(request, "home.html", context)
-
-
 def products(request):
     """All products on sale, filtered."""
     form, filters = _filters_from(request, page="products")
@@ -160,7 +104,7 @@ def products(request):
     title = _("전체 상품")
     context = {
         "form": form, "page_obj": page_obj, "title": title, "categories": category_menu(),
-        "seo": _seo(
+        "seo": seo_meta(
             request, title=title,
             description=_("충청남도 사회적기업·협동조합·마을기업·자활기업이 만든 상품과 서비스를 둘러보세요."),
             canonical=_absolute(request, reverse("catalog:products"), category=filters.get("category"),
@@ -183,7 +127,7 @@ def category(request, slug):
     context = {
         "form": form, "page_obj": page_obj, "title": name, "category": current,
         "subcategories": menu_entry["children"] if menu_entry else [],
-        "seo": _seo(
+        "seo": seo_meta(
             request, title=name,
             description=_("충남 사회적경제기업이 만든 %(name)s 상품을 만나 보세요.") % {"name": name},
             canonical=_absolute(request, current.get_absolute_url(), page=page_obj.number),
@@ -203,7 +147,7 @@ def search(request):
         "form": form, "page_obj": page_obj, "title": title, "query": query, "is_search": True,
         "categories": category_menu(),
         "suggestions": [] if found else list(product_list(filters={"sort": "popular"})[:SUGGESTED_PRODUCTS]),
-        "seo": _seo(request, title=title, canonical=_absolute(request, reverse("catalog:search"), q=query),
+        "seo": seo_meta(request, title=title, canonical=_absolute(request, reverse("catalog:search"), q=query),
                     noindex=True),
     }
     return render(request, "catalog/search.html", context)
@@ -279,7 +223,7 @@ def product_detail(request, pk, slug=None):
         "related": list(related_products(product, limit=RELATED_PRODUCTS)),
         "jsonld": _product_jsonld(request, product, images=images, variants=variants, canonical=canonical,
                                   description=description),
-        "seo": _seo(request, title=product.name, description=description or vendor.mission, canonical=canonical,
+        "seo": seo_meta(request, title=product.name, description=description or vendor.mission, canonical=canonical,
                     image=images[0].thumb_url(960) if images else None, kind="product"),
     }
     return render(request, "catalog/product_detail.html", context)
@@ -305,7 +249,7 @@ def vendor_page(request, pk):
         "page_obj": page_obj,
         "sort": sort,
         "sort_choices": SORT_CHOICES,
-        "seo": _seo(
+        "seo": seo_meta(
             request, title=vendor.name,
             description=vendor.mission or _("%(type)s %(name)s의 상품과 이야기")
             % {"type": vendor.get_enterprise_type_display(), "name": vendor.name},
@@ -315,12 +259,3 @@ def vendor_page(request, pk):
         ),
     }
     return render(request, "catalog/vendor.html", context)
-
-
-ROBOTS_DISALLOW = ("/admin/", "/partner/", "/accounts/", "/api/", "/vendors/")
-
-
-def robots_txt(request):
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW),
-             f"Sitemap: {request.build_absolute_uri(reverse('django.contrib.sitemaps.views.sitemap'))}"]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -5,19 +5,17 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from campaigns.sitemaps import SITEMAPS as CAMPAIGN_SITEMAPS
-from catalog.sitemaps import SITEMAPS
-from catalog.views import home, robots_txt
 from vendors.admin_site import partner_admin_site
 
 from . import views
+from .site import SITEMAPS, home, robots_txt
 
 urlpatterns = [
     path("", home, name="home"),
     path("", include("catalog.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots"),
-    path("sitemap.xml", sitemap, {"sitemaps": {**SITEMAPS, **CAMPAIGN_SITEMAPS}}, name="django.contrib.sitemaps.views.sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("vendors/", include("vendors.urls")),

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 
 from .exceptions import DomainError
@@ -30,3 +32,18 @@ def int_param(value, lo: int, hi: int) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if lo <= number <= hi else None
+
+
+DESCRIPTION_CHARS = 150
+
+
+def seo_meta(request, *, title, description="", canonical="", image=None, kind="website", noindex=False) -> dict:
+    """What base.html puts in <title>, the description, canonical and OpenGraph tags."""
+    return {
+        "title": title,
+        "description": Truncator(" ".join(strip_tags(description or "").split())).chars(DESCRIPTION_CHARS),
+        "canonical": canonical,
+        "image": request.build_absolute_uri(image) if image else "",
+        "type": kind,
+        "noindex": noindex,
+    }

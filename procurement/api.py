@@ -29,9 +29,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import ApiPagination, query_params_check
 from catalog.models import TaxType
-from ddasum.api import ErrorSerializer, domain_error_status_register
+from ddasum.api import ApiPagination, ErrorSerializer, domain_error_status_register, query_params_check
 from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids
 
