@@ -35,16 +35,14 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from PIL import Image, ImageDraw, ImageFont
 
-from accounts.demo import DEMO_PASSWORD, OPERATOR_EMAIL, DemoUser, demo_users_ensure
 from accounts.models import User
-from catalog.models import Product, ProductStatus
+from catalog.models import Category, Product, ProductStatus
 from ddasum.money import EXEMPT, TAXABLE
 from ddasum.numbering import daily_number
 from ddasum.validators import business_number_check_digit
-from vendors.models import MembershipRole, Vendor, VendorMembership
-
-from .amounts import quote_totals
-from .models import (
+from procurement.amounts import quote_totals
+from procurement.bundle import bundle_build, bundle_request
+from procurement.models import (
     AgencyKind,
     AgencyStatus,
     AgencyTarget,
@@ -67,6 +65,37 @@ from .models import (
     TargetKind,
     VendorQuote,
 )
+from procurement.services.agencies import (
+    agency_email_confirm,
+    agency_join,
+    membership_confirm_token,
+    membership_verify,
+)
+from procurement.services.needs import need_create, need_propose, proposal_to_request
+from procurement.services.purchases import (
+    direct_purchase_place,
+    outside_record_create,
+    outside_record_verify,
+    po_cancel,
+    po_confirm,
+    po_deliver,
+    po_inspect,
+    po_invoice_request,
+    po_payment_record,
+    quote_accept,
+)
+from procurement.services.quotes import (
+    basket_line_set,
+    quotable_variants,
+    quote_answer_initial,
+    quote_decline,
+    quote_request_cancel,
+    quote_request_create,
+    quote_submit,
+)
+from vendors.models import MembershipRole, Vendor, VendorMembership
+
+from .accounts import DEMO_PASSWORD, OPERATOR_EMAIL, DemoUser, demo_users_ensure
 
 AGENCY_LOGIN = "agency1@chungnam.go.kr"
 HISTORY_KEY = "demo-proc-history-"
@@ -145,8 +174,6 @@ def seed(*, stdout, rng: random.Random) -> None:
 
 
 def _seed(stdout, rng: random.Random) -> None:
-    from .services.agencies import agency_email_confirm, agency_join, membership_confirm_token, membership_verify
-
     operator = User.objects.filter(email=OPERATOR_EMAIL).first()
     if operator is None:
         stdout.write("  운영자 계정이 없어 공공구매 데모를 만들지 않습니다 (seed_demo accounts 먼저)")
@@ -267,8 +294,6 @@ def _eligible_more() -> int:
 
 
 def _vendor_pool() -> list[PoolVendor]:
-    from .services.quotes import quotable_variants
-
     variants = list(quotable_variants().select_related("product__vendor", "product__category")
                     .filter(product__vendor__in=Vendor.objects.selling()).order_by("product__vendor_id", "pk"))
     owners = {m.vendor_id: m.user for m in VendorMembership.objects.filter(role=MembershipRole.OWNER)
@@ -431,8 +456,6 @@ OUTSIDE = (
 
 
 def _outside(agencies, buyers, pool: list[PoolVendor], operator, rng: random.Random, today: date) -> int:
-    from .services.purchases import outside_record_create, outside_record_verify
-
     if PurchaseRecord.objects.filter(source=PurchaseSource.OUTSIDE).exists():
         return 0
     made = 0
@@ -494,8 +517,6 @@ class _Live:
         return {"vendor_id": pv.vendor.pk, "variant_id": variant.pk, "quantity": quantity}
 
     def request(self, title, items, *, agency_name="충청남도청", place="", **kw):
-        from .services.quotes import quote_request_create
-
         agency = self.agency(agency_name)
         found = QuoteRequest.objects.filter(agency=agency, title=title).first()
         if found:
@@ -511,8 +532,6 @@ class _Live:
         return VendorQuote.objects.get(request=request, vendor=pv.vendor)
 
     def answer(self, quote: VendorQuote, pv: PoolVendor, *, discount=0, notes="", valid_days=30):
-        from .services.quotes import quote_answer_initial, quote_submit
-
         lines = []
         for row in quote_answer_initial(quote):
             price = row.get("unit_price") or 50_000
@@ -560,24 +579,12 @@ class _Live:
         quote.refresh_from_db()
         version = self.answer(quote, v1, discount=5, notes="수량을 고려해 단가를 5% 낮춘 수정 견적입니다.")
         self.answer(self.quote(request, rice), rice, discount=3)
-        from .services.quotes import quote_decline
-
         quote_decline(quote_id=self.quote(request, third).pk, actor=third.owner,
                       reason="잡곡 소포장은 생산하지 않아 견적을 드리기 어렵습니다.")
         self.bundle(version.quote_id)
 
     def accepted(self, v1):
         """Five accepted quotes whose purchase orders stand in each state (the rest not selected)."""
-        from .services.purchases import (
-            po_cancel,
-            po_confirm,
-            po_deliver,
-            po_inspect,
-            po_invoice_request,
-            po_payment_record,
-            quote_accept,
-        )
-
         scenarios = [
             ("사회적경제 박람회 참가자 도시락", ("도시락", "급식"), ("샌드위치", "급식", "떡"), POStatus.ISSUED, 150),
             ("본청 복합기 토너 정기 교체", ("토너",), ("키보드", "PC"), POStatus.CONFIRMED, 12),
@@ -616,8 +623,6 @@ class _Live:
             self.bundle(winner.pk)
 
     def cancelled(self):
-        from .services.quotes import quote_request_cancel
-
         first = self.pick("체험", "교실", "탐방")
         second = self.pick("체험", "클래스", "교실", exclude=[first])
         request = self.request("청소년 여름방학 체험학습 프로그램", [self.item(first, 30, "체험"), self.item(second, 30)],
@@ -639,9 +644,6 @@ class _Live:
 
     def direct(self):
         """A direct purchase (바로구매) from the buyer's basket, under the limit for local governments."""
-        from .services.purchases import direct_purchase_place
-        from .services.quotes import basket_line_set
-
         if PurchaseOrder.objects.filter(idempotency_key__startswith=DIRECT_KEY).exists():
             return
         agency = self.agency()
@@ -658,18 +660,12 @@ class _Live:
 
     def bundle(self, quote_id: int) -> None:
         """Build the quote's document bundle now (its real PDF and ZIP)."""
-        from .bundle import bundle_build, bundle_request
-
         bundle_request(quote_id=quote_id)
         bundle_build(quote_id=quote_id)
 
     # the needs board
 
     def needs(self) -> int:
-        from catalog.models import Category
-
-        from .services.needs import need_create, need_propose, proposal_to_request
-
         made = 0
         posts = [
             ("충청남도청", "household", "행사용 친환경 장바구니 500개", "도민 행사에서 나눠 드릴 장바구니입니다. 로고 인쇄가 가능하면 좋겠습니다.",

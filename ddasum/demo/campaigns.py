@@ -9,8 +9,8 @@ with Pillow (desktop 1200×360, mobile 750×500) in its theme colour with the bu
 Exactly one demo campaign is live when the seed runs, whatever the date: if no calendar
 campaign covers today, the next one to come starts two days ago instead (or, with none to
 come, the last one is extended by a week). The live campaign has a few applications waiting
-for the operator, as has the next one. Three coupons, then the board's demo (demo_board) if
-that module exists.
+for the operator, as has the next one. Three coupons; the board's demo (`board.py`) follows
+in the same step, with the same random stream.
 
 Keyed on the campaigns' slugs and the coupons' codes and names: a second run creates nothing
 and only re-makes banner files that have gone missing.
@@ -25,13 +25,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from accounts.demo import OPERATOR_EMAIL
 from accounts.models import User
-from catalog.models import Product
-from vendors.models import MembershipRole, Vendor, VendorMembership
-
-from .demo_board import seed as seed_board
-from .models import (
+from campaigns.models import (
     Campaign,
     CampaignItem,
     CampaignItemEvent,
@@ -43,6 +38,10 @@ from .models import (
     FundedBy,
     ItemStatus,
 )
+from catalog.models import Product
+from vendors.models import MembershipRole, Vendor, VendorMembership
+
+from .accounts import OPERATOR_EMAIL
 
 K = CampaignKind
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
@@ -391,7 +390,6 @@ def seed(*, stdout, rng) -> None:
         local = timezone.localtime
         stdout.write(f"  진행 중: {live.title} ({local(live.starts_at):%Y-%m-%d} ~ {local(live.ends_at):%Y-%m-%d}) "
                      f"/campaigns/{live.slug}/")
-    seed_board(stdout=stdout, rng=rng)
 
 
 def _nearly_sold_out(campaign: Campaign) -> None:

@@ -4,7 +4,7 @@ Every city and county and every enterprise type is present, in the states the re
 through: mostly approved, a small review queue, one application sent back for changes,
 one rejected, one suspended, one whose certification has lapsed and one whose ends soon.
 Status histories are written as event rows directly (this is history, not a transition
-being taken now), in steps that `services.ALLOWED_TRANSITIONS` allows. Documents are
+being taken now), in steps that `vendors.services.ALLOWED_TRANSITIONS` allows. Documents are
 generated images and PDFs passed through `upload_clean`, so they are stored exactly as
 real uploads are.
 
@@ -25,13 +25,11 @@ from django.utils import timezone, translation
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfWriter
 
-from accounts.demo import OPERATOR_EMAIL, DemoUser, demo_users_ensure
 from accounts.models import User
 from ddasum.storage import private_storage
 from ddasum.uploads import upload_clean
 from ddasum.validators import business_number_check_digit
-
-from .models import (
+from vendors.models import (
     CERTIFIED_TYPES,
     ENTERPRISE_PROOF_LABELS,
     REQUIRED_DOCUMENTS,
@@ -47,6 +45,8 @@ from .models import (
     VendorStatus,
     VendorStatusEvent,
 )
+
+from .accounts import OPERATOR_EMAIL, DemoUser, demo_users_ensure
 
 T, R, S = EnterpriseType, Region, VendorStatus
 
@@ -453,7 +453,7 @@ def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
 
 
 def _history(rng: random.Random, spec: DemoVendor, today: date) -> list:
-    """The status steps of one vendor, each allowed by services.ALLOWED_TRANSITIONS.
+    """The status steps of one vendor, each allowed by vendors.services.ALLOWED_TRANSITIONS.
 
     Every step falls on a day before today, so nothing happens "in the future".
     """

@@ -13,11 +13,10 @@ from pathlib import Path
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
+from catalog.models import Category, Product, ProductKind, ProductStatus, ProductVariant, ShippingPolicy, TaxType
+from catalog.services import product_image_add, product_refresh
 from ddasum.uploads import upload_clean
 from vendors.models import Vendor, VendorStatus
-
-from .models import Category, Product, ProductKind, ProductStatus, ProductVariant, ShippingPolicy, TaxType
-from .services import product_image_add, product_refresh
 
 FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf")
 G, S = ProductKind.GOODS, ProductKind.SERVICE

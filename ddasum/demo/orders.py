@@ -33,10 +33,11 @@ from accounts.models import User
 from catalog.models import Product, ProductKind, ProductStatus, ProductVariant, TaxType
 from catalog.shipping import shipping_fee
 from ddasum.numbering import daily_number
-from vendors.models import MembershipRole, Vendor, VendorMembership
-
-from .models import (
+from orders.cart import cart_line_set
+from orders.fulfilment import vendor_order_deliver, vendor_order_ship, vendor_orders_prepare
+from orders.models import (
     Carrier,
+    Cart,
     Order,
     OrderLine,
     OrderStatus,
@@ -49,7 +50,9 @@ from .models import (
     VendorOrder,
     VendorOrderStatus,
 )
-from .settlements import month_period, settlements_build_period
+from orders.services import Checkout, order_mark_paid, order_place
+from orders.settlements import month_period, settlements_build_period
+from vendors.models import MembershipRole, Vendor, VendorMembership
 
 V = VendorOrderStatus
 HISTORY_YEAR = 2017
@@ -412,11 +415,6 @@ def _vendor1() -> Vendor | None:
 
 
 def _live(rng: random.Random) -> int:
-    from .cart import cart_line_set
-    from .fulfilment import vendor_order_deliver, vendor_order_ship, vendor_orders_prepare
-    from .models import Cart
-    from .services import Checkout, order_mark_paid, order_place
-
     consumer = User.objects.filter(email="consumer1@ddasum.kr").first()
     owner = User.objects.filter(email="vendor1@ddasum.kr").first()
     vendor = _vendor1()
