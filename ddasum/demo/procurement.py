@@ -28,12 +28,11 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.utils import timezone, translation
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from accounts.models import User
 from catalog.models import Category, Product, ProductStatus
@@ -93,14 +92,15 @@ from procurement.services.quotes import (
     quote_request_create,
     quote_submit,
 )
-from vendors.models import MembershipRole, Vendor, VendorMembership
+from vendors.models import Vendor
 
 from .accounts import DEMO_PASSWORD, OPERATOR_EMAIL, DemoUser, demo_users_ensure
+from .drawing import korean_font
+from .vendors import VENDOR1_EMAIL, demo_vendor1, vendor_owners
 
 AGENCY_LOGIN = "agency1@chungnam.go.kr"
 HISTORY_KEY = "demo-proc-history-"
 DIRECT_KEY = "demo-proc-direct-1"
-FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
 K = AgencyKind
 
 
@@ -228,10 +228,10 @@ def _seed(stdout, rng: random.Random) -> None:
                  f"서류 묶음 {QuoteBundle.objects.count()}개")
     needs = live.needs()
     stdout.write(f"  필요 제품 게시글 {Need.objects.count()}건 (새로 {needs}건)")
-    vendor1 = _vendor1()
+    vendor1 = demo_vendor1()
     stdout.write(f"  기관 구매 담당자 {AGENCY_LOGIN} ({AGENCIES[0].name}, 비밀번호 {DEMO_PASSWORD}): "
                  f"/procurement/dashboard/ 에서 실적, /procurement/ 에서 견적; "
-                 f"{vendor1.name if vendor1 else '입점기업'}(vendor1@ddasum.kr)에 견적요청이 와 있습니다")
+                 f"{vendor1.name if vendor1 else '입점기업'}({VENDOR1_EMAIL})에 견적요청이 와 있습니다")
 
 
 # --- agencies and targets ------------------------------------------------------------------------
@@ -296,19 +296,12 @@ def _eligible_more() -> int:
 def _vendor_pool() -> list[PoolVendor]:
     variants = list(quotable_variants().select_related("product__vendor", "product__category")
                     .filter(product__vendor__in=Vendor.objects.selling()).order_by("product__vendor_id", "pk"))
-    owners = {m.vendor_id: m.user for m in VendorMembership.objects.filter(role=MembershipRole.OWNER)
-              .select_related("user").order_by("pk")}
+    owners = vendor_owners()
     pool: dict[int, PoolVendor] = {}
     for v in variants:
         vendor = v.product.vendor
         pool.setdefault(vendor.pk, PoolVendor(vendor, owners.get(vendor.pk), [])).variants.append(v)
     return [p for p in pool.values() if p.owner is not None]
-
-
-def _vendor1() -> Vendor | None:
-    membership = (VendorMembership.objects.filter(user__email="vendor1@ddasum.kr", role=MembershipRole.OWNER)
-                  .select_related("vendor").order_by("pk").first())
-    return membership.vendor if membership else None
 
 
 # --- history: a year and more of purchase orders and records -----------------------------------------
@@ -431,10 +424,7 @@ def _evidence(title: str, vendor: str, amount: int, day: date) -> SimpleUploaded
     """A scanned-looking 거래명세서 (PNG) for an outside purchase."""
     img = Image.new("RGB", (620, 420), (252, 252, 248))
     draw = ImageDraw.Draw(img)
-    try:
-        big, small = ImageFont.truetype(str(FONT), 30), ImageFont.truetype(str(FONT), 18)
-    except OSError:
-        big = small = ImageFont.load_default()
+    big, small = korean_font(30), korean_font(18)
     draw.rectangle((16, 16, 604, 404), outline=(60, 60, 60), width=2)
     draw.text((210, 36), "거 래 명 세 서", font=big, fill=(20, 20, 20))
     rows = [f"공급자: {vendor}", f"품목: {title}", f"합계 금액: {amount:,}원", f"거래일: {day:%Y년 %m월 %d일}"]
@@ -494,7 +484,7 @@ class _Live:
         self.agencies, self.buyers, self.rng, self.today = agencies, buyers, rng, today
         self.pool = vendors
         self.by_pk = {p.vendor.pk: p for p in vendors}
-        vendor1 = _vendor1()
+        vendor1 = demo_vendor1()
         self.vendor1 = self.by_pk.get(vendor1.pk) if vendor1 else None
         self.made = 0
 

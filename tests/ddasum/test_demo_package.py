@@ -10,9 +10,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import OutputWrapper
 from django.core.management.color import no_style
+from django.utils import translation
 
 import ddasum.demo
 from ddasum.demo import STEPS, board, campaigns, demo_seed, demo_steps
+from ddasum.demo.drawing import has_korean_font, korean_font
+from ddasum.demo.vendors import VENDOR1_EMAIL, demo_vendor1, region_short, vendor_owners
+from tests.factories import MembershipFactory
+from vendors.models import MembershipRole, Region
 
 REPO = Path(settings.BASE_DIR)
 APP_PACKAGES = ("accounts", "vendors", "catalog", "campaigns", "orders", "procurement", "ddasum")
@@ -97,3 +102,31 @@ def test_an_app_without_demo_data_seeds_nothing():
     out = io.StringIO()
     call_command("seed_demo", "ddasum", stdout=out)
     assert out.getvalue() == "no app has a demo module\n"
+
+
+# --- what the later steps share -------------------------------------------------------------------
+
+
+def test_region_short_is_the_korean_name_without_si_or_gun_in_any_language():
+    with translation.override("en"):
+        assert region_short(Region.CHEONAN) == "천안"
+        assert region_short(Region.GEUMSAN) == "금산"
+    assert {region_short(r) for r in Region.values} >= {"홍성", "계룡", "태안"}
+
+
+@pytest.mark.django_db
+def test_vendor1_and_the_owners():
+    assert demo_vendor1() is None and vendor_owners() == {}
+    mine = MembershipFactory(user__email=VENDOR1_EMAIL)
+    MembershipFactory(user=mine.user, role=MembershipRole.STAFF)  # vendor1 also works for another enterprise
+    other = MembershipFactory()
+
+    assert demo_vendor1() == mine.vendor
+    assert vendor_owners() == {mine.vendor_id: mine.user, other.vendor_id: other.user}
+
+
+def test_pictures_are_drawn_in_the_bundled_nanum_gothic():
+    assert has_korean_font()
+    assert korean_font(24).getname() == ("NanumGothic", "Regular")
+    assert korean_font(24, bold=True).getname() == ("NanumGothic", "Bold")
+    assert korean_font(30) is korean_font(30)  # loaded once
