@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from campaigns import board
 from campaigns.models import Comment, CommentStatus, Post, PostKind
+from ddasum.demo import accounts as accounts_demo
+from ddasum.demo import board as demo_board
 from tests.campaigns.factories import CampaignFactory
 from tests.factories import UserFactory
 
@@ -419,8 +421,6 @@ def test_demo_board_seed_is_idempotent_and_consistent(client):
     import io
     import random
 
-    from accounts import demo as accounts_demo
-    from campaigns import demo_board
     from campaigns.models import Subscription
 
     out = io.StringIO()

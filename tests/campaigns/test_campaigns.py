@@ -13,6 +13,7 @@ from campaigns.exceptions import InvalidTransition, NotAllowed
 from campaigns.models import Campaign, CampaignItemEvent, CampaignState, CampaignVisit, ItemStatus
 from campaigns.pricing import campaign_prices
 from campaigns.selectors import PriceBook, campaign_schedule
+from ddasum.demo import campaigns as campaigns_demo
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import OperatorFactory, ProductFactory
 
@@ -365,7 +366,6 @@ def test_demo_calendar_has_exactly_one_live_campaign_whatever_the_date(monkeypat
 
     from PIL import Image
 
-    from campaigns import demo
     from campaigns.models import CampaignItem, Coupon
     from tests.factories import category
 
@@ -377,7 +377,7 @@ def test_demo_calendar_has_exactly_one_live_campaign_whatever_the_date(monkeypat
         ProductFactory(vendor=vendor, name=name, category=category(slug),
                        variants=[{"name": "기본", "price": 15000, "stock": 20}, {"name": "큰 것", "price": 30000, "stock": 20}])
 
-    demo.seed(stdout=io.StringIO(), rng=__import__("random").Random(1))
+    campaigns_demo.seed(stdout=io.StringIO(), rng=__import__("random").Random(1))
     live = list(Campaign.objects.live(moment))
     assert len(live) == 1, [(c.slug, c.starts_at, c.ends_at) for c in live]
     year = moment.year
@@ -398,6 +398,6 @@ def test_demo_calendar_has_exactly_one_live_campaign_whatever_the_date(monkeypat
         assert cabbage.stock_cap and cabbage.per_customer_limit == 3
 
     counts = (Campaign.objects.count(), CampaignItem.objects.count(), Coupon.objects.count())
-    demo.seed(stdout=io.StringIO(), rng=__import__("random").Random(1))
+    campaigns_demo.seed(stdout=io.StringIO(), rng=__import__("random").Random(1))
     assert (Campaign.objects.count(), CampaignItem.objects.count(), Coupon.objects.count()) == counts
     assert len(Campaign.objects.live(moment)) == 1

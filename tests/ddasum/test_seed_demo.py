@@ -12,9 +12,9 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from catalog.models import Category, Product, ProductImage, ProductStatus, ProductVariant
+from ddasum.demo.accounts import DEMO_PASSWORD
 from ddasum.storage import private_storage
 from procurement.models import (
     AgencyMembership,

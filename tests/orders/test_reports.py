@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ShippingPolicy
-from orders import demo
+from ddasum.demo import orders as demo
 from orders.models import Order, OrderLine, Settlement, SettlementStatus, StatusEvent, VendorOrder, VendorOrderStatus
 from orders.reports import (
     monthly_chart_svg,

@@ -5,11 +5,12 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
+from ddasum.demo import procurement as demo
+from ddasum.demo.accounts import DEMO_PASSWORD
 from ddasum.storage import private_storage
 from ddasum.validators import business_number_is_valid
-from procurement import demo, reports
+from procurement import reports
 from procurement.models import (
     AgencyKind,
     AgencyMembership,

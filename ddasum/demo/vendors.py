@@ -4,7 +4,7 @@ Every city and county and every enterprise type is present, in the states the re
 through: mostly approved, a small review queue, one application sent back for changes,
 one rejected, one suspended, one whose certification has lapsed and one whose ends soon.
 Status histories are written as event rows directly (this is history, not a transition
-being taken now), in steps that `services.ALLOWED_TRANSITIONS` allows. Documents are
+being taken now), in steps that `vendors.services.ALLOWED_TRANSITIONS` allows. Documents are
 generated images and PDFs passed through `upload_clean`, so they are stored exactly as
 real uploads are.
 
@@ -17,21 +17,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone, translation
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 from pypdf import PdfWriter
 
-from accounts.demo import OPERATOR_EMAIL, DemoUser, demo_users_ensure
 from accounts.models import User
+from ddasum.pdf import FONT_BOLD
 from ddasum.storage import private_storage
 from ddasum.uploads import upload_clean
 from ddasum.validators import business_number_check_digit
-
-from .models import (
+from vendors.models import (
     CERTIFIED_TYPES,
     ENTERPRISE_PROOF_LABELS,
     REQUIRED_DOCUMENTS,
@@ -48,10 +46,13 @@ from .models import (
     VendorStatusEvent,
 )
 
+from .accounts import OPERATOR_EMAIL, DemoUser, demo_users_ensure
+from .drawing import has_korean_font, korean_font
+
 T, R, S = EnterpriseType, Region, VendorStatus
 
-FONT_BOLD = Path("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf")
-FONT_REGULAR = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
+# The owner of VENDORS[0] (Plan.owner_email of the first plan): the demo's vendor account.
+VENDOR1_EMAIL = "vendor1@ddasum.kr"
 
 
 @dataclass(frozen=True)
@@ -453,7 +454,7 @@ def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
 
 
 def _history(rng: random.Random, spec: DemoVendor, today: date) -> list:
-    """The status steps of one vendor, each allowed by services.ALLOWED_TRANSITIONS.
+    """The status steps of one vendor, each allowed by vendors.services.ALLOWED_TRANSITIONS.
 
     Every step falls on a day before today, so nothing happens "in the future".
     """
@@ -582,19 +583,6 @@ def plan_vendors(rng: random.Random, today: date) -> list[Plan]:
 # --- drawing -------------------------------------------------------------------------------
 
 
-@cache
-def _font(size: int, bold: bool = False):
-    """NanumGothic if installed (it has Hangul); otherwise Pillow's own font (Latin only)."""
-    for path in ((FONT_BOLD, FONT_REGULAR) if bold else (FONT_REGULAR, FONT_BOLD)):
-        if path.exists():
-            return ImageFont.truetype(str(path), size)
-    return ImageFont.load_default(size=size)
-
-
-def has_korean_font() -> bool:
-    return FONT_BOLD.exists() or FONT_REGULAR.exists()
-
-
 def _latin_initial(plan: Plan) -> str:
     return plan.spec.region[0].upper()
 
@@ -616,7 +604,7 @@ def logo_png(plan: Plan) -> bytes:
     img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
     draw.rounded_rectangle((8, 8, size - 8, size - 8), radius=64 * scale, fill=plan.colour)
-    font = _font(150 * scale, bold=True)
+    font = korean_font(150 * scale, bold=True)
     text = plan.spec.name[0] if has_korean_font() else _latin_initial(plan)
     draw.text((size / 2, size / 2), text, font=font, fill="white", anchor="mm")
     return _png(img.resize((256, 256), Image.LANCZOS))
@@ -636,7 +624,7 @@ def _seal_png(text: str, angle: int) -> bytes:
     draw = ImageDraw.Draw(img)
     draw.ellipse((14, 14, size - 14, size - 14), outline=SEAL_RED, width=22)
     draw.ellipse((52, 52, size - 52, size - 52), outline=SEAL_RED, width=5)
-    font = _font(150 if len(text) == 1 else 110, bold=True)
+    font = korean_font(150 if len(text) == 1 else 110, bold=True)
     draw.text((size / 2, size / 2), text, font=font, fill=SEAL_RED, anchor="mm")
     return _png(img.rotate(angle, resample=Image.BICUBIC))
 
@@ -664,35 +652,35 @@ class _Page:
         self.y = 110
 
     def title(self, text: str, sub: str = ""):
-        self.draw.text((PAGE_W / 2, self.y), text, font=_font(48, bold=True), fill="black", anchor="mt")
+        self.draw.text((PAGE_W / 2, self.y), text, font=korean_font(48, bold=True), fill="black", anchor="mt")
         self.y += 78
         if sub:
-            self.draw.text((PAGE_W / 2, self.y), sub, font=_font(24), fill="#333", anchor="mt")
+            self.draw.text((PAGE_W / 2, self.y), sub, font=korean_font(24), fill="#333", anchor="mt")
             self.y += 46
         self.y += 30
 
     def field(self, label: str, value: str, label_w: int = 230):
         left, right = 100, PAGE_W - 100
-        lines = _wrap(self.draw, value, _font(24), right - left - label_w - 20) or [""]
+        lines = _wrap(self.draw, value, korean_font(24), right - left - label_w - 20) or [""]
         height = 26 + 36 * len(lines)
         self.draw.rectangle((left, self.y, right, self.y + height), outline="#555", width=2)
         self.draw.rectangle((left, self.y, left + label_w, self.y + height), fill="#f1f3f5", outline="#555", width=2)
-        self.draw.text((left + 18, self.y + 14), label, font=_font(24, bold=True), fill="black")
+        self.draw.text((left + 18, self.y + 14), label, font=korean_font(24, bold=True), fill="black")
         for i, line in enumerate(lines):
-            self.draw.text((left + label_w + 20, self.y + 14 + 36 * i), line, font=_font(24), fill="black")
+            self.draw.text((left + label_w + 20, self.y + 14 + 36 * i), line, font=korean_font(24), fill="black")
         self.y += height
 
     def paragraph(self, text: str, size: int = 26, gap: int = 40):
         self.y += gap
-        for line in _wrap(self.draw, text, _font(size), PAGE_W - 240):
-            self.draw.text((PAGE_W / 2, self.y), line, font=_font(size), fill="black", anchor="mt")
+        for line in _wrap(self.draw, text, korean_font(size), PAGE_W - 240):
+            self.draw.text((PAGE_W / 2, self.y), line, font=korean_font(size), fill="black", anchor="mt")
             self.y += size + 16
 
     def signature(self, when: date, signer: str, seal: Image.Image | None = None):
         self.y = max(self.y + 50, PAGE_H - 420)
-        self.draw.text((PAGE_W / 2, self.y), f"{when.year}년 {when.month}월 {when.day}일", font=_font(28), fill="black", anchor="mt")
+        self.draw.text((PAGE_W / 2, self.y), f"{when.year}년 {when.month}월 {when.day}일", font=korean_font(28), fill="black", anchor="mt")
         self.y += 90
-        font = _font(34, bold=True)
+        font = korean_font(34, bold=True)
         self.draw.text((PAGE_W / 2, self.y), signer, font=font, fill="black", anchor="mt")
         if seal is not None:  # stamped over the closing "(인)"
             end = PAGE_W / 2 + self.draw.textlength(signer, font=font) / 2
@@ -704,7 +692,7 @@ class _Page:
         # Mark every page as a sample, so no one mistakes it for a real certificate.
         self.img.paste((200, 40, 40), (0, 0, PAGE_W, PAGE_H), _watermark())
         self.draw.text(
-            (PAGE_W / 2, PAGE_H - 60), "따숨몰 데모 데이터 · 실제 서류가 아닙니다", font=_font(20), fill="#868e96", anchor="mt"
+            (PAGE_W / 2, PAGE_H - 60), "따숨몰 데모 데이터 · 실제 서류가 아닙니다", font=korean_font(20), fill="#868e96", anchor="mt"
         )
         out = io.BytesIO()
         self.img.save(out, "PDF", resolution=120)
@@ -714,7 +702,7 @@ class _Page:
 @cache
 def _watermark() -> Image.Image:
     mark = Image.new("L", (PAGE_W, PAGE_H), 0)
-    ImageDraw.Draw(mark).text((PAGE_W / 2, PAGE_H / 2), "견본  SAMPLE", font=_font(130, bold=True), fill=38, anchor="mm")
+    ImageDraw.Draw(mark).text((PAGE_W / 2, PAGE_H / 2), "견본  SAMPLE", font=korean_font(130, bold=True), fill=38, anchor="mm")
     return mark.rotate(35, resample=Image.BICUBIC)
 
 
@@ -793,23 +781,23 @@ def bank_book_jpeg(plan: Plan, opened: date, blurry: bool = False, personal: boo
     draw = ImageDraw.Draw(img)
     draw.rectangle((0, 0, w, 110), fill=(38, 110, 70) if plan.bank_name == "농협은행" else (30, 80, 150))
     if has_korean_font():
-        draw.text((40, 55), plan.bank_name, font=_font(46, bold=True), fill="white", anchor="lm")
-        draw.text((w - 40, 55), "보통예금 통장", font=_font(30), fill="white", anchor="rm")
+        draw.text((40, 55), plan.bank_name, font=korean_font(46, bold=True), fill="white", anchor="lm")
+        draw.text((w - 40, 55), "보통예금 통장", font=korean_font(30), fill="white", anchor="rm")
     holder = plan.spec.representative if personal else plan.spec.name
     rows = (
         ("계좌번호", plan.bank_account_number[::-1] if personal else plan.bank_account_number),
         ("예금주", holder),
         ("신규일", f"{opened.year}.{opened.month:02d}.{opened.day:02d}"),
-        ("개설점", f"{str(Region(plan.spec.region).label)[:-1]}지점"),
+        ("개설점", f"{region_short(plan.spec.region)}지점"),
     )
     for i, (label, value) in enumerate(rows):
         y = 170 + i * 95
         if has_korean_font():
-            draw.text((60, y), label, font=_font(30), fill="#555")
-            draw.text((300, y), value, font=_font(40, bold=True), fill="black")
+            draw.text((60, y), label, font=korean_font(30), fill="#555")
+            draw.text((300, y), value, font=korean_font(40, bold=True), fill="black")
         draw.line((60, y + 70, w - 60, y + 70), fill="#ccc", width=2)
     if has_korean_font():
-        draw.text((w / 2, h - 30), "견본 · 따숨몰 데모 데이터", font=_font(22), fill=(200, 40, 40), anchor="mm")
+        draw.text((w / 2, h - 30), "견본 · 따숨몰 데모 데이터", font=korean_font(22), fill=(200, 40, 40), anchor="mm")
     img = img.rotate(1.2 if plan.index % 2 else -1.5, resample=Image.BICUBIC, expand=True, fillcolor=(70, 70, 70))
     if blurry:
         img = img.filter(ImageFilter.GaussianBlur(7))
@@ -1033,3 +1021,25 @@ def _social_facts(vendors, operator, rng: random.Random) -> int:
             )
             count += 1
     return count
+
+
+# --- for the later steps -------------------------------------------------------------------------
+
+
+def region_short(region: str) -> str:
+    """The city's or county's name without 시/군 (천안 for cheonan), as product and branch names use it."""
+    with translation.override("ko"):
+        return str(Region(region).label)[:-1]
+
+
+def demo_vendor1() -> Vendor | None:
+    """The enterprise vendor1@ddasum.kr owns (the demo's vendor account), if the vendors are seeded."""
+    membership = (VendorMembership.objects.filter(user__email=VENDOR1_EMAIL, role=MembershipRole.OWNER)
+                  .select_related("vendor").order_by("pk").first())
+    return membership.vendor if membership else None
+
+
+def vendor_owners() -> dict[int, User]:
+    """The owner of each enterprise, by vendor id."""
+    return {m.vendor_id: m.user for m in
+            VendorMembership.objects.filter(role=MembershipRole.OWNER).select_related("user").order_by("pk")}

@@ -33,10 +33,11 @@ from accounts.models import User
 from catalog.models import Product, ProductKind, ProductStatus, ProductVariant, TaxType
 from catalog.shipping import shipping_fee
 from ddasum.numbering import daily_number
-from vendors.models import MembershipRole, Vendor, VendorMembership
-
-from .models import (
+from orders.cart import cart_line_set
+from orders.fulfilment import vendor_order_deliver, vendor_order_ship, vendor_orders_prepare
+from orders.models import (
     Carrier,
+    Cart,
     Order,
     OrderLine,
     OrderStatus,
@@ -49,7 +50,11 @@ from .models import (
     VendorOrder,
     VendorOrderStatus,
 )
-from .settlements import month_period, settlements_build_period
+from orders.services import Checkout, order_mark_paid, order_place
+from orders.settlements import month_period, settlements_build_period
+from vendors.models import Vendor
+
+from .vendors import VENDOR1_EMAIL, demo_vendor1
 
 V = VendorOrderStatus
 HISTORY_YEAR = 2017
@@ -405,21 +410,10 @@ def _settle(months: list[tuple[int, int]]) -> None:
 LIVE_STATES = (V.PENDING_PAYMENT, V.PAID, V.PREPARING, V.SHIPPED, V.DELIVERED)
 
 
-def _vendor1() -> Vendor | None:
-    membership = (VendorMembership.objects.filter(user__email="vendor1@ddasum.kr", role=MembershipRole.OWNER)
-                  .select_related("vendor").order_by("pk").first())
-    return membership.vendor if membership else None
-
-
 def _live(rng: random.Random) -> int:
-    from .cart import cart_line_set
-    from .fulfilment import vendor_order_deliver, vendor_order_ship, vendor_orders_prepare
-    from .models import Cart
-    from .services import Checkout, order_mark_paid, order_place
-
     consumer = User.objects.filter(email="consumer1@ddasum.kr").first()
-    owner = User.objects.filter(email="vendor1@ddasum.kr").first()
-    vendor = _vendor1()
+    owner = User.objects.filter(email=VENDOR1_EMAIL).first()
+    vendor = demo_vendor1()
     if consumer is None or vendor is None:
         return 0
     on_sale = Product.objects.on_sale()
@@ -429,6 +423,7 @@ def _live(rng: random.Random) -> int:
                                                 track_stock=True, stock__gte=3).order_by("pk")[:20])
     if not mine:
         return 0
+    postal_code, address = ADDRESSES[0]  # consumer1 lives in Hongseong
     made = 0
     for n, state in enumerate(LIVE_STATES):
         key = f"{LIVE_KEY}{state}"
@@ -441,8 +436,8 @@ def _live(rng: random.Random) -> int:
         method = PaymentMethod.BANK_TRANSFER if state == V.PENDING_PAYMENT else PaymentMethod.CARD
         checkout = Checkout(
             email=consumer.email, orderer_name=consumer.name, orderer_phone="010-2345-6789",
-            recipient_name=consumer.name, recipient_phone="010-2345-6789", postal_code="32244",
-            address="충청남도 홍성군 홍성읍 아문길 27", address_detail="101동 1001호", memo="문 앞에 놓아 주세요",
+            recipient_name=consumer.name, recipient_phone="010-2345-6789", postal_code=postal_code,
+            address=address, address_detail="101동 1001호", memo="문 앞에 놓아 주세요",
             payment_method=method,
         )
         order = order_place(cart=cart, buyer=consumer, checkout=checkout, idempotency_key=key)

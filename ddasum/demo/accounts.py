@@ -1,6 +1,6 @@
 """Demo accounts for `manage.py seed_demo`: the operator and a few consumers.
 
-Every demo account signs in with DEMO_PASSWORD. Other apps' demo modules create their own
+Every demo account signs in with DEMO_PASSWORD. The other demo modules create their own
 people (vendor owners, agency buyers) through `demo_users_ensure` so they share it.
 """
 import random
@@ -10,7 +10,7 @@ from datetime import datetime
 from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.utils import timezone
 
-from .models import User
+from accounts.models import User
 
 DEMO_PASSWORD = "ddasum1234!"
 OPERATOR_EMAIL = "admin@ddasum.kr"

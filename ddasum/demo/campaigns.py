@@ -9,8 +9,8 @@ with Pillow (desktop 1200×360, mobile 750×500) in its theme colour with the bu
 Exactly one demo campaign is live when the seed runs, whatever the date: if no calendar
 campaign covers today, the next one to come starts two days ago instead (or, with none to
 come, the last one is extended by a week). The live campaign has a few applications waiting
-for the operator, as has the next one. Three coupons, then the board's demo (demo_board) if
-that module exists.
+for the operator, as has the next one. Three coupons; the board's demo (`board.py`) follows
+in the same step, with the same random stream.
 
 Keyed on the campaigns' slugs and the coupons' codes and names: a second run creates nothing
 and only re-makes banner files that have gone missing.
@@ -18,20 +18,13 @@ and only re-makes banner files that have gone missing.
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from accounts.demo import OPERATOR_EMAIL
 from accounts.models import User
-from catalog.models import Product
-from vendors.models import MembershipRole, Vendor, VendorMembership
-
-from .demo_board import seed as seed_board
-from .models import (
+from campaigns.models import (
     Campaign,
     CampaignItem,
     CampaignItemEvent,
@@ -43,9 +36,14 @@ from .models import (
     FundedBy,
     ItemStatus,
 )
+from catalog.models import Product
+from vendors.models import Vendor
+
+from .accounts import OPERATOR_EMAIL
+from .drawing import korean_font
+from .vendors import VENDOR1_EMAIL, demo_vendor1, vendor_owners
 
 K = CampaignKind
-FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 DESKTOP, MOBILE = (1200, 360), (750, 500)
 ITEMS_PER_SECTION = 6
 # 설날 and 추석 by the lunar calendar (the campaigns end two or three days before, for delivery).
@@ -131,14 +129,6 @@ def _calendar(year: int) -> list[tuple[Plan, datetime, datetime]]:
 # --- banners -----------------------------------------------------------------------------------
 
 
-def _font(size: int, bold: bool = True):
-    name = "NanumGothicBold.ttf" if bold else "NanumGothic.ttf"
-    try:
-        return ImageFont.truetype(str(FONT_DIR / name), size)
-    except OSError:
-        return ImageFont.load_default()
-
-
 def _rgb(colour: str) -> tuple[int, int, int]:
     return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
 
@@ -160,9 +150,9 @@ def banner(title: str, subtitle: str, colour: str, size: tuple[int, int]) -> byt
         draw.ellipse(box, outline=light, width=6 - i * 2)
     wide = width / height > 2
     pad = round(width * (0.06 if wide else 0.08))
-    title_font = _font(round(height * (0.2 if wide else 0.13)))
-    sub_font = _font(round(height * (0.085 if wide else 0.06)), bold=False)
-    brand_font = _font(round(height * (0.07 if wide else 0.05)))
+    title_font = korean_font(round(height * (0.2 if wide else 0.13)), bold=True)
+    sub_font = korean_font(round(height * (0.085 if wide else 0.06)))
+    brand_font = korean_font(round(height * (0.07 if wide else 0.05)), bold=True)
     words, lines, line = title.split(), [], ""
     for word in words:  # wrap the title to the banner's width
         trial = f"{line} {word}".strip()
@@ -225,11 +215,6 @@ def _band(products: list[Product], words, taken: set[int], rng) -> list[Product]
              and any(w in p.name for w in words)]
     rng.shuffle(found)
     return found[:ITEMS_PER_SECTION]
-
-
-def _owners() -> dict[int, User]:
-    return {m.vendor_id: m.user for m in
-            VendorMembership.objects.filter(role=MembershipRole.OWNER).select_related("user").order_by("pk")}
 
 
 def _items_create(campaign: Campaign, plan: Plan, products, owners, operator, rng, *, pending: int) -> tuple[int, int]:
@@ -320,9 +305,9 @@ def _coupons(live: Campaign | None, now: datetime) -> int:
         })
         made += created
     # vendor1@ddasum.kr's enterprise (the demo's vendor account), else the first one selling.
-    membership = (VendorMembership.objects.filter(user__email="vendor1@ddasum.kr", role=MembershipRole.OWNER)
-                  .select_related("vendor").first())
-    vendor = membership.vendor if membership else Vendor.objects.selling().order_by("pk").first()
+    vendor = demo_vendor1()
+    if vendor is None:
+        vendor = Vendor.objects.selling().order_by("pk").first()
     if vendor is not None:
         _coupon, created = Coupon.objects.get_or_create(
             code=None, name=f"{vendor.name} 단골 감사 2,000원 할인", scope=CouponScope.VENDOR, vendor=vendor,
@@ -343,7 +328,7 @@ def seed(*, stdout, rng) -> None:
     now = timezone.now()
     year = timezone.localdate(now).year
     operator = User.objects.filter(email=OPERATOR_EMAIL).first()
-    owners = _owners()
+    owners = vendor_owners()
     products = list(
         Product.objects.on_sale().filter(in_stock=True).prefetch_related("variants").order_by("pk")
     )
@@ -391,13 +376,12 @@ def seed(*, stdout, rng) -> None:
         local = timezone.localtime
         stdout.write(f"  진행 중: {live.title} ({local(live.starts_at):%Y-%m-%d} ~ {local(live.ends_at):%Y-%m-%d}) "
                      f"/campaigns/{live.slug}/")
-    seed_board(stdout=stdout, rng=rng)
 
 
 def _nearly_sold_out(campaign: Campaign) -> None:
     """One capped item of the live campaign has only a few left, as on a busy day."""
     item = (CampaignItem.objects.filter(campaign=campaign, status=ItemStatus.APPROVED, stock_cap__isnull=False)
-            .exclude(vendor__memberships__user__email="vendor1@ddasum.kr").order_by("pk").first())
+            .exclude(vendor__memberships__user__email=VENDOR1_EMAIL).order_by("pk").first())
     if item is not None:
         item.sold_count = item.stock_cap - 3
         item.save(update_fields=["sold_count"])

@@ -28,23 +28,20 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.utils import timezone, translation
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from accounts.demo import DEMO_PASSWORD, OPERATOR_EMAIL, DemoUser, demo_users_ensure
 from accounts.models import User
-from catalog.models import Product, ProductStatus
+from catalog.models import Category, Product, ProductStatus
 from ddasum.money import EXEMPT, TAXABLE
 from ddasum.numbering import daily_number
 from ddasum.validators import business_number_check_digit
-from vendors.models import MembershipRole, Vendor, VendorMembership
-
-from .amounts import quote_totals
-from .models import (
+from procurement.amounts import quote_totals
+from procurement.bundle import bundle_build, bundle_request
+from procurement.models import (
     AgencyKind,
     AgencyStatus,
     AgencyTarget,
@@ -67,11 +64,43 @@ from .models import (
     TargetKind,
     VendorQuote,
 )
+from procurement.services.agencies import (
+    agency_email_confirm,
+    agency_join,
+    membership_confirm_token,
+    membership_verify,
+)
+from procurement.services.needs import need_create, need_propose, proposal_to_request
+from procurement.services.purchases import (
+    direct_purchase_place,
+    outside_record_create,
+    outside_record_verify,
+    po_cancel,
+    po_confirm,
+    po_deliver,
+    po_inspect,
+    po_invoice_request,
+    po_payment_record,
+    quote_accept,
+)
+from procurement.services.quotes import (
+    basket_line_set,
+    quotable_variants,
+    quote_answer_initial,
+    quote_decline,
+    quote_request_cancel,
+    quote_request_create,
+    quote_submit,
+)
+from vendors.models import Vendor
+
+from .accounts import DEMO_PASSWORD, OPERATOR_EMAIL, DemoUser, demo_users_ensure
+from .drawing import korean_font
+from .vendors import VENDOR1_EMAIL, demo_vendor1, vendor_owners
 
 AGENCY_LOGIN = "agency1@chungnam.go.kr"
 HISTORY_KEY = "demo-proc-history-"
 DIRECT_KEY = "demo-proc-direct-1"
-FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
 K = AgencyKind
 
 
@@ -145,8 +174,6 @@ def seed(*, stdout, rng: random.Random) -> None:
 
 
 def _seed(stdout, rng: random.Random) -> None:
-    from .services.agencies import agency_email_confirm, agency_join, membership_confirm_token, membership_verify
-
     operator = User.objects.filter(email=OPERATOR_EMAIL).first()
     if operator is None:
         stdout.write("  운영자 계정이 없어 공공구매 데모를 만들지 않습니다 (seed_demo accounts 먼저)")
@@ -201,10 +228,10 @@ def _seed(stdout, rng: random.Random) -> None:
                  f"서류 묶음 {QuoteBundle.objects.count()}개")
     needs = live.needs()
     stdout.write(f"  필요 제품 게시글 {Need.objects.count()}건 (새로 {needs}건)")
-    vendor1 = _vendor1()
+    vendor1 = demo_vendor1()
     stdout.write(f"  기관 구매 담당자 {AGENCY_LOGIN} ({AGENCIES[0].name}, 비밀번호 {DEMO_PASSWORD}): "
                  f"/procurement/dashboard/ 에서 실적, /procurement/ 에서 견적; "
-                 f"{vendor1.name if vendor1 else '입점기업'}(vendor1@ddasum.kr)에 견적요청이 와 있습니다")
+                 f"{vendor1.name if vendor1 else '입점기업'}({VENDOR1_EMAIL})에 견적요청이 와 있습니다")
 
 
 # --- agencies and targets ------------------------------------------------------------------------
@@ -267,23 +294,14 @@ def _eligible_more() -> int:
 
 
 def _vendor_pool() -> list[PoolVendor]:
-    from .services.quotes import quotable_variants
-
     variants = list(quotable_variants().select_related("product__vendor", "product__category")
                     .filter(product__vendor__in=Vendor.objects.selling()).order_by("product__vendor_id", "pk"))
-    owners = {m.vendor_id: m.user for m in VendorMembership.objects.filter(role=MembershipRole.OWNER)
-              .select_related("user").order_by("pk")}
+    owners = vendor_owners()
     pool: dict[int, PoolVendor] = {}
     for v in variants:
         vendor = v.product.vendor
         pool.setdefault(vendor.pk, PoolVendor(vendor, owners.get(vendor.pk), [])).variants.append(v)
     return [p for p in pool.values() if p.owner is not None]
-
-
-def _vendor1() -> Vendor | None:
-    membership = (VendorMembership.objects.filter(user__email="vendor1@ddasum.kr", role=MembershipRole.OWNER)
-                  .select_related("vendor").order_by("pk").first())
-    return membership.vendor if membership else None
 
 
 # --- history: a year and more of purchase orders and records -----------------------------------------
@@ -406,10 +424,7 @@ def _evidence(title: str, vendor: str, amount: int, day: date) -> SimpleUploaded
     """A scanned-looking 거래명세서 (PNG) for an outside purchase."""
     img = Image.new("RGB", (620, 420), (252, 252, 248))
     draw = ImageDraw.Draw(img)
-    try:
-        big, small = ImageFont.truetype(str(FONT), 30), ImageFont.truetype(str(FONT), 18)
-    except OSError:
-        big = small = ImageFont.load_default()
+    big, small = korean_font(30), korean_font(18)
     draw.rectangle((16, 16, 604, 404), outline=(60, 60, 60), width=2)
     draw.text((210, 36), "거 래 명 세 서", font=big, fill=(20, 20, 20))
     rows = [f"공급자: {vendor}", f"품목: {title}", f"합계 금액: {amount:,}원", f"거래일: {day:%Y년 %m월 %d일}"]
@@ -431,8 +446,6 @@ OUTSIDE = (
 
 
 def _outside(agencies, buyers, pool: list[PoolVendor], operator, rng: random.Random, today: date) -> int:
-    from .services.purchases import outside_record_create, outside_record_verify
-
     if PurchaseRecord.objects.filter(source=PurchaseSource.OUTSIDE).exists():
         return 0
     made = 0
@@ -471,7 +484,7 @@ class _Live:
         self.agencies, self.buyers, self.rng, self.today = agencies, buyers, rng, today
         self.pool = vendors
         self.by_pk = {p.vendor.pk: p for p in vendors}
-        vendor1 = _vendor1()
+        vendor1 = demo_vendor1()
         self.vendor1 = self.by_pk.get(vendor1.pk) if vendor1 else None
         self.made = 0
 
@@ -494,8 +507,6 @@ class _Live:
         return {"vendor_id": pv.vendor.pk, "variant_id": variant.pk, "quantity": quantity}
 
     def request(self, title, items, *, agency_name="충청남도청", place="", **kw):
-        from .services.quotes import quote_request_create
-
         agency = self.agency(agency_name)
         found = QuoteRequest.objects.filter(agency=agency, title=title).first()
         if found:
@@ -511,8 +522,6 @@ class _Live:
         return VendorQuote.objects.get(request=request, vendor=pv.vendor)
 
     def answer(self, quote: VendorQuote, pv: PoolVendor, *, discount=0, notes="", valid_days=30):
-        from .services.quotes import quote_answer_initial, quote_submit
-
         lines = []
         for row in quote_answer_initial(quote):
             price = row.get("unit_price") or 50_000
@@ -560,24 +569,12 @@ class _Live:
         quote.refresh_from_db()
         version = self.answer(quote, v1, discount=5, notes="수량을 고려해 단가를 5% 낮춘 수정 견적입니다.")
         self.answer(self.quote(request, rice), rice, discount=3)
-        from .services.quotes import quote_decline
-
         quote_decline(quote_id=self.quote(request, third).pk, actor=third.owner,
                       reason="잡곡 소포장은 생산하지 않아 견적을 드리기 어렵습니다.")
         self.bundle(version.quote_id)
 
     def accepted(self, v1):
         """Five accepted quotes whose purchase orders stand in each state (the rest not selected)."""
-        from .services.purchases import (
-            po_cancel,
-            po_confirm,
-            po_deliver,
-            po_inspect,
-            po_invoice_request,
-            po_payment_record,
-            quote_accept,
-        )
-
         scenarios = [
             ("사회적경제 박람회 참가자 도시락", ("도시락", "급식"), ("샌드위치", "급식", "떡"), POStatus.ISSUED, 150),
             ("본청 복합기 토너 정기 교체", ("토너",), ("키보드", "PC"), POStatus.CONFIRMED, 12),
@@ -616,8 +613,6 @@ class _Live:
             self.bundle(winner.pk)
 
     def cancelled(self):
-        from .services.quotes import quote_request_cancel
-
         first = self.pick("체험", "교실", "탐방")
         second = self.pick("체험", "클래스", "교실", exclude=[first])
         request = self.request("청소년 여름방학 체험학습 프로그램", [self.item(first, 30, "체험"), self.item(second, 30)],
@@ -639,9 +634,6 @@ class _Live:
 
     def direct(self):
         """A direct purchase (바로구매) from the buyer's basket, under the limit for local governments."""
-        from .services.purchases import direct_purchase_place
-        from .services.quotes import basket_line_set
-
         if PurchaseOrder.objects.filter(idempotency_key__startswith=DIRECT_KEY).exists():
             return
         agency = self.agency()
@@ -658,18 +650,12 @@ class _Live:
 
     def bundle(self, quote_id: int) -> None:
         """Build the quote's document bundle now (its real PDF and ZIP)."""
-        from .bundle import bundle_build, bundle_request
-
         bundle_request(quote_id=quote_id)
         bundle_build(quote_id=quote_id)
 
     # the needs board
 
     def needs(self) -> int:
-        from catalog.models import Category
-
-        from .services.needs import need_create, need_propose, proposal_to_request
-
         made = 0
         posts = [
             ("충청남도청", "household", "행사용 친환경 장바구니 500개", "도민 행사에서 나눠 드릴 장바구니입니다. 로고 인쇄가 가능하면 좋겠습니다.",

@@ -8,18 +8,19 @@ second run creates nothing.
 """
 import io
 from datetime import timedelta
-from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from catalog.models import Category, Product, ProductKind, ProductStatus, ProductVariant, ShippingPolicy, TaxType
+from catalog.services import product_image_add, product_refresh
 from ddasum.uploads import upload_clean
 from vendors.models import Vendor, VendorStatus
 
-from .models import Category, Product, ProductKind, ProductStatus, ProductVariant, ShippingPolicy, TaxType
-from .services import product_image_add, product_refresh
+from .drawing import korean_font
+from .vendors import region_short
 
-FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf")
 G, S = ProductKind.GOODS, ProductKind.SERVICE
 TX, EX = TaxType.TAXABLE, TaxType.EXEMPT
 
@@ -119,20 +120,6 @@ CATALOG = {
         ("반려식물 돌봄 교실", "어르신 정서 지원 원예 활동", "1회", S, EX, "", [("10인", 150000, None)]),
     ]),
 }
-REGION_PREFIX = {
-    "cheonan": "천안", "gongju": "공주", "boryeong": "보령", "asan": "아산", "seosan": "서산", "nonsan": "논산",
-    "gyeryong": "계룡", "dangjin": "당진", "geumsan": "금산", "buyeo": "부여", "seocheon": "서천",
-    "cheongyang": "청양", "hongseong": "홍성", "yesan": "예산", "taean": "태안",
-}
-
-
-def _font(size):
-    try:
-        return ImageFont.truetype(str(FONT), size)
-    except OSError:
-        return ImageFont.load_default()
-
-
 def product_image(name: str, colour, index: int) -> bytes:
     """A 640×640 product picture: a coloured card, a shape and the product's name."""
     img = Image.new("RGB", (640, 640), colour)
@@ -146,7 +133,7 @@ def product_image(name: str, colour, index: int) -> bytes:
         draw.rounded_rectangle((160, 120, 480, 400), radius=40, fill=light, outline=dark, width=8)
     else:
         draw.polygon([(320, 100), (480, 410), (160, 410)], fill=light, outline=dark)
-    font = _font(44)
+    font = korean_font(44, bold=True)
     words, lines, line = name.split(), [], ""
     for word in words:
         trial = f"{line} {word}".strip()
@@ -193,7 +180,8 @@ def seed(*, stdout, rng):
         for t, (base, summary, unit, kind, tax, origin, options) in enumerate(items):
             sellers = vendors[t % len(vendors):] + vendors[: t % len(vendors)]
             for copy, vendor in enumerate(sellers[:3]):
-                name = f"{REGION_PREFIX[vendor.region]} {base}"
+                region = region_short(vendor.region)
+                name = f"{region} {base}"
                 if Product.objects.filter(vendor=vendor, name=name).exists():
                     continue
                 n = next(counter)
@@ -207,7 +195,7 @@ def seed(*, stdout, rng):
                     tax_type=tax, origin=origin if category.is_food else "",
                     description=f"{summary}.\n\n{vendor.name}이(가) 직접 만들고 보내 드립니다.\n\n"
                                 "- 주문 후 1~3일 안에 출고합니다\n- 받으신 날 상태를 확인해 주세요",
-                    specs=f"판매 단위: {unit}\n생산자: {vendor.name}\n소재지: 충청남도 {REGION_PREFIX[vendor.region]}",
+                    specs=f"판매 단위: {unit}\n생산자: {vendor.name}\n소재지: 충청남도 {region}",
                     status=status, procurement_eligible=(kind == S or n % 4 == 0),
                     published_at=now - timedelta(days=rng.randint(0, 300), minutes=n) if status == ProductStatus.ON_SALE else None,
                     created_at=now - timedelta(days=rng.randint(1, 320)),
@@ -222,7 +210,7 @@ def seed(*, stdout, rng):
                         track_stock=kind == G, stock=0 if out_of_stock else rng.randint(2, 80),
                         low_stock_threshold=5,
                     )
-                image = upload_clean(_Upload(f"{slug}-{n}.jpg", product_image(name, colour, n)))
+                image = upload_clean(ContentFile(product_image(name, colour, n), name=f"{slug}-{n}.jpg"))
                 product_image_add(product_id=product.pk, upload=image, alt=name)
                 product_refresh(product_id=product.pk)
                 created += 1
@@ -230,9 +218,3 @@ def seed(*, stdout, rng):
                 pending += status == ProductStatus.PENDING
     stdout.write(f"  상품 {Product.objects.count()}개 (새로 {created}개, 품절 {sold_out}개, 검토 대기 {pending}개)")
 
-
-class _Upload(io.BytesIO):
-    def __init__(self, name, data):
-        super().__init__(data)
-        self.name = name
-        self.size = len(data)

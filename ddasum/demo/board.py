@@ -11,12 +11,12 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import CONSUMERS, OPERATOR_EMAIL
 from accounts.models import User
+from campaigns.board import post_comment_count_recompute
+from campaigns.models import Campaign, CampaignKind, Comment, CommentStatus, Post, PostKind, Subscription
+from campaigns.subscriptions import CONSENT_TEXT
 
-from .board import post_comment_count_recompute
-from .models import Campaign, CampaignKind, Comment, CommentStatus, Post, PostKind, Subscription
-from .subscriptions import CONSENT_TEXT
+from .accounts import CONSUMERS, OPERATOR_EMAIL
 
 
 @dataclass
