@@ -151,11 +151,7 @@ class StatusEventInline(HistoryInline):
     model = StatusEvent
     fk_name = "vendor_order"
     verbose_name_plural = gettext_lazy("처리 이력")
-
-    @admin.display(description=gettext_lazy("상태 변경"))
-    def transition(self, obj):
-        before = V(obj.from_status).label if obj.from_status else "-"
-        return f"{before} → {V(obj.to_status).label}"
+    status_choices = V
 
     def actor_label(self, obj):
         return _("구매자") if obj.actor_id == obj.order.buyer_id else None

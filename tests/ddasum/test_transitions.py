@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,7 +12,11 @@ from django.utils.translation import gettext_lazy
 from ddasum.exceptions import DomainError
 from ddasum.exceptions import InvalidTransition as BaseInvalidTransition
 from ddasum.transitions import StateMachine
-from orders.models import StatusEvent, VendorOrderStatus
+from orders.admin_orders import StatusEventInline as VendorOrderEventInline
+from orders.models import StatusEvent, VendorOrder, VendorOrderStatus
+from procurement.admin_purchases import POEventInline
+from procurement.admin_quotes import QuoteEventInline
+from procurement.models import POStatus, PurchaseOrder, PurchaseOrderEvent, QuoteEvent, QuoteStatus, VendorQuote
 from tests.factories import ProductFactory, VendorFactory, place_order
 from vendors.exceptions import InvalidTransition as VendorInvalidTransition
 from vendors.models import Vendor, VendorStatus, VendorStatusEvent
@@ -147,3 +152,20 @@ def test_an_unknown_state_reads_as_itself():
     m = machine()
     assert m.label(S.APPROVED) == "입점 승인" and m.label("gone") == "gone"
 
+
+# --- how the admins show a history row (ddasum.admin_scoping.HistoryInline) ------------------------------------
+
+
+def test_history_inlines_read_states_by_their_labels_whichever_way_the_row_stores_them():
+    by_field = QuoteEventInline(VendorQuote, admin.site)  # the event's fields carry the choices
+    assert by_field.transition(QuoteEvent(from_status="", to_status=QuoteStatus.REQUESTED)) == "- → 견적 대기"
+    assert by_field.transition(QuoteEvent(from_status=QuoteStatus.REQUESTED, to_status=QuoteStatus.ANSWERED)) == (
+        "견적 대기 → 견적 도착")
+    by_class = POEventInline(PurchaseOrder, admin.site)  # plain fields: the inline names the choices
+    assert by_class.transition(PurchaseOrderEvent(from_status="", to_status=POStatus.ISSUED)) == "- → 발주"
+    assert by_class.transition(PurchaseOrderEvent(from_status=POStatus.DELIVERED, to_status=POStatus.INSPECTED)) == (
+        "납품 완료 → 검수 완료")
+    assert by_class.transition(PurchaseOrderEvent(from_status="issued", to_status="gone")) == "발주 → gone"
+    vendor_orders = VendorOrderEventInline(VendorOrder, admin.site)
+    assert vendor_orders.transition(StatusEvent(from_status=VendorOrderStatus.PAID,
+                                                to_status=VendorOrderStatus.PREPARING)) == "결제 완료 → 상품 준비 중"
