@@ -1,6 +1,7 @@
 """Every write about vendors: the application, its documents, review, certification."""
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +20,7 @@ from .models import (
     IMAGE_ONLY_DOCUMENTS,
     REQUIRED_DOCUMENTS,
     CertificationRenewal,
+    CommissionRateChange,
     DocumentKind,
     MembershipRole,
     RenewalStatus,
@@ -183,6 +185,18 @@ def vendor_application_update(*, vendor_id: int, user: User, data: dict) -> Vend
     vendor.full_clean()
     vendor.save()
     return vendor
+
+
+@transaction.atomic
+def vendor_commission_rate_set(*, vendor_id: int, rate: Decimal, actor: User) -> CommissionRateChange:
+    """Set the vendor's commission rate and record who set it when (the history the rate lacks).
+
+    Orders copy the rate in force when they are placed, so what was already sold keeps its rate.
+    """
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    vendor.commission_rate = rate
+    vendor.save(update_fields=["commission_rate", "updated_at"])
+    return CommissionRateChange.objects.create(vendor=vendor, rate=rate, changed_by=actor)
 
 
 def document_allowed_kinds(kind: str) -> tuple:
