@@ -21,9 +21,11 @@ from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Product, ProductVariant
 from ddasum.money import won
+from ddasum.transitions import StateMachine
 from vendors.selectors import user_is_vendor_member
 
 from .exceptions import CampaignError, InvalidTransition, NotAllowed
@@ -46,6 +48,13 @@ ALLOWED_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.APPLIED, S.WITHDRAWN): frozenset({OPERATOR, VENDOR}),
     (S.APPROVED, S.WITHDRAWN): frozenset({OPERATOR}),
 }
+# The same table as {from: {to, …}}; the roles are checked in _transition().
+ITEM_MACHINE = StateMachine(
+    transitions={start: frozenset(to for (f, to) in ALLOWED_TRANSITIONS if f == start) for start, _to in ALLOWED_TRANSITIONS},
+    choices=ItemStatus, error=InvalidTransition,
+    refusal=gettext_lazy("'%(from)s' 상태에서는 '%(to)s'(으)로 바꿀 수 없습니다."),
+    event_model=CampaignItemEvent, event_fk="item",
+)
 ACTIVE_STATUSES = (S.APPLIED, S.APPROVED)
 MAX_PERCENT_OFF = 90
 
@@ -75,22 +84,16 @@ def _role(actor, item: CampaignItem) -> str | None:
 
 
 def _transition(item: CampaignItem, to: str, *, actor, reason: str = "") -> CampaignItemEvent:
-    """Check the table, save the new status and write the event row (the item is locked)."""
-    roles = ALLOWED_TRANSITIONS.get((item.status, to))
-    if roles is None:
-        raise InvalidTransition(
-            _("'%(from)s' 상태에서는 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": item.get_status_display(), "to": S(to).label}
-        )
+    """Check the table and the actor's role, save the new status and write the event row (the item is locked)."""
+    ITEM_MACHINE.check(item, to)
+    roles = ALLOWED_TRANSITIONS[(item.status, to)]
     role = _role(actor, item)
     if role not in roles:
         if role == VENDOR and item.status == S.APPROVED:
             raise NotAllowed(_("승인된 신청은 운영자에게 철회를 요청해 주세요."))
         raise NotAllowed(_("이 신청을 처리할 권한이 없습니다."))
-    before = item.status
-    item.status = to
-    item.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
-    return CampaignItemEvent.objects.create(item=item, actor=actor, from_status=before, to_status=to, reason=reason)
+    return ITEM_MACHINE.move(item, to, actor=actor, reason=reason,
+                             fields=("decline_reason", "decided_by", "decided_at"))
 
 
 def _notify_after_commit(event: CampaignItemEvent) -> None:

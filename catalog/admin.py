@@ -40,7 +40,7 @@ from .models import (
     ShippingPolicy,
 )
 from .services import (
-    ALLOWED_TRANSITIONS,
+    PRODUCT_MACHINE,
     product_action,
     product_image_add,
     product_image_thumbnails_queue,
@@ -79,7 +79,7 @@ def _action_target(product: Product, action: str) -> str | None:
 
 def product_actions_available(product: Product, names) -> list[str]:
     """The actions among `names` that the transition table allows from the product's status."""
-    return [n for n in names if (t := _action_target(product, n)) and t in ALLOWED_TRANSITIONS[product.status]]
+    return [n for n in names if (t := _action_target(product, n)) and PRODUCT_MACHINE.allows(product.status, t)]
 
 
 def _won(value) -> str:

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
+from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PNG, WEBP, CleanUpload, upload_clean
 from vendors.selectors import user_is_vendor_member
 
@@ -33,6 +34,12 @@ ALLOWED_TRANSITIONS = {
     P.HIDDEN: frozenset({P.ON_SALE, P.PENDING}),
     P.REJECTED: frozenset({P.PENDING, P.ON_SALE, P.DRAFT}),
 }
+PRODUCT_MACHINE = StateMachine(
+    transitions=ALLOWED_TRANSITIONS, choices=ProductStatus, error=InvalidTransition,
+    refusal=gettext_lazy("'%(from)s' 상태의 상품은 '%(to)s'(으)로 바꿀 수 없습니다."),
+    stamps={P.ON_SALE: "published_at"}, keep_first=("published_at",),
+    event_model=ProductStatusEvent, event_fk="product",
+)
 OPERATOR, MEMBER = "operator", "member"
 # action: (who, reason required)
 ACTIONS = {
@@ -78,22 +85,9 @@ def _may(actor, product: Product, who: str) -> bool:
 
 
 def _transition(product: Product, to: str, *, actor, reason: str = "") -> ProductStatusEvent:
-    if to not in ALLOWED_TRANSITIONS[product.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태의 상품은 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": product.get_status_display(), "to": ProductStatus(to).label}
-        )
-    from_status = product.status
-    product.status = to
+    PRODUCT_MACHINE.check(product, to)
     product.status_reason = reason if to in (P.REJECTED, P.HIDDEN) else ""
-    fields = ["status", "status_reason", "updated_at"]
-    if to == P.ON_SALE and product.published_at is None:
-        product.published_at = timezone.now()
-        fields.append("published_at")
-    product.save(update_fields=fields)
-    return ProductStatusEvent.objects.create(
-        product=product, actor=actor, from_status=from_status, to_status=to, reason=reason
-    )
+    return PRODUCT_MACHINE.move(product, to, actor=actor, reason=reason, fields=("status_reason",))
 
 
 def product_submit_check(product: Product) -> None:

@@ -147,6 +147,8 @@ class HistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
     fields = ("when", "transition", "who", "reason_text")
     readonly_fields = fields
+    # The TextChoices naming the states, for event rows whose status fields carry no choices.
+    status_choices = None
 
     @admin.display(description=_("시각"))
     def when(self, obj):
@@ -154,8 +156,16 @@ class HistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description=_("상태 변경"))
     def transition(self, obj):
-        before = obj.get_from_status_display() or "-"
-        return f"{before} → {obj.get_to_status_display()}"
+        return f"{self.status_label(obj, 'from_status')} → {self.status_label(obj, 'to_status')}"
+
+    def status_label(self, obj, name: str) -> str:
+        """The label of the row's from_status or to_status: "-" when empty, the value when unknown."""
+        value = getattr(obj, name)
+        if not value:
+            return "-"
+        if self.status_choices is not None:
+            return self.status_choices(value).label if value in self.status_choices.values else value
+        return getattr(obj, f"get_{name}_display")()
 
     @admin.display(description=_("사유"))
     def reason_text(self, obj):

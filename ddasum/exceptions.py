@@ -10,3 +10,7 @@ class DomainError(Exception):
 
     def __str__(self):
         return self.message
+
+
+class InvalidTransition(DomainError):
+    """A status change the transition table refuses (StateMachine's default; each app passes its own class)."""

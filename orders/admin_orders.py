@@ -32,7 +32,7 @@ from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from . import documents, fulfilment
 from .models import Carrier, StatusEvent, VendorOrder, VendorOrderStatus
-from .services import VENDOR_ORDER_TRANSITIONS, vendor_order_cancel
+from .services import VENDOR_ORDER_MACHINE, vendor_order_cancel
 
 V = VendorOrderStatus
 SHIP_CSV_CACHE_SECONDS = 60 * 60
@@ -79,7 +79,7 @@ def vendor_order_actions_available(vendor_order: VendorOrder, names) -> list[str
     available = []
     for name in names:
         sources, target = ACTION_RULES[name]
-        if vendor_order.status in sources and (target is None or target in VENDOR_ORDER_TRANSITIONS[vendor_order.status]):
+        if vendor_order.status in sources and (target is None or VENDOR_ORDER_MACHINE.allows(vendor_order.status, target)):
             available.append(name)
     return available
 
@@ -151,11 +151,7 @@ class StatusEventInline(HistoryInline):
     model = StatusEvent
     fk_name = "vendor_order"
     verbose_name_plural = gettext_lazy("처리 이력")
-
-    @admin.display(description=gettext_lazy("상태 변경"))
-    def transition(self, obj):
-        before = V(obj.from_status).label if obj.from_status else "-"
-        return f"{before} → {V(obj.to_status).label}"
+    status_choices = V
 
     def actor_label(self, obj):
         return _("구매자") if obj.actor_id == obj.order.buyer_id else None

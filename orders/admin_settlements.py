@@ -21,12 +21,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ddasum.admin_scoping import HistoryInline
 from ddasum.exceptions import DomainError
 from ddasum.money import won
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from . import settlements as service
-from .models import Settlement, SettlementStatus
+from .models import Settlement, SettlementEvent, SettlementStatus
 
 LINES_SHOWN = 300
 PDF_REQUEUE_SECONDS = 60
@@ -47,6 +48,13 @@ class PeriodForm(forms.Form):
         return data
 
 
+class SettlementEventInline(HistoryInline):
+    """The settlement's history: built, paid (read-only on both sites)."""
+
+    model = SettlementEvent
+    verbose_name_plural = gettext_lazy("상태 이력")
+
+
 class SettlementAdminBase(admin.ModelAdmin):
     """What both admins share: the columns, the read-only detail with its lines, the statements."""
 
@@ -60,6 +68,7 @@ class SettlementAdminBase(admin.ModelAdmin):
               "refund_display", "commission_display", "discount_display", "payout_display", "bank_account", "statements",
               "lines_table")
     readonly_fields = fields
+    inlines = [SettlementEventInline]
     change_form_template = "admin/orders/settlement/change_form.html"
     change_list_template = "admin/orders/settlement/change_list.html"
 

@@ -432,6 +432,27 @@ class Settlement(models.Model):
         return self.number
 
 
+class SettlementEvent(models.Model):
+    """One row per status change of a settlement (built, paid): who, when, from, to, why."""
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("처리자"))
+    from_status = models.CharField(_("이전 상태"), max_length=10, choices=SettlementStatus.choices, blank=True)
+    to_status = models.CharField(_("변경 상태"), max_length=10, choices=SettlementStatus.choices)
+    reason = models.TextField(_("사유"), blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("정산 상태 이력")
+        verbose_name_plural = _("정산 상태 이력")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["settlement", "created_at"], name="settlement_event_idx")]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
 class SettlementLine(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
     vendor_order = models.OneToOneField(VendorOrder, on_delete=models.PROTECT, related_name="settlement_line")

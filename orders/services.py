@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.coupons import coupon_redeem, coupon_release
 from campaigns.exceptions import CampaignLimitReached, CouponRefused
@@ -32,6 +33,7 @@ from campaigns.limits import customer_key, item_release, item_take
 from catalog.models import ProductVariant
 from catalog.services import stock_changed
 from ddasum.numbering import daily_number
+from ddasum.transitions import StateMachine
 from vendors.selectors import user_is_vendor_member
 
 from .cart import CartSummary, cart_lines_remove, cart_summary, summary_apply_coupon
@@ -274,41 +276,26 @@ VENDOR_ORDER_TRANSITIONS = {
 # Timestamp fields set when a vendor order enters a state.
 _STAMPS = {V.PAID: "paid_at", V.SHIPPED: "shipped_at", V.DELIVERED: "delivered_at", V.COMPLETED: "completed_at",
            V.CANCELLED: "cancelled_at"}
+_REFUSAL = gettext_lazy("'%(from)s' 상태의 주문은 '%(to)s'(으)로 바꿀 수 없습니다.")
+ORDER_MACHINE = StateMachine(
+    transitions=ORDER_TRANSITIONS, choices=OrderStatus, error=InvalidTransition, refusal=_REFUSAL,
+    stamps={OrderStatus.PAID: "paid_at", OrderStatus.CANCELLED: "cancelled_at"},
+    event_model=StatusEvent, event_fk="order",
+)
+VENDOR_ORDER_MACHINE = StateMachine(
+    transitions=VENDOR_ORDER_TRANSITIONS, choices=VendorOrderStatus, error=InvalidTransition, refusal=_REFUSAL,
+    stamps=_STAMPS, event_model=StatusEvent, event_fk="vendor_order",
+    event_fields=lambda vendor_order: {"order_id": vendor_order.order_id},
+)
 
 
 def _order_transition(order: Order, to: str, *, actor=None, reason: str = "") -> StatusEvent:
-    if to not in ORDER_TRANSITIONS[order.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태의 주문은 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": order.get_status_display(), "to": OrderStatus(to).label}
-        )
-    from_status, order.status = order.status, to
-    fields = ["status"]
-    if to == OrderStatus.PAID:
-        order.paid_at = timezone.now()
-        fields.append("paid_at")
-    if to == OrderStatus.CANCELLED:
-        order.cancelled_at = timezone.now()
-        fields.append("cancelled_at")
-    order.save(update_fields=fields)
-    return StatusEvent.objects.create(order=order, actor=actor, from_status=from_status, to_status=to, reason=reason)
+    return ORDER_MACHINE.move(order, to, actor=actor, reason=reason)
 
 
 def vendor_order_transition(vendor_order: VendorOrder, to: str, *, actor=None, reason: str = "") -> StatusEvent:
     """The one place a vendor order's status changes: checks the table, stamps, records."""
-    if to not in VENDOR_ORDER_TRANSITIONS[vendor_order.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태의 주문은 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": vendor_order.get_status_display(), "to": VendorOrderStatus(to).label}
-        )
-    from_status, vendor_order.status = vendor_order.status, to
-    fields = ["status"]
-    if to in _STAMPS:
-        setattr(vendor_order, _STAMPS[to], timezone.now())
-        fields.append(_STAMPS[to])
-    vendor_order.save(update_fields=fields)
-    return StatusEvent.objects.create(order_id=vendor_order.order_id, vendor_order=vendor_order, actor=actor,
-                                      from_status=from_status, to_status=to, reason=reason)
+    return VENDOR_ORDER_MACHINE.move(vendor_order, to, actor=actor, reason=reason)
 
 
 @transaction.atomic

@@ -8,10 +8,17 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import ReadOnlyAdminMixin, ReasonForm, reason_action_page
+from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin, ReasonForm, reason_action_page
 from ddasum.exceptions import DomainError
 
-from .models import AgencyMembership, AgencyTarget, DirectPurchaseRule, PublicAgency
+from .models import (
+    AgencyEvent,
+    AgencyMembership,
+    AgencyMembershipEvent,
+    AgencyTarget,
+    DirectPurchaseRule,
+    PublicAgency,
+)
 from .services.agencies import agency_verify, membership_verify
 
 
@@ -62,6 +69,16 @@ class AgencyMemberInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("user")
 
 
+class AgencyEventInline(HistoryInline):
+    model = AgencyEvent
+    verbose_name_plural = gettext_lazy("상태 이력")
+
+
+class MembershipEventInline(HistoryInline):
+    model = AgencyMembershipEvent
+    verbose_name_plural = gettext_lazy("상태 이력")
+
+
 @admin.register(PublicAgency)
 class PublicAgencyAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "region", "registration_number", "status", "email_domain", "created_at")
@@ -70,7 +87,7 @@ class PublicAgencyAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "verified_at", "verified_by", "created_by", "created_at")
     fields = ("name", "kind", "registration_number", "region", "postal_code", "address", "address_detail", "phone",
               "email_domain", *readonly_fields)
-    inlines = (AgencyTargetInline, AgencyMemberInline)
+    inlines = (AgencyTargetInline, AgencyMemberInline, AgencyEventInline)
     actions = ("verify_selected", "reject_selected")
     ordering = ("status", "name")
 
@@ -95,6 +112,7 @@ class AgencyMembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "agency")
     readonly_fields = ("status", "verified_via", "verified_at", "verified_by", "reject_reason", "created_at")
     fields = ("user", "agency", "role", "department", "request_note", *readonly_fields)
+    inlines = (MembershipEventInline,)
     actions = ("approve_selected", "reject_selected")
     ordering = ("status", "-created_at")
 

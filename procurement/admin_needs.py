@@ -6,10 +6,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import ReadOnlyAdminMixin
+from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from .models import Need, NeedAttachment, NeedProposal
+from .models import Need, NeedAttachment, NeedEvent, NeedProposal
 
 
 def _need_link(need) -> str:
@@ -40,6 +40,11 @@ class NeedProposalInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("vendor", "quote_request")
 
 
+class NeedEventInline(HistoryInline):
+    model = NeedEvent
+    verbose_name_plural = gettext_lazy("상태 이력")
+
+
 @admin.register(Need)
 class NeedAdmin(admin.ModelAdmin):
     list_display = ("title", "agency", "category", "status", "deadline", "proposal_count", "created_at")
@@ -50,7 +55,7 @@ class NeedAdmin(admin.ModelAdmin):
     readonly_fields = ("agency", "created_by", "created_at", "closed_at", "page")
     fields = ("agency", "created_by", "category", "title", "description", "quantity", "budget", "deadline", "status",
               "closed_at", "created_at", "page")
-    inlines = [NeedAttachmentInline, NeedProposalInline]
+    inlines = [NeedAttachmentInline, NeedProposalInline, NeedEventInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("agency", "category").annotate(

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import ReadOnlyAdminMixin, ReasonForm, ScopedInline, reason_action_page
+from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin, ReasonForm, ScopedInline, reason_action_page
 from ddasum.exceptions import DomainError
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
@@ -44,23 +44,12 @@ class POLineInline(ReadOnlyAdminMixin, ScopedInline):
         return super().get_queryset(request).select_related("category")
 
 
-class POEventInline(ReadOnlyAdminMixin, ScopedInline):
+class POEventInline(HistoryInline):
     model = PurchaseOrderEvent
-    extra = 0
-    can_delete = False
     verbose_name_plural = gettext_lazy("처리 이력")
     fields = ("when", "transition", "reason")
     readonly_fields = fields
-
-    @admin.display(description=gettext_lazy("시각"))
-    def when(self, obj):
-        return timezone.localtime(obj.created_at).strftime("%Y-%m-%d %H:%M")
-
-    @admin.display(description=gettext_lazy("상태 변경"))
-    def transition(self, obj):
-        before = POStatus(obj.from_status).label if obj.from_status in POStatus.values else "-"
-        after = POStatus(obj.to_status).label if obj.to_status in POStatus.values else obj.to_status
-        return f"{before} → {after}"
+    status_choices = POStatus
 
 
 class PurchaseOrderAdminBase(admin.ModelAdmin):

@@ -16,6 +16,7 @@ from .models import (
     QuoteMessage,
     QuoteRequest,
     QuoteRequestAttachment,
+    QuoteRequestEvent,
     QuoteRequestItem,
     QuoteStatus,
     QuoteVersion,
@@ -52,6 +53,11 @@ class RequestAttachmentInline(_ReadOnlyInline):
     fields = ("original_name", "content_type", "size", "uploaded_at")
 
 
+class RequestEventInline(HistoryInline):
+    model = QuoteRequestEvent
+    verbose_name_plural = gettext_lazy("상태 이력")
+
+
 @admin.register(QuoteRequest)
 class QuoteRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("number", "title", "agency", "kind", "status", "reply_by", "created_at")
@@ -62,7 +68,7 @@ class QuoteRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ("number", "agency", "created_by", "kind", "title", "delivery_place", "wanted_delivery_date",
               "budget_note", "reply_by", "message", "status", "need", "created_at")
     readonly_fields = fields
-    inlines = (RequestItemInline, RequestQuoteInline, RequestAttachmentInline)
+    inlines = (RequestItemInline, RequestQuoteInline, RequestAttachmentInline, RequestEventInline)
 
 
 class VersionInline(_ReadOnlyInline):

@@ -166,6 +166,48 @@ class AgencyMembership(models.Model):
         return f"{self.agency} · {self.user} ({self.get_role_display()})"
 
 
+class StatusEventBase(models.Model):
+    """The shape of a status history row (who, when, from, to, why); each machine's row names its object."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("처리자"))
+    reason = models.TextField(_("사유"), blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+class AgencyEvent(StatusEventBase):
+    """One row per status change of an agency."""
+
+    agency = models.ForeignKey(PublicAgency, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("이전 상태"), max_length=10, choices=AgencyStatus.choices, blank=True)
+    to_status = models.CharField(_("변경 상태"), max_length=10, choices=AgencyStatus.choices)
+
+    class Meta(StatusEventBase.Meta):
+        verbose_name = _("기관 상태 이력")
+        verbose_name_plural = _("기관 상태 이력")
+        indexes = [models.Index(fields=["agency", "created_at"], name="agency_event_idx")]
+
+
+class AgencyMembershipEvent(StatusEventBase):
+    """One row per status change of an agency membership."""
+
+    membership = models.ForeignKey(AgencyMembership, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("이전 상태"), max_length=10, choices=MembershipStatus.choices, blank=True)
+    to_status = models.CharField(_("변경 상태"), max_length=10, choices=MembershipStatus.choices)
+
+    class Meta(StatusEventBase.Meta):
+        verbose_name = _("기관 구성원 상태 이력")
+        verbose_name_plural = _("기관 구성원 상태 이력")
+        indexes = [models.Index(fields=["membership", "created_at"], name="agency_member_event_idx")]
+
+
 class DirectPurchaseRule(models.Model):
     """The operator's rule: agencies of this kind may buy directly (바로구매) up to `limit` won per order."""
 
@@ -246,6 +288,19 @@ class QuoteRequest(models.Model):
 
     def get_absolute_url(self):
         return reverse("procurement:request_detail", args=[self.number])
+
+
+class QuoteRequestEvent(StatusEventBase):
+    """One row per status change of a quote request."""
+
+    request = models.ForeignKey(QuoteRequest, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("이전 상태"), max_length=10, choices=RequestStatus.choices, blank=True)
+    to_status = models.CharField(_("변경 상태"), max_length=10, choices=RequestStatus.choices)
+
+    class Meta(StatusEventBase.Meta):
+        verbose_name = _("견적요청 상태 이력")
+        verbose_name_plural = _("견적요청 상태 이력")
+        indexes = [models.Index(fields=["request", "created_at"], name="qrequest_event_idx")]
 
 
 class QuoteRequestItem(models.Model):
@@ -691,6 +746,19 @@ class Need(models.Model):
 
     def get_absolute_url(self):
         return reverse("procurement:need_detail", args=[self.pk])
+
+
+class NeedEvent(StatusEventBase):
+    """One row per status change of a need."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("이전 상태"), max_length=10, choices=NeedStatus.choices, blank=True)
+    to_status = models.CharField(_("변경 상태"), max_length=10, choices=NeedStatus.choices)
+
+    class Meta(StatusEventBase.Meta):
+        verbose_name = _("필요 제품 게시글 상태 이력")
+        verbose_name_plural = _("필요 제품 게시글 상태 이력")
+        indexes = [models.Index(fields=["need", "created_at"], name="need_event_idx")]
 
 
 class NeedAttachment(PrivateAttachment):

@@ -18,7 +18,6 @@ from .admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
 from .forms import ReasonForm
 from .models import (
     CertificationRenewal,
-    CommissionRateChange,
     MembershipRole,
     RenewalStatus,
     Vendor,
@@ -125,7 +124,7 @@ class VendorAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if "commission_rate" in form.changed_data:
             # The rate's history: who set which rate when (orders keep the rate they were sold at).
-            CommissionRateChange.objects.create(vendor=obj, rate=obj.commission_rate, changed_by=request.user)
+            services.vendor_commission_rate_set(vendor_id=obj.pk, rate=obj.commission_rate, actor=request.user)
 
     @admin.display(description=gettext_lazy("제출 서류"))
     def documents_preview(self, obj):

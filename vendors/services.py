@@ -1,14 +1,17 @@
 """Every write about vendors: the application, its documents, review, certification."""
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PDF, PNG, CleanUpload, upload_clean
 
 from .exceptions import ApplicationIncomplete, InvalidTransition, NotAllowed
@@ -17,6 +20,7 @@ from .models import (
     IMAGE_ONLY_DOCUMENTS,
     REQUIRED_DOCUMENTS,
     CertificationRenewal,
+    CommissionRateChange,
     DocumentKind,
     MembershipRole,
     RenewalStatus,
@@ -43,6 +47,13 @@ ALLOWED_TRANSITIONS: dict[str, frozenset] = {
     S.SUSPENDED: frozenset({S.APPROVED, S.WITHDRAWN}),
     S.WITHDRAWN: frozenset(),
 }
+
+VENDOR_MACHINE = StateMachine(
+    transitions=ALLOWED_TRANSITIONS, choices=VendorStatus, error=InvalidTransition,
+    refusal=gettext_lazy("'%(from)s' 상태에서는 '%(to)s'(으)로 바꿀 수 없습니다."),
+    stamps={S.SUBMITTED: "submitted_at", S.APPROVED: "approved_at"}, stamp_every=("status_changed_at",),
+    keep_first=("approved_at",), event_model=VendorStatusEvent, event_fk="vendor",
+)
 
 OPERATOR, OWNER = "operator", "owner"
 
@@ -71,7 +82,7 @@ def vendor_actions_available(*, vendor: Vendor, user) -> list[str]:
     """The action names `user` may take on `vendor` now (for buttons)."""
     names = []
     for name, action in ACTIONS.items():
-        if action.to not in ALLOWED_TRANSITIONS[vendor.status]:
+        if not VENDOR_MACHINE.allows(vendor.status, action.to):
             continue
         if name == "reinstate" and vendor.status != S.SUSPENDED:
             continue
@@ -90,26 +101,7 @@ def _actor_may(user, vendor: Vendor, action: Action) -> bool:
 
 def _transition(vendor: Vendor, to: str, *, actor, reason: str = "") -> VendorStatusEvent:
     """Check the table, save the status, write the event row, notify after commit."""
-    if to not in ALLOWED_TRANSITIONS[vendor.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태에서는 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": vendor.get_status_display(), "to": VendorStatus(to).label}
-        )
-    now = timezone.now()
-    from_status = vendor.status
-    vendor.status = to
-    vendor.status_changed_at = now
-    fields = ["status", "status_changed_at", "updated_at"]
-    if to == S.SUBMITTED:
-        vendor.submitted_at = now
-        fields.append("submitted_at")
-    if to == S.APPROVED and vendor.approved_at is None:
-        vendor.approved_at = now
-        fields.append("approved_at")
-    vendor.save(update_fields=fields)
-    event = VendorStatusEvent.objects.create(
-        vendor=vendor, actor=actor, from_status=from_status, to_status=to, reason=reason, created_at=now
-    )
+    event = VENDOR_MACHINE.move(vendor, to, actor=actor, reason=reason)
     from .tasks import vendor_status_notify_task
 
     transaction.on_commit(lambda: vendor_status_notify_task.delay(event_id=event.pk))
@@ -193,6 +185,18 @@ def vendor_application_update(*, vendor_id: int, user: User, data: dict) -> Vend
     vendor.full_clean()
     vendor.save()
     return vendor
+
+
+@transaction.atomic
+def vendor_commission_rate_set(*, vendor_id: int, rate: Decimal, actor: User) -> CommissionRateChange:
+    """Set the vendor's commission rate and record who set it when (the history the rate lacks).
+
+    Orders copy the rate in force when they are placed, so what was already sold keeps its rate.
+    """
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    vendor.commission_rate = rate
+    vendor.save(update_fields=["commission_rate", "updated_at"])
+    return CommissionRateChange.objects.create(vendor=vendor, rate=rate, changed_by=actor)
 
 
 def document_allowed_kinds(kind: str) -> tuple:

@@ -22,14 +22,18 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Notification, User
 from accounts.services import absolute_url, email_send, notification_create
+from ddasum.transitions import StateMachine
 from ddasum.validators import normalize_business_number, normalize_phone
 
 from ..exceptions import InvalidTransition, NotAllowed, ProcurementError
 from ..models import (
+    AgencyEvent,
     AgencyMembership,
+    AgencyMembershipEvent,
     AgencyRole,
     AgencyStatus,
     MembershipStatus,
@@ -52,6 +56,16 @@ MEMBERSHIP_TRANSITIONS: dict[str, frozenset] = {
     M.ACTIVE: frozenset({M.REJECTED}),
     M.REJECTED: frozenset({M.PENDING, M.ACTIVE}),
 }
+
+_REFUSAL = gettext_lazy("'%(from)s' 상태에서는 '%(to)s'(으)로 바꿀 수 없습니다.")
+AGENCY_MACHINE = StateMachine(
+    transitions=AGENCY_TRANSITIONS, choices=AgencyStatus, error=InvalidTransition, refusal=_REFUSAL,
+    stamps={A.VERIFIED: "verified_at"}, event_model=AgencyEvent, event_fk="agency",
+)
+MEMBERSHIP_MACHINE = StateMachine(
+    transitions=MEMBERSHIP_TRANSITIONS, choices=MembershipStatus, error=InvalidTransition, refusal=_REFUSAL,
+    stamps={M.ACTIVE: "verified_at"}, event_model=AgencyMembershipEvent, event_fk="membership",
+)
 
 CONFIRM_SALT = "procurement.agency-mail-confirm"
 CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
@@ -112,44 +126,35 @@ def domain_auto_accepts(email: str, agency: PublicAgency) -> bool:
 
 
 def _membership_transition(membership: AgencyMembership, to: str, *, actor=None, via: str = "",
-                           reason: str = "") -> None:
-    if to not in MEMBERSHIP_TRANSITIONS[membership.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태에서는 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": membership.get_status_display(), "to": MembershipStatus(to).label}
-        )
-    membership.status = to
-    fields = ["status"]
+                           reason: str = "") -> AgencyMembershipEvent:
+    MEMBERSHIP_MACHINE.check(membership, to)
+    fields = []
     if to == M.ACTIVE:
-        membership.verified_at, membership.verified_by, membership.verified_via = timezone.now(), actor, via
+        membership.verified_by, membership.verified_via = actor, via
         membership.reject_reason = ""
-        fields += ["verified_at", "verified_by", "verified_via", "reject_reason"]
+        fields += ["verified_by", "verified_via", "reject_reason"]
     elif to == M.REJECTED:
         membership.reject_reason = reason
         fields.append("reject_reason")
     elif to == M.PENDING:
         membership.reject_reason, membership.verified_via = "", ""
         fields += ["reject_reason", "verified_via"]
-    membership.save(update_fields=fields)
+    event = MEMBERSHIP_MACHINE.move(membership, to, actor=actor, reason=reason, fields=fields)
     if to in (M.ACTIVE, M.REJECTED):
         # The stamp names this decision: a retried task sends nothing twice, a later decision is new.
         membership_id, status, stamp = membership.pk, to, int(timezone.now().timestamp() * 1000)
         transaction.on_commit(lambda: membership_decided_notify_task.delay(membership_id=membership_id,
                                                                           status=status, stamp=stamp))
+    return event
 
 
-def _agency_transition(agency: PublicAgency, to: str, *, actor) -> None:
-    if to not in AGENCY_TRANSITIONS[agency.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태에서는 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": agency.get_status_display(), "to": AgencyStatus(to).label}
-        )
-    agency.status = to
-    fields = ["status"]
+def _agency_transition(agency: PublicAgency, to: str, *, actor, reason: str = "") -> AgencyEvent:
+    AGENCY_MACHINE.check(agency, to)
+    fields = []
     if to == A.VERIFIED:
-        agency.verified_at, agency.verified_by = timezone.now(), actor
-        fields += ["verified_at", "verified_by"]
-    agency.save(update_fields=fields)
+        agency.verified_by = actor
+        fields.append("verified_by")
+    return AGENCY_MACHINE.move(agency, to, actor=actor, reason=reason, fields=fields)
 
 
 def _require_operator(actor) -> None:
@@ -209,7 +214,7 @@ def agency_join(*, user, agency_id: int | None = None, agency_data: dict | None 
                                                      department=department[:50], request_note=note)
     else:
         if membership.status == M.REJECTED:
-            _membership_transition(membership, M.PENDING)
+            _membership_transition(membership, M.PENDING, actor=user)
         membership.role, membership.department, membership.request_note = role, department[:50], note
         membership.save(update_fields=["role", "department", "request_note"])
     if domain_auto_accepts(user.email, agency):
@@ -257,7 +262,7 @@ def agency_verify(*, agency_id: int, actor, approve: bool = True, reason: str = 
     else:
         if not reason:
             raise ProcurementError(_("반려 사유를 적어 주세요."))
-        _agency_transition(agency, A.REJECTED, actor=actor)
+        _agency_transition(agency, A.REJECTED, actor=actor, reason=reason)
         for membership in AgencyMembership.objects.select_for_update().filter(
                 agency=agency, status__in=[M.PENDING, M.ACTIVE]).order_by("pk"):
             _membership_transition(membership, M.REJECTED, actor=actor, reason=reason)

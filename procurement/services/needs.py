@@ -17,15 +17,17 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Category, Product
+from ddasum.transitions import StateMachine
 from ddasum.uploads import CleanUpload, upload_clean
 from vendors.models import Vendor, VendorStatus
 from vendors.selectors import user_is_vendor_member
 from vendors.services import vendor_notify
 
 from ..exceptions import InvalidTransition, NotAllowed, NotVerified, ProcurementError
-from ..models import Need, NeedAttachment, NeedProposal, NeedStatus, QuoteRequest
+from ..models import Need, NeedAttachment, NeedEvent, NeedProposal, NeedStatus, QuoteRequest
 from ..selectors import user_is_agency_member
 from .purchases import agency_notify
 
@@ -44,18 +46,16 @@ NEED_TRANSITIONS = {
     N.FULFILLED: frozenset(),
     N.CANCELLED: frozenset(),
 }
+NEED_MACHINE = StateMachine(
+    transitions=NEED_TRANSITIONS, choices=NeedStatus, error=InvalidTransition,
+    refusal=gettext_lazy("'%(from)s' 상태의 게시글은 '%(to)s'(으)로 바꿀 수 없습니다."),
+    stamp_every=("closed_at",), event_model=NeedEvent, event_fk="need",
+)
 
 
-def _need_transition(need: Need, to: str) -> None:
+def _need_transition(need: Need, to: str, *, actor=None, reason: str = "") -> NeedEvent:
     """The one place a need's status changes."""
-    if to not in NEED_TRANSITIONS[need.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태의 게시글은 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": need.get_status_display(), "to": N(to).label}
-        )
-    need.status = to
-    need.closed_at = timezone.now()
-    need.save(update_fields=["status", "closed_at"])
+    return NEED_MACHINE.move(need, to, actor=actor, reason=reason)
 
 
 def _path(name: str, *args) -> str:
@@ -127,14 +127,22 @@ def need_close(*, need_id: int, actor, fulfilled: bool = False) -> Need:
     need = Need.objects.select_for_update().get(pk=need_id)
     if not (actor and actor.is_authenticated and (actor.is_staff or user_is_agency_member(actor, need.agency_id))):
         raise NotAllowed(_("게시한 기관의 구성원만 마감할 수 있습니다."))
-    _need_transition(need, N.FULFILLED if fulfilled else N.CLOSED)
+    _need_transition(need, N.FULFILLED if fulfilled else N.CLOSED, actor=actor)
     return need
 
 
+@transaction.atomic
 def needs_close_due(*, today=None) -> int:
-    """Close the open needs whose deadline has passed (beat task); safe to repeat."""
+    """Close the open needs whose deadline has passed (beat task), each with its event row; safe to repeat."""
     today = today or timezone.localdate()
-    return Need.objects.filter(status=N.OPEN, deadline__lt=today).update(status=N.CLOSED, closed_at=timezone.now())
+    now = timezone.now()
+    due = list(Need.objects.select_for_update().filter(status=N.OPEN, deadline__lt=today).order_by("pk")
+               .values_list("pk", flat=True))
+    Need.objects.filter(pk__in=due).update(status=N.CLOSED, closed_at=now)
+    NeedEvent.objects.bulk_create(
+        [NeedEvent(need_id=pk, from_status=N.OPEN, to_status=N.CLOSED, created_at=now) for pk in due]
+    )
+    return len(due)
 
 
 # --- proposals -------------------------------------------------------------------------------------
@@ -228,7 +236,7 @@ def proposal_to_request(*, proposal_id: int, actor) -> QuoteRequest:
     proposal.quote_request = request
     proposal.save(update_fields=["quote_request"])
     if need.status != N.FULFILLED:
-        _need_transition(need, N.FULFILLED)
+        _need_transition(need, N.FULFILLED, actor=actor)
     return request
 
 

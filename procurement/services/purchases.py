@@ -27,10 +27,12 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Category, Product, ProductVariant
 from ddasum.money import EXEMPT, TAXABLE
 from ddasum.numbering import daily_number
+from ddasum.transitions import StateMachine
 from ddasum.uploads import CleanUpload, upload_clean
 from vendors.models import Vendor, VendorStatus
 from vendors.selectors import user_is_vendor_member
@@ -88,6 +90,11 @@ PO_STEP_SIDES = {
 }
 _STAMPS = {P.CONFIRMED: "confirmed_at", P.DELIVERED: "delivered_at", P.INSPECTED: "inspected_at",
            P.CANCELLED: "cancelled_at"}
+PO_MACHINE = StateMachine(
+    transitions=PO_TRANSITIONS, choices=POStatus, error=InvalidTransition,
+    refusal=gettext_lazy("'%(from)s' 상태의 발주는 '%(to)s'(으)로 바꿀 수 없습니다."),
+    stamps=_STAMPS, event_model=PurchaseOrderEvent, event_fk="purchase_order",
+)
 # Payment is recorded, and the tax invoice issued, once the goods are delivered.
 PAYABLE = frozenset({P.DELIVERED, P.INSPECTED})
 APPROVAL_NUMBER_RE = re.compile(r"^[0-9][0-9-]{6,38}[0-9]$")
@@ -108,26 +115,15 @@ def po_sides(user, po: PurchaseOrder) -> frozenset:
 def po_steps_available(user, po: PurchaseOrder) -> list[str]:
     """The status changes `user` may make now (for the page's buttons)."""
     sides = po_sides(user, po)
-    return [to for to in PO_TRANSITIONS[po.status] if sides & PO_STEP_SIDES[to]]
+    return [to for to in PO_MACHINE.targets(po.status) if sides & PO_STEP_SIDES[to]]
 
 
 def _transition(po: PurchaseOrder, to: str, *, actor, reason: str = "") -> PurchaseOrderEvent:
     """The one place a purchase order's status changes: checks the table and the side, stamps, records."""
-    if to not in PO_TRANSITIONS[po.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태의 발주는 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": po.get_status_display(), "to": P(to).label}
-        )
+    PO_MACHINE.check(po, to)
     if not (po_sides(actor, po) & PO_STEP_SIDES[to]):
         raise NotAllowed(_("이 발주를 '%(to)s' 처리할 권한이 없습니다.") % {"to": P(to).label})
-    from_status, po.status = po.status, to
-    fields = ["status"]
-    if to in _STAMPS:
-        setattr(po, _STAMPS[to], timezone.now())
-        fields.append(_STAMPS[to])
-    po.save(update_fields=fields)
-    event = PurchaseOrderEvent.objects.create(purchase_order=po, actor=actor, from_status=from_status, to_status=to,
-                                              reason=reason)
+    event = PO_MACHINE.move(po, to, actor=actor, reason=reason)
     transaction.on_commit(lambda: po_event_notify_task.delay(event_id=event.pk))
     return event
 
@@ -213,7 +209,7 @@ def _quote_accept(*, quote_id: int, actor) -> PurchaseOrder:
               .filter(status__in=(QuoteStatus.REQUESTED, QuoteStatus.ANSWERED)).exclude(pk=quote.pk).order_by("pk"))
     for other in others:
         _quote_transition(other, QuoteStatus.NOT_SELECTED, actor=actor, reason=quote.number)
-    _request_transition(request, RequestStatus.ACCEPTED)
+    _request_transition(request, RequestStatus.ACCEPTED, actor=actor, reason=po.number)
     _po_issued_after_commit(po)
     return po
 

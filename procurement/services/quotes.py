@@ -18,9 +18,11 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Product, ProductVariant, TaxType
 from ddasum.numbering import daily_number
+from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PDF, PNG, CleanUpload, upload_clean
 from vendors.models import Vendor
 from vendors.selectors import user_is_vendor_member
@@ -38,6 +40,7 @@ from ..models import (
     QuoteMessage,
     QuoteRequest,
     QuoteRequestAttachment,
+    QuoteRequestEvent,
     QuoteRequestItem,
     QuoteStatus,
     QuoteVersion,
@@ -82,6 +85,16 @@ REQUEST_TRANSITIONS: dict[str, frozenset] = {
     R.CLOSED: frozenset(),
     R.CANCELLED: frozenset(),
 }
+QUOTE_MACHINE = StateMachine(
+    transitions=QUOTE_TRANSITIONS, choices=QuoteStatus, error=InvalidTransition,
+    refusal=gettext_lazy("'%(from)s' 상태의 견적은 '%(to)s'(으)로 바꿀 수 없습니다."),
+    stamps={Q.ANSWERED: "answered_at"}, event_model=QuoteEvent, event_fk="quote",
+)
+REQUEST_MACHINE = StateMachine(
+    transitions=REQUEST_TRANSITIONS, choices=RequestStatus, error=InvalidTransition,
+    refusal=gettext_lazy("'%(from)s' 상태의 견적요청은 '%(to)s'(으)로 바꿀 수 없습니다."),
+    event_model=QuoteRequestEvent, event_fk="request",
+)
 # A quote the agency may still be waiting for (the vendor may answer or revise it).
 ANSWERABLE = frozenset({Q.REQUESTED, Q.ANSWERED, Q.DECLINED})
 
@@ -127,33 +140,18 @@ def quote_sides(user, quote: VendorQuote) -> set:
 
 def _quote_transition(quote: VendorQuote, to: str, *, actor=None, reason: str = "") -> QuoteEvent:
     """Check the table, save the status with its timestamp and write the event row (views never assign status)."""
-    if to not in QUOTE_TRANSITIONS[quote.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태의 견적은 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": quote.get_status_display(), "to": QuoteStatus(to).label}
-        )
-    before = quote.status
-    quote.status = to
-    fields = ["status", "updated_at"]
+    QUOTE_MACHINE.check(quote, to)
+    fields = []
     if to == Q.ANSWERED:
-        quote.answered_at = timezone.now()
         quote.decline_reason = ""
-        fields += ["answered_at", "decline_reason", "current_version"]
+        fields += ["decline_reason", "current_version"]
     elif to == Q.DECLINED:
         fields.append("decline_reason")
-    quote.save(update_fields=fields)
-    return QuoteEvent.objects.create(quote=quote, actor=actor if actor and actor.is_authenticated else None,
-                                     from_status=before, to_status=to, reason=reason)
+    return QUOTE_MACHINE.move(quote, to, actor=actor, reason=reason, fields=fields)
 
 
-def _request_transition(request: QuoteRequest, to: str) -> None:
-    if to not in REQUEST_TRANSITIONS[request.status]:
-        raise InvalidTransition(
-            _("'%(from)s' 상태의 견적요청은 '%(to)s'(으)로 바꿀 수 없습니다.")
-            % {"from": request.get_status_display(), "to": RequestStatus(to).label}
-        )
-    request.status = to
-    request.save(update_fields=["status"])
+def _request_transition(request: QuoteRequest, to: str, *, actor=None, reason: str = "") -> QuoteRequestEvent:
+    return REQUEST_MACHINE.move(request, to, actor=actor, reason=reason)
 
 
 def _clean_file(upload) -> CleanUpload:
@@ -368,7 +366,7 @@ def quote_request_cancel(*, request_id: int, actor) -> QuoteRequest:
     request = QuoteRequest.objects.select_for_update().get(pk=request_id)
     if not (actor and actor.is_authenticated and (actor.is_staff or user_is_agency_member(actor, request.agency_id))):
         raise NotAllowed(_("이 기관의 구성원만 견적요청을 취소할 수 있습니다."))
-    _request_transition(request, R.CANCELLED)
+    _request_transition(request, R.CANCELLED, actor=actor)
     for quote in request.quotes.select_for_update().filter(status__in=[Q.REQUESTED, Q.ANSWERED]).order_by("pk"):
         _quote_transition(quote, Q.CANCELLED, actor=actor)
     transaction.on_commit(lambda: quote_request_cancelled_notify_task.delay(request_id=request_id))
@@ -447,7 +445,7 @@ def quote_submit(*, quote_id: int, actor, valid_until, delivery_terms: str = "",
     _require_vendor_member(actor, quote)
     if quote.request.status != R.OPEN:
         raise InvalidTransition(_("이 견적요청은 이미 마감(채택·취소)되어 견적을 낼 수 없습니다."))
-    if Q.ANSWERED not in QUOTE_TRANSITIONS[quote.status]:
+    if not QUOTE_MACHINE.allows(quote.status, Q.ANSWERED):
         raise InvalidTransition(_("'%(status)s' 상태의 견적은 고칠 수 없습니다.") % {"status": quote.get_status_display()})
     if valid_until is None or valid_until < timezone.localdate():
         raise ProcurementError(_("유효기간은 오늘 이후의 날짜로 정해 주세요."))

@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
@@ -16,7 +18,15 @@ from accounts.models import Notification
 from catalog.models import ShippingPolicy
 from orders import settlements as service
 from orders.exceptions import InvalidTransition
-from orders.models import Order, Settlement, SettlementLine, SettlementStatus, VendorOrder, VendorOrderStatus
+from orders.models import (
+    Order,
+    Settlement,
+    SettlementEvent,
+    SettlementLine,
+    SettlementStatus,
+    VendorOrder,
+    VendorOrderStatus,
+)
 from orders.services import vendor_order_transition
 from orders.settlements import (
     SettlementError,
@@ -265,6 +275,63 @@ def test_a_draft_cannot_be_paid(settlement, operator):
     Settlement.objects.filter(pk=settlement.pk).update(status=SettlementStatus.DRAFT)
     with pytest.raises(InvalidTransition):
         settlement_mark_paid(settlement_id=settlement.pk, actor=operator)
+
+
+# --- the settlement's history --------------------------------------------------------------------------
+
+
+def test_building_writes_one_event_per_settlement_with_one_insert(vendor, other_vendor, period, operator):
+    completed(product(vendor, 10000), at=in_period(period))
+    completed(product(other_vendor, 20000), at=in_period(period))
+    with CaptureQueriesContext(connection) as ctx:
+        result = settlements_build_period(period_start=period[0], period_end=period[1], actor=operator)
+    inserts = [q for q in ctx.captured_queries
+               if q["sql"].startswith("INSERT") and SettlementEvent._meta.db_table in q["sql"]]
+    assert len(inserts) == 1
+    rows = SettlementEvent.objects.order_by("settlement__vendor_id")
+    assert [(e.settlement_id, e.actor, e.from_status, e.to_status, e.reason) for e in rows] == [
+        (s.pk, operator, "", SettlementStatus.CONFIRMED, "") for s in sorted(result.created, key=lambda s: s.vendor_id)]
+    # Built again: nothing new, no second history.
+    settlements_build_period(period_start=period[0], period_end=period[1], actor=operator)
+    assert SettlementEvent.objects.count() == 2
+
+
+def test_a_settlement_built_without_an_actor_has_its_first_event_too(vendor, period):
+    s = settlement_build(vendor_id=vendor.pk, period_start=period[0], period_end=period[1])
+    event = s.events.get()
+    assert (event.actor, event.from_status, event.to_status) == (None, "", SettlementStatus.CONFIRMED)
+
+
+def test_marking_paid_writes_the_event_row(settlement, operator):
+    settlement_mark_paid(settlement_id=settlement.pk, actor=operator)
+    settlement_mark_paid(settlement_id=settlement.pk, actor=operator)  # again: no second row
+    paid = settlement.events.get(to_status=SettlementStatus.PAID)
+    assert (paid.actor, paid.from_status, paid.reason) == (operator, SettlementStatus.CONFIRMED, "")
+    assert paid.created_at == Settlement.objects.get(pk=settlement.pk).paid_at
+    assert list(settlement.events.values_list("to_status", flat=True)) == [SettlementStatus.CONFIRMED,
+                                                                            SettlementStatus.PAID]
+
+
+def test_a_refused_payment_writes_no_event(settlement, operator):
+    Settlement.objects.filter(pk=settlement.pk).update(status=SettlementStatus.DRAFT)
+    with pytest.raises(InvalidTransition) as refused:
+        settlement_mark_paid(settlement_id=settlement.pk, actor=operator)
+    assert refused.value.message == "'정산 확정 전' 상태의 정산은 지급 완료로 바꿀 수 없습니다."
+    assert not settlement.events.filter(to_status=SettlementStatus.PAID).exists()
+
+
+def test_both_admins_show_the_history_read_only(settlement, operator, owner, client):
+    settlement_mark_paid(settlement_id=settlement.pk, actor=operator)
+    client.force_login(operator)
+    page = client.get(reverse("admin:orders_settlement_change", args=[settlement.pk])).content.decode()
+    assert "상태 이력" in page and "- → 지급 대기" in page and "지급 대기 → 지급 완료" in page
+    assert operator.name in page
+    assert 'name="events-0-reason"' not in page and 'name="events-0-to_status"' not in page  # nothing to edit
+
+    client.force_login(owner)
+    page = client.get(reverse("partner:orders_settlement_change", args=[settlement.pk])).content.decode()
+    assert "상태 이력" in page and "지급 대기 → 지급 완료" in page
+    assert operator.name not in page and "운영자" in page  # the vendor sees the role, not the account
 
 
 def test_operator_pays_from_the_admin_button_and_action(settlement, vendor, period, client, operator):

@@ -1,5 +1,6 @@
 """The application's state machine, its documents and the certification rules, by service calls."""
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -12,6 +13,7 @@ from vendors.exceptions import ApplicationIncomplete, InvalidTransition, NotAllo
 from vendors.models import (
     REQUIRED_DOCUMENTS,
     CertificationRenewal,
+    CommissionRateChange,
     DocumentKind,
     EnterpriseType,
     MembershipRole,
@@ -338,3 +340,21 @@ def test_corrected_certification_date_clears_the_expired_mark():
     services.vendor_certifications_check()
     vendor.refresh_from_db()
     assert not vendor.cert_expired
+
+
+# --- the commission rate -------------------------------------------------------------------------------
+
+
+def test_setting_the_commission_rate_records_who_set_which_rate_when(operator):
+    vendor = VendorFactory(name="처음 이름")
+    vendor.name = "저장하지 않은 이름"  # the service reads the row itself
+    change = services.vendor_commission_rate_set(vendor_id=vendor.pk, rate=Decimal("8.5"), actor=operator)
+    stored = Vendor.objects.get(pk=vendor.pk)
+    assert (stored.commission_rate, stored.name) == (Decimal("8.50"), "처음 이름")
+    change.refresh_from_db()
+    assert (change.vendor, change.rate, change.changed_by) == (stored, Decimal("8.50"), operator)
+    assert timezone.now() - change.changed_at < timedelta(minutes=1)
+    services.vendor_commission_rate_set(vendor_id=vendor.pk, rate=Decimal("9"), actor=operator)
+    assert list(CommissionRateChange.objects.filter(vendor=vendor).values_list("rate", flat=True)) == [
+        Decimal("9.00"), Decimal("8.50")]  # newest first
+    assert Vendor.objects.get(pk=vendor.pk).commission_rate == Decimal("9.00")
