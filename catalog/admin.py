@@ -6,14 +6,11 @@ queue, categories and shipping policies. Status changes only through
 catalog.services.product_action; stock changes through variant_stock_set (stock_changed in
 the import), so products refresh and low-stock notices go out.
 """
-import secrets
-
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Q, When
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ddasum.admin_scoping import HistoryInline, ScopedAdminSite
+from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
+from ddasum.spreadsheets import CSV, XLSX, attachment_response
 from vendors.admin import OwnVendorFieldMixin
 from vendors.admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
 from vendors.models import Vendor
@@ -61,7 +60,6 @@ ACTION_LABELS = {
 REASON_ACTIONS = frozenset({"reject", "hide"})
 PARTNER_ACTIONS = ("submit", "show", "hide", "withdraw")
 OPERATOR_ACTIONS = ("approve", "reject", "hide", "show")
-IMPORT_CACHE_SECONDS = 60 * 60
 
 
 def _action_target(product: Product, action: str) -> str | None:
@@ -263,7 +261,7 @@ class ProductAdminBase(admin.ModelAdmin):
 # --- the partner admin ----------------------------------------------------------------
 
 
-class ProductPartnerAdmin(OwnVendorFieldMixin, ProductAdminBase, VendorScopedAdmin):
+class ProductPartnerAdmin(UploadPreviewMixin, OwnVendorFieldMixin, ProductAdminBase, VendorScopedAdmin):
     """A vendor's own listings."""
 
     action_names = PARTNER_ACTIONS
@@ -329,15 +327,16 @@ class ProductPartnerAdmin(OwnVendorFieldMixin, ProductAdminBase, VendorScopedAdm
     def _vendors(self, request):
         return self.admin_site._registry[Vendor].get_queryset(request).order_by("name")
 
-    def _import_key(self, request, token: str) -> str:
-        return f"catalog-import:{request.user.pk}:{token}"
+    upload_cache_name, upload_url_name, confirm_url_name = "catalog-import", "import", "import_confirm"
 
     def _import_context(self, request, **extra):
-        return {
-            **self.admin_site.each_context(request), "opts": self.model._meta,
-            "title": _("상품 일괄 등록·수정"), "columns": imports.COLUMNS, "max_rows": imports.MAX_ROWS,
-            **extra,
-        }
+        return self.upload_context(request, **{"title": _("상품 일괄 등록·수정"), "columns": imports.COLUMNS,
+                                               "max_rows": imports.MAX_ROWS, **extra})
+
+    def _import_preview(self, request, *, plan, vendor, token, file_name):
+        return TemplateResponse(request, "admin/catalog/product/import_preview.html", self._import_context(
+            request, plan=plan, counts=plan.counts(), vendor=vendor, token=token, file_name=file_name,
+            title=_("가져오기 미리보기")))
 
     def _check_import_permission(self, request):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
@@ -354,17 +353,11 @@ class ProductPartnerAdmin(OwnVendorFieldMixin, ProductAdminBase, VendorScopedAdm
             vendor = form.cleaned_data["vendor"]
             fmt, data, rows = form.parsed
             plan = imports.import_plan(vendor=vendor, rows=rows)
+            name = form.cleaned_data["file"].name
             token = None
             if plan.ok and plan.has_changes:
-                # The file itself waits in the cache under a random key tied to this user; the
-                # confirm step reads and checks it again, so no row data travels through the form.
-                token = secrets.token_urlsafe(24)
-                cache.set(self._import_key(request, token),
-                          {"vendor_id": vendor.pk, "fmt": fmt, "data": data, "name": form.cleaned_data["file"].name},
-                          IMPORT_CACHE_SECONDS)
-            return TemplateResponse(request, "admin/catalog/product/import_preview.html", self._import_context(
-                request, plan=plan, counts=plan.counts(), vendor=vendor, token=token,
-                file_name=form.cleaned_data["file"].name, title=_("가져오기 미리보기")))
+                token = self.upload_stash(request, vendor_id=vendor.pk, fmt=fmt, data=data, name=name)
+            return self._import_preview(request, plan=plan, vendor=vendor, token=token, file_name=name)
         export_links = [
             (v, self._url("export") + f"?vendor={v.pk}&format=xlsx", self._url("export") + f"?vendor={v.pk}&format=csv")
             for v in vendors[:50]
@@ -376,34 +369,29 @@ class ProductPartnerAdmin(OwnVendorFieldMixin, ProductAdminBase, VendorScopedAdm
         """Apply an import seen in the preview, all or nothing."""
         request.current_app = self.admin_site.name
         self._check_import_permission(request)
-        if request.method != "POST":
-            return redirect(self._url("import"))
-        key = self._import_key(request, request.POST.get("token", ""))
-        stored = cache.get(key)
-        if not stored:
-            messages.error(request, _("미리보기가 만료되었습니다. 파일을 다시 올려 주세요."))
-            return redirect(self._url("import"))
-        vendor = self._vendors(request).filter(pk=stored["vendor_id"]).first()
-        if vendor is None:
-            raise PermissionDenied
-        try:
+
+        def vendor_of(stored):
+            vendor = self._vendors(request).filter(pk=stored["vendor_id"]).first()
+            if vendor is None:
+                raise PermissionDenied
+            return vendor
+
+        def apply(stored):
+            vendor = vendor_of(stored)
             plan = imports.import_apply(vendor_id=vendor.pk, fmt=stored["fmt"], data=stored["data"], actor=request.user)
-        except imports.ImportRefused as exc:
-            cache.delete(key)
-            return TemplateResponse(request, "admin/catalog/product/import_preview.html", self._import_context(
-                request, plan=exc.plan, counts=exc.plan.counts(), vendor=vendor, token=None,
-                file_name=stored["name"], title=_("가져오기 미리보기")))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(self._url("import"))
-        cache.delete(key)
-        counts = plan.counts()
-        messages.success(request, _(
-            "가져오기를 마쳤습니다. 새 상품 %(pc)s개, 고친 상품 %(pu)s개, 새 옵션 %(vc)s개, 고친 옵션 %(vu)s개. "
-            "새 상품은 '작성 중' 상태이니 사진을 넣고 검토를 요청해 주세요."
-        ) % {"pc": counts["products_created"], "pu": counts["products_updated"],
-             "vc": counts["variants_created"], "vu": counts["variants_updated"]})
-        return redirect(self._url("changelist"))
+            counts = plan.counts()
+            messages.success(request, _(
+                "가져오기를 마쳤습니다. 새 상품 %(pc)s개, 고친 상품 %(pu)s개, 새 옵션 %(vc)s개, 고친 옵션 %(vu)s개. "
+                "새 상품은 '작성 중' 상태이니 사진을 넣고 검토를 요청해 주세요."
+            ) % {"pc": counts["products_created"], "pu": counts["products_updated"],
+                 "vc": counts["variants_created"], "vu": counts["variants_updated"]})
+            return redirect(self._url("changelist"))
+
+        def on_refused(exc, stored):
+            return self._import_preview(request, plan=exc.plan, vendor=vendor_of(stored), token=None,
+                                        file_name=stored["name"])
+
+        return self.upload_confirm(request, apply=apply, refused=imports.ImportRefused, on_refused=on_refused)
 
     def export_view(self, request):
         if not self.has_view_permission(request):
@@ -421,16 +409,12 @@ class ProductPartnerAdmin(OwnVendorFieldMixin, ProductAdminBase, VendorScopedAdm
             vendor = first_two[0]
         fmt = request.GET.get("format", imports.XLSX)
         stamp = timezone.localtime().strftime("%Y%m%d")
+        filename = f"ddasum-products-{vendor.pk}-{stamp}.{fmt}"
         if fmt == imports.CSV:
-            response = HttpResponse(imports.export_csv(vendor_id=vendor.pk), content_type="text/csv; charset=utf-8")
-        elif fmt == imports.XLSX:
-            response = HttpResponse(
-                imports.export_xlsx(vendor_id=vendor.pk),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        else:
-            raise Http404
-        response["Content-Disposition"] = f'attachment; filename="ddasum-products-{vendor.pk}-{stamp}.{fmt}"'
-        return response
+            return attachment_response(imports.export_csv(vendor_id=vendor.pk), filename, CSV)
+        if fmt == imports.XLSX:
+            return attachment_response(imports.export_xlsx(vendor_id=vendor.pk), filename, XLSX)
+        raise Http404
 
 
 class LowStockFilter(admin.SimpleListFilter):

@@ -5,14 +5,10 @@ Public endpoints need no authentication and show only what the shop shows
 (or the partner admin's session) and see only the products of the user's approved or
 suspended vendors; another vendor's id is a 404, never a 403 that would confirm it exists.
 """
-import csv
-import io
-
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +38,7 @@ from ddasum.api import (
     query_params_check,
     whole_number,
 )
+from ddasum.spreadsheets import attachment_response, excel_csv
 from vendors.models import Vendor, VendorPhoto, VendorSocialFact
 from vendors.selectors import partner_vendor_ids
 
@@ -684,18 +681,13 @@ class VendorFeedApi(VendorMixin, APIView):
                 raise ValidationError({"vendor": [_("고를 수 없는 입점기업입니다: %(value)s") % {"value": raw}]})
             vendor_ids = {whole_number(raw)}
         products = Product.objects.on_sale().filter(vendor_id__in=vendor_ids).order_by("vendor_id", "id").for_cards()
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel reads UTF-8 only with the byte-order mark.
-        writer = csv.writer(out)
-        writer.writerow(FEED_COLUMNS)
+        rows = [FEED_COLUMNS]
         for product in products:
             image = product.main_image
-            writer.writerow([
+            rows.append([
                 product.pk, product.name, absolute(request, product.get_absolute_url()),
                 absolute(request, image.image.url) if image else "", product.price,
                 product.list_price if product.list_price is not None else "", "true" if product.in_stock else "false",
                 product.category.name, product.vendor.name, product.origin, product.tax_type,
             ])
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="ddasum-feed-{timezone.localdate():%Y%m%d}.csv"'
-        return response
+        return attachment_response(excel_csv(rows), f"ddasum-feed-{timezone.localdate():%Y%m%d}.csv")

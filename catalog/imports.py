@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ddasum.exceptions import DomainError
-from ddasum.uploads import sniff_kind
+from ddasum.spreadsheets import CsvUnreadable, Sheet, cell_unescape, csv_decode, excel_csv, excel_xlsx
 from vendors.models import Vendor
 from vendors.selectors import user_is_vendor_member
 
@@ -50,8 +50,6 @@ YES = {"y", "yes", "예", "네", "o", "true", "1"}
 NO = {"n", "no", "아니오", "아니요", "x", "false", "0"}
 KIND_LABELS = {ProductKind.GOODS: "상품", ProductKind.SERVICE: "서비스"}
 TAX_LABELS = {TaxType.TAXABLE: "과세", TaxType.EXEMPT: "면세"}
-# Characters that make a spreadsheet read a text cell as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 PRODUCT_FIELDS = {
     "name": gettext_lazy("상품명"), "category": gettext_lazy("분류"), "kind": gettext_lazy("종류"),
@@ -114,32 +112,17 @@ def _not_xlsx():
     return ValidationError(_("XLSX(엑셀) 파일이 아닙니다. 파일 내용을 확인해 주세요."), code="type")
 
 
-def _decode_csv(data: bytes) -> str:
-    if sniff_kind(data[:16]) or data.startswith(b"PK\x03\x04") or b"\x00" in data:
-        raise _not_csv()
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_("CSV 파일의 글자를 읽을 수 없습니다. UTF-8 또는 엑셀 기본 형식(CP949)으로 저장해 주세요."),
-                          code="encoding")
-
-
 def _csv_records(data: bytes):
-    text = _decode_csv(data)
+    try:
+        text = csv_decode(data)
+    except CsvUnreadable as exc:
+        raise ValidationError(exc.message, code=exc.code)
     try:
         for record in csv.reader(io.StringIO(text, newline="")):
-            yield [_from_csv_text(c) for c in record[:MAX_COLUMNS]]
+            # The export guards formula-like text with a leading apostrophe; take it off again.
+            yield [cell_unescape(c) for c in record[:MAX_COLUMNS]]
     except csv.Error:
         raise _not_csv()
-
-
-def _from_csv_text(value: str) -> str:
-    # The export guards formula-like text with a leading apostrophe; take it off again.
-    if value[:1] == "'" and value[1:2] and value[1] in FORMULA_START:
-        return value[1:]
-    return value
 
 
 def _xlsx_records(data: bytes):
@@ -608,43 +591,16 @@ def export_rows(*, vendor_id: int):
                           "Y" if v.track_stock else "N", "Y" if v.is_active else "N"]
 
 
-def _csv_safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_csv(*, vendor_id: int) -> bytes:
     """UTF-8 with a BOM, so Korean Excel opens it with the right characters."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in export_rows(vendor_id=vendor_id):
-        writer.writerow([_csv_safe(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv(export_rows(vendor_id=vendor_id))
 
 
 def export_xlsx(*, vendor_id: int) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "상품"
-    text_columns = {COLUMNS.index(c) + 1 for c in (C_NAME, C_ORIGIN, C_UNIT, C_SUMMARY, C_VARIANT, C_SKU)}
-    for r, row in enumerate(export_rows(vendor_id=vendor_id), start=1):
-        for c, value in enumerate(row, start=1):
-            cell = sheet.cell(row=r, column=c, value=None if value == "" else value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            if c in text_columns:
-                cell.number_format = "@"
-            if r == 1:
-                cell.font = Font(bold=True)
     widths = {C_NAME: 30, C_SUMMARY: 30, C_CATEGORY: 16, C_ORIGIN: 18, C_VARIANT: 16, C_SKU: 16}
-    for i, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = widths.get(column, 10)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    sheet = Sheet(
+        title="상품", rows=list(export_rows(vendor_id=vendor_id)), headings={0},
+        widths=[widths.get(column, 10) for column in COLUMNS], freeze_panes="A2",
+        text_columns=frozenset(COLUMNS.index(c) + 1 for c in (C_NAME, C_ORIGIN, C_UNIT, C_SUMMARY, C_VARIANT, C_SKU)),
+    )
+    return excel_xlsx([sheet])

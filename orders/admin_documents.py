@@ -6,11 +6,8 @@ through the configured `InvoiceIssuer` (a CSV by default), and mark them issued 
 approval number: one by one, or by uploading a CSV of 주문번호/종류/승인번호 that is
 previewed first and applied all or nothing.
 """
-import secrets
-
 from django import forms
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -20,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
@@ -38,7 +36,6 @@ from .documents import (
 )
 from .models import DocumentKind, TaxInvoiceRequest
 
-UPLOAD_CACHE_SECONDS = 60 * 60
 UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -73,7 +70,7 @@ class IssuedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TaxInvoiceRequestAdminBase(admin.ModelAdmin):
+class TaxInvoiceRequestAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     """Shared by the partner and the operator admin: pending first, export, mark issued."""
 
     change_list_template = "admin/orders/taxinvoicerequest/change_list.html"
@@ -235,12 +232,15 @@ class TaxInvoiceRequestAdminBase(admin.ModelAdmin):
 
     # by CSV upload, previewed first
 
-    def _upload_key(self, request, token: str) -> str:
-        return f"orders:approvals:{self.admin_site.name}:{request.user.pk}:{token}"
+    upload_cache_name, upload_url_name, confirm_url_name = "orders-approvals", "approvals", "approvals_confirm"
 
-    def _approvals_page(self, request, **extra):
-        return TemplateResponse(request, "admin/orders/taxinvoicerequest/approvals.html", self._context(
-            request, title=_("승인번호 일괄 반영"), columns=APPROVAL_COLUMNS, max_rows=APPROVALS_MAX_ROWS, **extra))
+    def _approvals_context(self, request, **extra):
+        return self.upload_context(request, **{"title": _("승인번호 일괄 반영"), "columns": APPROVAL_COLUMNS,
+                                               "max_rows": APPROVALS_MAX_ROWS, **extra})
+
+    def _approvals_preview(self, request, *, plan, token, file_name):
+        return TemplateResponse(request, "admin/orders/taxinvoicerequest/approvals_preview.html",
+                                self._approvals_context(request, plan=plan, token=token, file_name=file_name))
 
     def approvals_view(self, request):
         """Upload the approvals and see, row by row, what would change; nothing is saved here."""
@@ -252,37 +252,27 @@ class TaxInvoiceRequestAdminBase(admin.ModelAdmin):
         if posted and form.is_valid():
             data = form.cleaned_data["file"].read()
             plan = tax_invoice_approvals_plan(data=data, vendor_ids=self._vendor_ids(request))
-            token = None
-            if plan.ok and plan.to_issue:
-                # The file waits in the cache under a random key tied to this user; the confirm
-                # step checks it all again under locks.
-                token = secrets.token_urlsafe(24)
-                cache.set(self._upload_key(request, token), data, UPLOAD_CACHE_SECONDS)
-            return self._approvals_page(request, plan=plan, token=token, file_name=form.cleaned_data["file"].name)
-        return self._approvals_page(request, form=form)
+            name = form.cleaned_data["file"].name
+            token = self.upload_stash(request, data=data, name=name) if plan.ok and plan.to_issue else None
+            return self._approvals_preview(request, plan=plan, token=token, file_name=name)
+        return TemplateResponse(request, "admin/orders/taxinvoicerequest/approvals.html",
+                                self._approvals_context(request, form=form))
 
     def approvals_confirm_view(self, request):
         request.current_app = self.admin_site.name
         if not self._may_issue(request):
             raise PermissionDenied
-        if request.method != "POST":
-            return redirect(self._url("approvals"))
-        key = self._upload_key(request, request.POST.get("token", ""))
-        data = cache.get(key)
-        if data is None:
-            messages.error(request, _("미리보기가 만료되었습니다. 파일을 다시 올려 주세요."))
-            return redirect(self._url("approvals"))
-        try:
-            plan = tax_invoice_approvals_apply(data=data, vendor_ids=self._vendor_ids(request), actor=request.user)
-        except ApprovalImportRefused as exc:
-            cache.delete(key)
-            return self._approvals_page(request, plan=exc.plan, token=None, file_name="")
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(self._url("approvals"))
-        cache.delete(key)
-        messages.success(request, _("%(count)s건을 발행 완료로 표시했습니다.") % {"count": len(plan.to_issue)})
-        return redirect(self._url("changelist"))
+
+        def apply(stored):
+            plan = tax_invoice_approvals_apply(data=stored["data"], vendor_ids=self._vendor_ids(request),
+                                               actor=request.user)
+            messages.success(request, _("%(count)s건을 발행 완료로 표시했습니다.") % {"count": len(plan.to_issue)})
+            return redirect(self._url("changelist"))
+
+        def on_refused(exc, stored):
+            return self._approvals_preview(request, plan=exc.plan, token=None, file_name="")
+
+        return self.upload_confirm(request, apply=apply, refused=ApprovalImportRefused, on_refused=on_refused)
 
 
 class TaxInvoiceRequestPartnerAdmin(TaxInvoiceRequestAdminBase, VendorScopedAdmin):

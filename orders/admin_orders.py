@@ -8,15 +8,13 @@ confirming. The page of a vendor order is read-only: every change is an action p
 calls a service in orders.fulfilment (or orders.services for cancelling).
 """
 import mimetypes
-import secrets
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, Value, When
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,7 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ddasum.admin_scoping import HistoryInline
+from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
+from ddasum.spreadsheets import attachment_response
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from . import documents, fulfilment
@@ -35,7 +35,6 @@ from .models import Carrier, StatusEvent, VendorOrder, VendorOrderStatus
 from .services import VENDOR_ORDER_MACHINE, vendor_order_cancel
 
 V = VendorOrderStatus
-SHIP_CSV_CACHE_SECONDS = 60 * 60
 
 # The order of the list: what needs the vendor now comes first.
 STATUS_ORDER = (V.PAID, V.PREPARING, V.RETURN_REQUESTED, V.RETURNED, V.SHIPPED, V.DELIVERED, V.PENDING_PAYMENT,
@@ -178,7 +177,7 @@ class StatusFilter(admin.SimpleListFilter):
 # --- shared by the two admins ----------------------------------------------------------
 
 
-class VendorOrderAdminBase(admin.ModelAdmin):
+class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     action_names: tuple = ()
     show_buyer_email = False
     change_form_template = "admin/orders/vendororder/change_form.html"
@@ -516,17 +515,18 @@ class VendorOrderAdminBase(admin.ModelAdmin):
 
     # --- tracking numbers by CSV
 
-    def _ship_csv_key(self, request, token: str) -> str:
-        return f"orders-ship-csv:{self.admin_site.name}:{request.user.pk}:{token}"
+    upload_cache_name, upload_url_name, confirm_url_name = "orders-ship-csv", "ship_csv", "ship_csv_confirm"
 
     def _ship_csv_context(self, request, **extra):
-        return {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("송장번호 일괄 등록"),
-            "columns": fulfilment.SHIP_CSV_COLUMNS, "carriers": [c.label for c in Carrier],
-            "max_rows": fulfilment.SHIP_CSV_MAX_ROWS, "export_url": self._url("ship_csv_export"),
-            "upload_url": self._url("ship_csv"), "confirm_url": self._url("ship_csv_confirm"),
-            "changelist_url": self._url("changelist"), **extra,
-        }
+        return self.upload_context(request, **{
+            "title": _("송장번호 일괄 등록"), "columns": fulfilment.SHIP_CSV_COLUMNS,
+            "carriers": [c.label for c in Carrier], "max_rows": fulfilment.SHIP_CSV_MAX_ROWS,
+            "export_url": self._url("ship_csv_export"), **extra,
+        })
+
+    def _ship_csv_preview(self, request, *, plan, token, file_name):
+        return TemplateResponse(request, "admin/orders/vendororder/ship_csv_preview.html", self._ship_csv_context(
+            request, plan=plan, token=token, file_name=file_name, title=_("송장번호 미리보기")))
 
     def _check_csv_permission(self, request):
         if not self.has_change_permission(request):
@@ -541,16 +541,9 @@ class VendorOrderAdminBase(admin.ModelAdmin):
         if posted and form.is_valid():
             plan = fulfilment.vendor_orders_ship_csv(vendor_ids=self._vendor_scope(request), data=form.data_bytes,
                                                      actor=request.user, dry_run=True)
-            token = None
-            if plan.ok and plan.to_ship:
-                # The file waits in the cache under a random key tied to this user; the confirm
-                # step reads it and checks every row again under lock.
-                token = secrets.token_urlsafe(24)
-                cache.set(self._ship_csv_key(request, token),
-                          {"data": form.data_bytes, "name": form.cleaned_data["file"].name}, SHIP_CSV_CACHE_SECONDS)
-            return TemplateResponse(request, "admin/orders/vendororder/ship_csv_preview.html", self._ship_csv_context(
-                request, plan=plan, token=token, file_name=form.cleaned_data["file"].name,
-                title=_("송장번호 미리보기")))
+            name = form.cleaned_data["file"].name
+            token = self.upload_stash(request, data=form.data_bytes, name=name) if plan.ok and plan.to_ship else None
+            return self._ship_csv_preview(request, plan=plan, token=token, file_name=name)
         return TemplateResponse(request, "admin/orders/vendororder/ship_csv.html",
                                 self._ship_csv_context(request, form=form))
 
@@ -558,36 +551,25 @@ class VendorOrderAdminBase(admin.ModelAdmin):
         """Ship every row seen in the preview, all or nothing."""
         request.current_app = self.admin_site.name
         self._check_csv_permission(request)
-        if request.method != "POST":
-            return redirect(self._url("ship_csv"))
-        key = self._ship_csv_key(request, request.POST.get("token", ""))
-        stored = cache.get(key)
-        if not stored:
-            messages.error(request, _("미리보기가 만료되었습니다. 파일을 다시 올려 주세요."))
-            return redirect(self._url("ship_csv"))
-        try:
+
+        def apply(stored):
             plan = fulfilment.vendor_orders_ship_csv(vendor_ids=self._vendor_scope(request), data=stored["data"],
                                                      actor=request.user)
-        except fulfilment.ShipCsvRefused as exc:
-            cache.delete(key)
-            return TemplateResponse(request, "admin/orders/vendororder/ship_csv_preview.html", self._ship_csv_context(
-                request, plan=exc.plan, token=None, file_name=stored["name"], title=_("송장번호 미리보기")))
-        except DomainError as exc:
-            cache.delete(key)
-            messages.error(request, exc.message)
-            return redirect(self._url("ship_csv"))
-        cache.delete(key)
-        messages.success(request, _("%(n)s건을 발송 처리했습니다. 구매자에게 송장번호를 알렸습니다.") % {"n": len(plan.to_ship)})
-        return redirect(self._url("changelist"))
+            messages.success(request, _("%(n)s건을 발송 처리했습니다. 구매자에게 송장번호를 알렸습니다.")
+                             % {"n": len(plan.to_ship)})
+            return redirect(self._url("changelist"))
+
+        def on_refused(exc, stored):
+            return self._ship_csv_preview(request, plan=exc.plan, token=None, file_name=stored["name"])
+
+        return self.upload_confirm(request, apply=apply, refused=fulfilment.ShipCsvRefused, on_refused=on_refused)
 
     def ship_csv_export_view(self, request):
         """The orders waiting to ship, as a CSV to fill in with carriers and tracking numbers."""
         self._check_csv_permission(request)
         data = fulfilment.ship_csv_export(vendor_ids=self._vendor_scope(request))
-        response = HttpResponse(data, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="ddasum-ship-{stamp}.csv"'
-        return response
+        return attachment_response(data, f"ddasum-ship-{stamp}.csv")
 
 
 # --- the partner admin ----------------------------------------------------------------

@@ -6,12 +6,10 @@ read-only records for disputes, and the refunds due by bank transfer are listed 
 operator marks them sent.
 """
 import json
-import secrets
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ddasum.admin_scoping import ReadOnlyAdminMixin
+from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
 from ddasum.money import won
 
@@ -31,7 +30,6 @@ from . import payment_deposits as deposits
 from .models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, VendorOrder
 from .payments import EVENT_LABELS, REFUND_DUE, payment_deposit_confirm, payment_refund_done, refunds_due
 
-PREVIEW_CACHE_SECONDS = 60 * 60
 T = "orders/payments/admin/"
 
 
@@ -159,7 +157,7 @@ class OrderStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(UploadPreviewMixin, admin.ModelAdmin):
     """Every order; bank transfers waiting for their deposit are marked paid here."""
 
     list_display = ("number", "orderer_name", "total_display", "payment_method", "status", "placed_at", "expires_at",
@@ -291,21 +289,15 @@ class OrderAdmin(admin.ModelAdmin):
 
     # bank statement CSV
 
-    def _deposits_key(self, request, token: str) -> str:
-        return f"orders-deposits:{request.user.pk}:{token}"
+    upload_cache_name, upload_url_name, confirm_url_name = "orders-deposits", "deposits", "deposits_apply"
 
     def _deposits_context(self, request, **extra):
-        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _("입금 내역 CSV로 입금 확인"),
-                "columns": deposits.COLUMNS, "max_rows": deposits.MAX_ROWS, **extra}
+        return self.upload_context(request, **{"title": _("입금 내역 CSV로 입금 확인"), "columns": deposits.COLUMNS,
+                                               "max_rows": deposits.MAX_ROWS, **extra})
 
     def _preview(self, request, plan, *, data: bytes, file_name: str, changed: bool = False):
-        token = None
-        if plan.matched:
-            # The file waits in the cache under a random key tied to this operator; the apply
-            # step matches it again and refuses if the matches are not the ones shown here.
-            token = secrets.token_urlsafe(24)
-            cache.set(self._deposits_key(request, token),
-                      {"data": data, "expected": plan.signature(), "name": file_name}, PREVIEW_CACHE_SECONDS)
+        # The apply step matches the file again and refuses if the matches are not the ones shown here.
+        token = self.upload_stash(request, data=data, expected=plan.signature(), name=file_name) if plan.matched else None
         return TemplateResponse(request, T + "deposits_preview.html", self._deposits_context(
             request, plan=plan, token=token, file_name=file_name, changed=changed, title=_("입금 내역 미리보기")))
 
@@ -324,28 +316,21 @@ class OrderAdmin(admin.ModelAdmin):
         """Apply the matched rows of a previewed file, all in one transaction."""
         request.current_app = self.admin_site.name
         self._check_change(request)
-        if request.method != "POST":
-            return redirect(self._url("deposits"))
-        key = self._deposits_key(request, request.POST.get("token", ""))
-        stored = cache.get(key)
-        if not stored:
-            messages.error(request, _("미리보기가 만료되었습니다. 파일을 다시 올려 주세요."))
-            return redirect(self._url("deposits"))
-        cache.delete(key)
-        try:
+
+        def apply(stored):
             plan = deposits.deposits_apply(data=stored["data"], expected=stored["expected"], actor=request.user)
-        except deposits.DepositsChanged as exc:
+            messages.success(request, _("%(count)s건, 합계 %(total)s의 입금을 확인했습니다.")
+                             % {"count": len(plan.matched), "total": won(plan.total)})
+            if plan.problems:
+                messages.warning(request, _("맞는 주문을 찾지 못한 %(count)s건은 반영하지 않았습니다. 주문에서 직접 확인해 주세요.")
+                                 % {"count": len(plan.problems)})
+            return redirect(self._url("changelist"))
+
+        def on_refused(exc, stored):
             messages.error(request, exc.message)
             return self._preview(request, exc.plan, data=stored["data"], file_name=stored["name"], changed=True)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(self._url("deposits"))
-        messages.success(request, _("%(count)s건, 합계 %(total)s의 입금을 확인했습니다.")
-                         % {"count": len(plan.matched), "total": won(plan.total)})
-        if plan.problems:
-            messages.warning(request, _("맞는 주문을 찾지 못한 %(count)s건은 반영하지 않았습니다. 주문에서 직접 확인해 주세요.")
-                             % {"count": len(plan.problems)})
-        return redirect(self._url("changelist"))
+
+        return self.upload_confirm(request, apply=apply, refused=deposits.DepositsChanged, on_refused=on_refused)
 
 
 # --- payments and their events ---------------------------------------------------------------

@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignItem, CampaignState, CampaignVisit, ItemStatus
-from ddasum.exports import attachment_response, excel_csv
+from ddasum.spreadsheets import attachment_response, excel_csv
 from vendors.admin_site import partner_admin_site
 from vendors.selectors import partner_vendor_ids
 

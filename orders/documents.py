@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from catalog.models import TaxType
 from ddasum.money import EXEMPT, TAXABLE, vat_split
 from ddasum.numbering import daily_number
+from ddasum.spreadsheets import CsvUnreadable, csv_decode, excel_csv
 from vendors.models import DocumentKind as VendorDocumentKind
 from vendors.models import VendorDocument
 from vendors.selectors import user_is_vendor_member
@@ -411,11 +412,6 @@ def _digits(value: str) -> str:
     return re.sub(r"\D", "", value or "")
 
 
-def _cell(value: str) -> str:
-    """Text a spreadsheet would take for a formula is written as text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _item_name(vendor_order: VendorOrder, kind: str) -> str:
     tax_type = TAXABLE if kind == InvoiceKind.TAX_INVOICE else EXEMPT
     names = [f"{ln.product_name} {ln.variant_name}".strip()
@@ -429,21 +425,19 @@ def _item_name(vendor_order: VendorOrder, kind: str) -> str:
 
 def invoice_requests_csv(requests) -> bytes:
     """Pending requests in a layout for bulk issuing (UTF-8 with BOM, so Excel reads Hangul)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = [CSV_COLUMNS]
     for req in requests:
         vo = req.vendor_order
         vendor = vo.vendor
         # The supply date: when the vendor order was paid.
         written = timezone.localtime(vo.paid_at or vo.order.paid_at or vo.order.placed_at).strftime("%Y%m%d")
-        writer.writerow([
-            written, _digits(vendor.business_number), _cell(vendor.name), _cell(vendor.representative),
-            _digits(req.business_number), _cell(req.business_name), _cell(req.email),
-            INVOICE_KIND_LABELS[req.kind], _cell(_item_name(vo, req.kind)),
+        rows.append([
+            written, _digits(vendor.business_number), vendor.name, vendor.representative,
+            _digits(req.business_number), req.business_name, req.email,
+            INVOICE_KIND_LABELS[req.kind], _item_name(vo, req.kind),
             req.supply_amount, req.vat_amount, req.supply_amount + req.vat_amount, vo.number,
         ])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv(rows)
 
 
 @dataclass
@@ -573,22 +567,13 @@ class ApprovalImportRefused(OrderError):
         super().__init__(_("오류가 있어 아무것도 반영하지 않았습니다."))
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp949"):  # Excel saves Korean CSV as CP949
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise OrderError(_("파일을 읽을 수 없습니다. UTF-8 또는 CP949(엑셀) CSV로 저장해 주세요."))
-
-
 def tax_invoice_approvals_plan(*, data: bytes, vendor_ids=None, lock: bool = False) -> ApprovalPlan:
     """Read a CSV of 주문번호/종류/승인번호 and say, row by row, what it would do (nothing is saved)."""
     plan = ApprovalPlan()
     try:
-        text = _decode(data)
-    except OrderError as exc:
-        plan.errors.append(exc.message)
+        text = csv_decode(data)
+    except CsvUnreadable:
+        plan.errors.append(_("파일을 읽을 수 없습니다. UTF-8 또는 CP949(엑셀) CSV로 저장해 주세요."))
         return plan
     reader = csv.DictReader(io.StringIO(text))
     headers = [h.strip() for h in (reader.fieldnames or [])]

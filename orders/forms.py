@@ -5,7 +5,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ddasum.uploads import JPEG, PNG, WEBP, upload_clean
+from ddasum.forms import MultipleFileField
+from ddasum.uploads import JPEG, PNG, WEBP
 from ddasum.validators import (
     normalize_business_number,
     normalize_phone,
@@ -247,39 +248,17 @@ class CancelForm(forms.Form):
                                  error_messages=_required(_("취소하려면 확인란에 표시해 주세요.")))
 
 
-class MultipleImageInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input (Django's documented pattern); cleans to a list."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
 class ReturnRequestForm(forms.Form):
     reason = forms.CharField(label=_("반품 사유"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages=_required(_("반품 사유를 적어 주세요.")))
-    photos = MultipleFileField(label=_("사진"), required=False)
+    # Each photo checked by its content and re-encoded (EXIF dropped): a list of CleanUpload.
+    photos = MultipleFileField(label=_("사진"), required=False, accept="image/jpeg,image/png,image/webp",
+                               allowed=(JPEG, PNG, WEBP), max_files=RETURN_PHOTOS_MAX,
+                               error_messages={"max_files": _("사진은 %(n)s장까지 올릴 수 있습니다.")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photos"].help_text = _(
             "상품 상태를 보여 주는 사진을 %(n)s장까지 올릴 수 있습니다 (JPEG, PNG, WebP)."
         ) % {"n": RETURN_PHOTOS_MAX}
-
-    def clean_photos(self):
-        """Each photo checked by its content and re-encoded (EXIF dropped): a list of CleanUpload."""
-        uploads = self.cleaned_data.get("photos") or []
-        if len(uploads) > RETURN_PHOTOS_MAX:
-            raise ValidationError(_("사진은 %(n)s장까지 올릴 수 있습니다.") % {"n": RETURN_PHOTOS_MAX})
-        return [upload_clean(f, allowed=(JPEG, PNG, WEBP)) for f in uploads]
 

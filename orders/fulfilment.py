@@ -30,8 +30,9 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ddasum.spreadsheets import CsvUnreadable, csv_decode, excel_csv
 from ddasum.storage import private_storage
-from ddasum.uploads import JPEG, PNG, WEBP, CleanUpload, sniff_kind, upload_clean
+from ddasum.uploads import JPEG, PNG, WEBP, CleanUpload, upload_clean
 
 from .exceptions import InvalidTransition, NotAllowed, OrderError
 from .models import Carrier, StatusEvent, VendorOrder, VendorOrderStatus
@@ -246,17 +247,6 @@ class ShipPlan:
         return [row for row in self.rows if row.skipped]
 
 
-def _csv_text(data: bytes) -> str:
-    if sniff_kind(data[:16]) or b"\x00" in data or data.startswith(b"PK\x03\x04"):
-        raise OrderError(_("CSV 파일이 아닙니다. 파일 내용을 확인해 주세요."))
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise OrderError(_("CSV 파일의 글자를 읽을 수 없습니다. UTF-8 또는 엑셀 기본 형식(CP949)으로 저장해 주세요."))
-
-
 def _header_key(value: str) -> str:
     key = re.sub(r"\s+", "", value or "").lstrip("\ufeff")
     return _HEADER_ALIASES.get(key, key)
@@ -267,9 +257,9 @@ def _records(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     if len(data) > SHIP_CSV_MAX_BYTES:
         return [], [_("파일이 너무 큽니다. 2MB까지 올릴 수 있습니다.")]
     try:
-        text = _csv_text(data)
+        text = csv_decode(data)
         records = list(csv.reader(io.StringIO(text, newline="")))
-    except OrderError as exc:
+    except CsvUnreadable as exc:
         return [], [exc.message]
     except csv.Error:
         return [], [_("CSV 파일이 아닙니다. 파일 내용을 확인해 주세요.")]
@@ -400,21 +390,13 @@ def ship_csv_export(*, vendor_ids) -> bytes:
           .order_by("order__placed_at", "pk"))
     if vendor_ids is not None:
         qs = qs.filter(vendor_id__in=list(vendor_ids))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*SHIP_CSV_COLUMNS, "받는 분", "연락처", "우편번호", "주소", "배송 메모", "상품"])
+    rows = [[*SHIP_CSV_COLUMNS, "받는 분", "연락처", "우편번호", "주소", "배송 메모", "상품"]]
     for vendor_order in qs:
         order = vendor_order.order
         items = " / ".join(f"{ln.product_name} {ln.variant_name} × {ln.quantity}" for ln in vendor_order.lines.all())
-        writer.writerow([vendor_order.number, "", "", order.recipient_name, order.recipient_phone,
-                         order.postal_code, f"{order.address} {order.address_detail}".strip(),
-                         _csv_safe(order.memo), _csv_safe(items)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in Excel.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+        rows.append([vendor_order.number, "", "", order.recipient_name, order.recipient_phone,
+                     order.postal_code, f"{order.address} {order.address_detail}".strip(), order.memo, items])
+    return excel_csv(rows)
 
 
 # --- delivery and completion -----------------------------------------------------------

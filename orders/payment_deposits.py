@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from ddasum.exceptions import DomainError
 from ddasum.money import won
+from ddasum.spreadsheets import CsvNotText, CsvUnreadable, csv_decode
 
 from .models import Order, OrderStatus, PaymentMethod
 from .payments import payment_deposit_confirm
@@ -93,15 +94,12 @@ class DepositsChanged(DomainError):
 
 
 def _decode(data: bytes) -> str:
-    if b"\x00" in data or data.startswith(b"PK\x03\x04") or data.startswith(b"%PDF"):
+    try:
+        return csv_decode(data)
+    except CsvNotText:
         raise ValidationError(_("CSV 파일이 아닙니다. 은행에서 받은 입금 내역을 CSV로 저장해 올려 주세요."), code="type")
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_("CSV 파일의 글자를 읽을 수 없습니다. UTF-8 또는 엑셀 기본 형식(CP949)으로 저장해 주세요."),
-                          code="encoding")
+    except CsvUnreadable as exc:
+        raise ValidationError(exc.message, code=exc.code)
 
 
 def _header_key(value: str) -> str:

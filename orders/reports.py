@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import Category, Product
 from ddasum.charts import MonthBar, monthly_bars_svg
-from ddasum.exports import attachment_response, excel_csv
+from ddasum.spreadsheets import attachment_response, excel_csv
 from ddasum.views import int_param
 from vendors.models import EnterpriseType, Region, Vendor
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import TaxType
+from ddasum.forms import MultipleFileField
 from ddasum.uploads import JPEG, PDF, PNG, upload_clean
 from ddasum.validators import normalize_business_number, normalize_phone, validate_business_number, validate_phone
 
@@ -40,24 +41,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input (Django's documented pattern); cleans to a list."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ATTACHMENT_ACCEPT}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 # --- agencies ----------------------------------------------------------------------------
@@ -177,7 +160,9 @@ class QuoteRequestForm(forms.Form):
                                   widget=forms.TextInput(attrs={"placeholder": _("예: 300만원 이내")}))
     message = forms.CharField(label=_("요청 내용"), max_length=4000, required=False,
                               widget=forms.Textarea(attrs={"rows": 4}))
-    attachments = MultipleFileField(label=_("첨부 파일"), required=False)
+    # Each file checked by its content (PDF, JPEG, PNG): a list of CleanUpload.
+    attachments = MultipleFileField(label=_("첨부 파일"), required=False, accept=ATTACHMENT_ACCEPT,
+                                    allowed=ATTACHMENT_KINDS, max_files=REQUEST_ATTACHMENTS_MAX)
 
     def __init__(self, *args, agencies=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,13 +188,6 @@ class QuoteRequestForm(forms.Form):
         if value and value < timezone.localdate():
             raise ValidationError(_("희망 납기일이 이미 지났습니다. 날짜를 확인해 주세요."))
         return value
-
-    def clean_attachments(self):
-        """Each file checked by its content (PDF, JPEG, PNG): a list of CleanUpload."""
-        uploads = self.cleaned_data.get("attachments") or []
-        if len(uploads) > REQUEST_ATTACHMENTS_MAX:
-            raise ValidationError(_("첨부 파일은 %(n)s개까지 올릴 수 있습니다.") % {"n": REQUEST_ATTACHMENTS_MAX})
-        return [upload_clean(f, allowed=ATTACHMENT_KINDS) for f in uploads]
 
 
 class CustomItemForm(forms.Form):

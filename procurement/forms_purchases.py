@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Product
-from ddasum.uploads import upload_clean
+from ddasum.forms import MultipleFileField
+from ddasum.uploads import JPEG, PDF, PNG, upload_clean
 from vendors.models import Vendor, VendorStatus
 
 from .models import ProcurementPaymentMethod
@@ -135,24 +136,6 @@ class OutsideRecordForm(AgencyChoiceMixin, forms.Form):
         return data
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field; each is checked by content."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        if len(files) > NEED_ATTACHMENTS_MAX:
-            raise ValidationError(_("첨부 파일은 %(n)s개까지 올릴 수 있습니다.") % {"n": NEED_ATTACHMENTS_MAX})
-        return [upload_clean(super(MultipleFileField, self).clean(f, initial)) for f in files]
-
-
 class NeedForm(AgencyChoiceMixin, forms.Form):
     category = forms.ModelChoiceField(label=_("분류"), queryset=Category.objects.none(),
                                       error_messages={"required": _("분류를 골라 주세요.")})
@@ -166,7 +149,8 @@ class NeedForm(AgencyChoiceMixin, forms.Form):
     deadline = forms.DateField(label=_("제안 마감일"), widget=forms.DateInput(attrs=DATE),
                                error_messages={"required": _("제안 마감일을 입력해 주세요."),
                                                "invalid": _("날짜를 YYYY-MM-DD 형식으로 입력해 주세요.")})
-    attachments = MultipleFileField(label=_("첨부 파일"), required=False,
+    attachments = MultipleFileField(label=_("첨부 파일"), required=False, allowed=(PDF, JPEG, PNG),
+                                    max_files=NEED_ATTACHMENTS_MAX,
                                     help_text=_("사양서, 사진 등 (PDF, JPEG, PNG, 5개까지)"))
 
     def __init__(self, *args, agencies=(), **kwargs):

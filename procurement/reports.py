@@ -14,7 +14,6 @@ rows. So a report costs the same number of queries whatever the number of record
 Exports (XLSX with openpyxl, CSV in UTF-8 with a BOM for Excel) are built from the same
 `Sheet` rows, so both files show the same cells.
 """
-import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Category
 from ddasum.charts import MonthBar, monthly_bars_svg
-from ddasum.exports import excel_csv
+from ddasum.spreadsheets import Sheet, excel_csv, excel_xlsx
 from vendors.models import EnterpriseType, Region
 
 from .models import (
@@ -427,26 +426,6 @@ def monthly_chart_svg(months: list[Row], *, year: int, title: str, width: int = 
 # --- exports ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Sheet:
-    """One sheet of an export: rows of cells; `headings` are the indexes of rows printed in bold."""
-
-    title: str
-    rows: list[list] = field(default_factory=list)
-    headings: set[int] = field(default_factory=set)
-    widths: list[int] = field(default_factory=list)
-
-    def add(self, *cells) -> None:
-        self.rows.append(list(cells))
-
-    def heading(self, *cells) -> None:
-        self.headings.add(len(self.rows))
-        self.rows.append(list(cells))
-
-    def blank(self) -> None:
-        self.rows.append([])
-
-
 def _amount_cells(row: Row) -> list:
     return [row.taxable, row.exempt, row.total, row.count]
 
@@ -547,31 +526,8 @@ def operator_export_sheets(report: OperatorReport) -> list[Sheet]:
 
 
 def xlsx_bytes(sheets: list[Sheet]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    for spec in sheets:
-        ws = workbook.create_sheet(title=spec.title[:31])
-        for index, cells in enumerate(spec.rows):
-            ws.append(cells)
-            if index in spec.headings:
-                for cell in ws[index + 1]:
-                    cell.font = bold
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, int) and not isinstance(cell.value, bool) and cell.value >= 10_000:
-                    cell.number_format = "#,##0"
-                elif isinstance(cell.value, date):
-                    cell.number_format = "yyyy-mm-dd"
-        for n, width in enumerate(spec.widths, start=1):
-            ws.column_dimensions[get_column_letter(n)].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    """The sheets as an XLSX workbook, amounts from 10,000 won with thousands separators."""
+    return excel_xlsx(sheets, group_digits_from=10_000)
 
 
 def csv_bytes(sheets: list[Sheet]) -> bytes:

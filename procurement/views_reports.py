@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ddasum.exports import XLSX, attachment_response
+from ddasum.spreadsheets import XLSX, attachment_response
 from ddasum.views import int_param
 from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids
