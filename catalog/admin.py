@@ -3,8 +3,8 @@
 The partner admin (vendor-scoped): vendors keep their listings, variants, images, stock and
 prices, import and export them, and ask for review. The operators' admin: the review
 queue, categories and shipping policies. Status changes only through
-catalog.services.product_action; stock changes through variant_stock_set (stock_changed in
-the import), so products refresh and low-stock notices go out.
+catalog.services.product_action; stock changes through catalog.stock (variant_stock_set,
+stock_changed in the import), so products refresh and low-stock notices go out.
 """
 import secrets
 
@@ -45,8 +45,8 @@ from .services import (
     product_image_add,
     product_image_thumbnails_queue,
     product_refresh,
-    variant_stock_set,
 )
+from .stock import variant_stock_set
 
 P = ProductStatus
 ACTION_LABELS = {

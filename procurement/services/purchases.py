@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.exceptions import StockShort
 from catalog.models import Category, Product, ProductVariant
+from catalog.stock import stock_return_many, stock_take_many
 from ddasum.money import EXEMPT, TAXABLE
 from ddasum.numbering import daily_number
 from ddasum.uploads import CleanUpload, upload_clean
@@ -291,21 +292,8 @@ def po_cancel(*, po_id: int, actor, reason: str) -> PurchaseOrder:
     po = _po_locked(po_id)
     _transition(po, P.CANCELLED, actor=actor, reason=reason)
     if po.source == PurchaseSource.DIRECT:
-        _stock_return(po)
+        stock_return_many(items=po.lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
     return po
-
-
-def _stock_return(po: PurchaseOrder) -> None:
-    from catalog.services import stock_changed
-
-    returned = []
-    for line in po.lines.filter(variant__isnull=False).order_by("variant_id"):
-        if ProductVariant.objects.filter(pk=line.variant_id, track_stock=True).update(
-                stock=F("stock") + line.quantity):
-            returned.append(line)
-    for line in returned:
-        variant = ProductVariant.objects.get(pk=line.variant_id)
-        stock_changed(variant=variant, before=variant.stock - line.quantity)
 
 
 # --- payment and tax invoice -------------------------------------------------------------------
@@ -546,35 +534,20 @@ def _direct_purchase_place(*, user, agency_id, delivery_place, wanted_delivery_d
         ])
         PurchaseOrderEvent.objects.create(purchase_order=po, actor=user, from_status="", to_status=P.ISSUED)
         orders.append(po)
-    # Stock last, in primary-key order (the order every writer uses), all or nothing.
-    for line in sorted(preview.lines, key=lambda ln: ln.variant.pk):
-        if not _stock_take(line.variant.pk, line.quantity):
-            raise DirectPurchaseNotAllowed(
-                _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다. 견적 바구니의 수량을 확인해 주세요.")
-                % {"name": line.product.name, "option": line.variant.name}
-            )
+    # Stock last, in primary-key order (the order every writer uses), all or nothing; products
+    # refresh and low stock is reported once the orders commit.
+    try:
+        stock_take_many(items=[(line.variant.pk, line.quantity) for line in preview.lines])
+    except StockShort as short:
+        line = next(ln for ln in preview.lines if ln.variant.pk == short.variant_id)
+        raise DirectPurchaseNotAllowed(
+            _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다. 견적 바구니의 수량을 확인해 주세요.")
+            % {"name": line.product.name, "option": line.variant.name}
+        )
     QuoteBasketLine.objects.filter(pk__in=[line.basket_line.pk for line in preview.lines]).delete()
-    lines = preview.lines
-    transaction.on_commit(lambda: _after_stock_taken(lines))
     for po in orders:
         _po_issued_after_commit(po)
     return orders
-
-
-def _stock_take(variant_id: int, quantity: int) -> bool:
-    """Take stock if there is enough; False if not (never below zero)."""
-    return bool(
-        ProductVariant.objects.filter(pk=variant_id, track_stock=False).exists()
-        or ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(stock=F("stock") - quantity)
-    )
-
-
-def _after_stock_taken(lines) -> None:
-    from catalog.services import stock_changed
-
-    for line in lines:
-        variant = ProductVariant.objects.get(pk=line.variant.pk)
-        stock_changed(variant=variant, before=variant.stock + line.quantity)
 
 
 # --- purchases made outside the platform --------------------------------------------------------
