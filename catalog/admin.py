@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from ddasum.admin_scoping import HistoryInline, ScopedAdminSite
 from ddasum.exceptions import DomainError
+from ddasum.money import won_or_dash
 from vendors.admin import OwnVendorFieldMixin
 from vendors.admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
 from vendors.models import Vendor
@@ -82,10 +83,6 @@ def product_actions_available(product: Product, names) -> list[str]:
     return [n for n in names if (t := _action_target(product, n)) and t in ALLOWED_TRANSITIONS[product.status]]
 
 
-def _won(value) -> str:
-    return "-" if value is None else _("%(amount)s원") % {"amount": f"{value:,}"}
-
-
 def _shop_url(product: Product) -> str | None:
     return product.get_absolute_url() if product.status == P.ON_SALE else None
 
@@ -138,7 +135,7 @@ class ProductAdminBase(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("가격"), ordering="price")
     def price_display(self, obj):
-        return _won(obj.price)
+        return won_or_dash(obj.price)
 
     @admin.display(description=gettext_lazy("구매 가능"), boolean=True, ordering="in_stock")
     def in_stock_display(self, obj):

@@ -30,6 +30,7 @@ from campaigns.exceptions import CampaignLimitReached, CouponRefused
 from campaigns.limits import customer_key, item_release, item_take
 from catalog.exceptions import StockShort
 from catalog.stock import stock_return_many, stock_take_many
+from ddasum.money import EXEMPT, TAXABLE, vat_split, won
 from ddasum.numbering import daily_number
 from vendors.selectors import user_is_vendor_member
 
@@ -124,7 +125,7 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
         raise CouponRefused(_("쿠폰을 적용할 수 없습니다: %(reason)s") % {"reason": choice.code_message})
     if checkout.expected_total is not None and checkout.expected_total != summary.total:
         raise OrderError(_("결제 금액이 %(total)s으로 달라졌습니다(가격·쿠폰·배송비 변경). 금액을 확인하고 다시 주문해 주세요.")
-                         % {"total": f"{summary.total:,}원"})
+                         % {"total": won(summary.total)})
     lines = summary.buyable_lines
     applied = choice.applied
     order = Order.objects.create(
@@ -215,8 +216,6 @@ def _campaign_take(lines, customer: str) -> None:
 
 
 def _invoice_requests(vendor_order: VendorOrder, order: Order) -> None:
-    from ddasum.money import EXEMPT, TAXABLE, vat_split
-
     lines = list(vendor_order.lines.all())
     taxable = sum(ln.line_total - ln.discount for ln in lines if ln.tax_type == TAXABLE) + vendor_order.shipping_fee
     exempt = sum(ln.line_total - ln.discount for ln in lines if ln.tax_type == EXEMPT)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from catalog.exceptions import StockShort
 from catalog.models import Category, Product, ProductVariant
 from catalog.stock import stock_return_many, stock_take_many
-from ddasum.money import EXEMPT, TAXABLE
+from ddasum.money import EXEMPT, TAXABLE, won
 from ddasum.numbering import daily_number
 from ddasum.uploads import CleanUpload, upload_clean
 from vendors.models import Vendor, VendorStatus
@@ -621,10 +621,6 @@ def _path(name: str, *args) -> str:
     return reverse(name, args=args)
 
 
-def _won(amount: int) -> str:
-    return _("%(amount)s원") % {"amount": f"{amount:,}"}
-
-
 def agency_notify(agency_id: int, *, title: str, body: str, url: str, key: str, prefer_user_id=None) -> int:
     """Tell the agency: the user who acted for it (while still a member), else its active members; once per key."""
     from .agencies import agency_members, people_notify
@@ -655,7 +651,7 @@ def po_issued_notify_task(*, po_id: int) -> int:
     source = _("견적 채택") if po.source == PurchaseSource.QUOTE else _("바로구매")
     body = "\n".join([
         _("%(agency)s에서 발주했습니다 (%(source)s).") % {"agency": po.agency.name, "source": source},
-        _("발주번호: %(number)s · 합계 %(total)s") % {"number": po.number, "total": _won(po.total)},
+        _("발주번호: %(number)s · 합계 %(total)s") % {"number": po.number, "total": won(po.total)},
         _("납품 장소: %(place)s") % {"place": po.delivery_place},
         _("발주 내용을 확인하고 '발주 확인'을 눌러 주세요."),
     ])
@@ -705,7 +701,7 @@ def po_notice_task(*, po_id: int, notice: str, side: str, key: str) -> int:
     if notice == "paid":
         title = _("대금 지급이 기록되었습니다")
         body = _("발주 %(number)s의 대금 %(total)s이(가) %(date)s에 지급된 것으로 기록되었습니다 (%(method)s).") % {
-            **names, "total": _won(po.total), "date": po.paid_on.isoformat() if po.paid_on else "-",
+            **names, "total": won(po.total), "date": po.paid_on.isoformat() if po.paid_on else "-",
             "method": po.get_payment_method_display()}
         sent = 0
         if side in (AGENCY, "operator"):
@@ -739,7 +735,7 @@ def record_decided_notify_task(*, record_id: int) -> int:
         body = _("%(vendor)s 구매 실적 %(total)s(%(date)s)이 반려되었습니다.") + "\n" + _("사유: %(reason)s")
     else:
         return 0
-    body = body % {"vendor": record.vendor.name, "total": _won(record.total), "date": record.purchased_on.isoformat(),
+    body = body % {"vendor": record.vendor.name, "total": won(record.total), "date": record.purchased_on.isoformat(),
                    "reason": record.reject_reason}
     return agency_notify(record.agency_id, title=title, body=body, url=_path("procurement:record_list"),
                          key=f"record-decided:{record.pk}:{record.status}", prefer_user_id=record.created_by_id)
