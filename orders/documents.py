@@ -235,7 +235,7 @@ def document_make(*, order_id: int, kind: str, vendor_order_id: int | None = Non
 
     def render(document: Document, facts: dict) -> bytes:
         reissued = bool(document.file)
-        if document._state.adding:  # numbered only once it is made
+        if document.pk is None:  # numbered only once it is made
             document.created_at = timezone.now()
             document.number = daily_number(kind, timezone.localdate(), prefix=NUMBER_PREFIXES[kind])
         return _render(kind, facts, document, reissued=reissued)
