@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from catalog.models import Product
 from ddasum.admin_scoping import HistoryInline, ReasonForm, reason_action_page
 from ddasum.exceptions import DomainError
+from ddasum.money import won
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from . import services
@@ -38,7 +39,7 @@ from .pricing import item_unit_price
 
 def price_rule(item: CampaignItem) -> str:
     if item.campaign_price is not None:
-        return f"{item.campaign_price:,}원"
+        return won(item.campaign_price)
     return f"{item.percent_off}% {_('할인')}"
 
 
@@ -253,7 +254,7 @@ class CampaignItemAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("판매 가격 예시"))
     def example_price(self, obj):
         regular = services.regular_price_of(obj.product, obj.variant)
-        return f"{regular:,}원 → {item_unit_price(obj, regular):,}원" if regular else "-"
+        return f"{won(regular)} → {won(item_unit_price(obj, regular))}" if regular else "-"
 
     def has_add_permission(self, request):
         return False  # operators add items on the campaign's page, vendors apply in the partner admin

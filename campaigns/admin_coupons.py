@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from ddasum.money import won
+
 from .coupons import automatic_coupons_changed
 from .models import Coupon, CouponScope, DiscountKind
 
@@ -130,7 +132,7 @@ class CouponAdmin(admin.ModelAdmin):
             if obj.max_discount:
                 text += " " + _("(최대 %(amount)s원)") % {"amount": f"{obj.max_discount:,}"}
         else:
-            text = f"{obj.amount or 0:,}원"
+            text = won(obj.amount or 0)
         if obj.min_order_amount:
             text += " · " + _("%(amount)s원 이상") % {"amount": f"{obj.min_order_amount:,}"}
         return text

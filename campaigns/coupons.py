@@ -36,6 +36,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ddasum.money import won
+
 from .models import Coupon, CouponScope, CouponUse, DiscountKind, FundedBy
 
 AUTOMATIC_CACHE_KEY = "campaigns:automatic-coupons"
@@ -68,10 +70,6 @@ class CouponResult:
     @property
     def vendor_funded(self) -> bool:
         return self.coupon.funded_by == FundedBy.VENDOR
-
-
-def _won(amount: int) -> str:
-    return f"{amount:,}원"
 
 
 def line_eligible(coupon: Coupon, line: CouponLine) -> bool:
@@ -128,7 +126,7 @@ def coupon_evaluate(coupon: Coupon, *, lines: Sequence[CouponLine], customer: st
         result.reason = _("적용 대상 상품이 없습니다.")
     elif result.eligible_amount < coupon.min_order_amount:
         result.reason = _("최소 주문 금액 %(amount)s 이상일 때 사용할 수 있습니다.") % {
-            "amount": _won(coupon.min_order_amount)}
+            "amount": won(coupon.min_order_amount)}
     else:
         result.discount = discount_of(coupon, result.eligible_amount)
         if not result.discount:
@@ -233,7 +231,7 @@ def coupon_choose(*, lines: Sequence[CouponLine], customer: str = "", code: str 
             choice.code_message = result.reason
         elif best is not None and best.discount > result.discount:
             choice.code_message = _("자동 적용 쿠폰 '%(name)s'의 할인(%(amount)s)이 더 커서 그 쿠폰을 적용했습니다.") % {
-                "name": best.coupon.name, "amount": _won(best.discount)}
+                "name": best.coupon.name, "amount": won(best.discount)}
         else:
             best = result
     choice.applied = best

@@ -3,8 +3,8 @@
 The partner admin (vendor-scoped): vendors keep their listings, variants, images, stock and
 prices, import and export them, and ask for review. The operators' admin: the review
 queue, categories and shipping policies. Status changes only through
-catalog.services.product_action; stock changes through variant_stock_set (stock_changed in
-the import), so products refresh and low-stock notices go out.
+catalog.services.product_action; stock changes through catalog.stock (variant_stock_set,
+stock_changed in the import), so products refresh and low-stock notices go out.
 """
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from ddasum.admin_scoping import HistoryInline, ScopedAdminSite
 from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
+from ddasum.money import won_or_dash
 from ddasum.spreadsheets import CSV, XLSX, attachment_response
 from vendors.admin import OwnVendorFieldMixin
 from vendors.admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
@@ -44,8 +45,8 @@ from .services import (
     product_image_add,
     product_image_thumbnails_queue,
     product_refresh,
-    variant_stock_set,
 )
+from .stock import variant_stock_set
 
 P = ProductStatus
 ACTION_LABELS = {
@@ -78,10 +79,6 @@ def _action_target(product: Product, action: str) -> str | None:
 def product_actions_available(product: Product, names) -> list[str]:
     """The actions among `names` that the transition table allows from the product's status."""
     return [n for n in names if (t := _action_target(product, n)) and PRODUCT_MACHINE.allows(product.status, t)]
-
-
-def _won(value) -> str:
-    return "-" if value is None else _("%(amount)s원") % {"amount": f"{value:,}"}
 
 
 def _shop_url(product: Product) -> str | None:
@@ -136,7 +133,7 @@ class ProductAdminBase(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("가격"), ordering="price")
     def price_display(self, obj):
-        return _won(obj.price)
+        return won_or_dash(obj.price)
 
     @admin.display(description=gettext_lazy("구매 가능"), boolean=True, ordering="in_stock")
     def in_stock_display(self, obj):

@@ -50,9 +50,8 @@ from .services import (
     product_action,
     product_image_add,
     product_save,
-    variant_save,
-    variant_stocks_set,
 )
+from .stock import variant_save, variant_stocks_set
 
 domain_error_status_register(NotAllowed, status.HTTP_403_FORBIDDEN)
 domain_error_status_register(InvalidTransition, status.HTTP_409_CONFLICT)

@@ -11,3 +11,11 @@ class NotAllowed(DomainError):
 
 class ProductIncomplete(DomainError):
     """A product cannot be submitted as it is; the message says why."""
+
+
+class StockShort(DomainError):
+    """A variant has less stock than a take asked for; callers say which line in their own words."""
+
+    def __init__(self, variant_id: int):
+        super().__init__("품절/재고 부족")
+        self.variant_id = variant_id

@@ -27,7 +27,8 @@ from vendors.selectors import user_is_vendor_member
 
 from .exceptions import NotAllowed
 from .models import Category, Product, ProductKind, ProductStatus, ProductVariant, TaxType
-from .services import origin_missing, product_refresh, stock_changed
+from .services import origin_missing, product_refresh
+from .stock import stock_changed
 
 CSV, XLSX = "csv", "xlsx"
 MAX_ROWS = 5000

@@ -1,8 +1,7 @@
-"""Every write about products: status, derived fields, stock, images, review."""
+"""Every write about products: status, derived fields, images, review (stock: catalog.stock)."""
 import io
 import logging
 import os
-from collections import Counter, defaultdict
 
 import markdown
 import nh3
@@ -163,35 +162,6 @@ def product_refresh(*, product_id: int) -> Product:
 
 
 @transaction.atomic
-def variant_stock_set(*, variant_id: int, stock: int, actor=None) -> ProductVariant:
-    """Set a variant's stock; crossing under its threshold notifies the vendor once."""
-    if stock < 0:
-        raise ProductIncomplete(_("재고는 0보다 작을 수 없습니다."))
-    variant = ProductVariant.objects.select_for_update().select_related("product").get(pk=variant_id)
-    if actor is not None and not _may(actor, variant.product, MEMBER):
-        raise NotAllowed(_("이 상품을 바꿀 권한이 없습니다."))
-    before = variant.stock
-    variant.stock = stock
-    variant.save(update_fields=["stock"])
-    stock_changed(variant=variant, before=before)
-    return variant
-
-
-def stock_changed(*, variant: ProductVariant, before: int, refresh: bool = True) -> None:
-    """After any stock change (admin, import, API, orders): refresh the product, warn if low.
-
-    A caller changing several options of one product passes refresh=False and refreshes once.
-    """
-    if refresh:
-        product_refresh(product_id=variant.product_id)
-    threshold = variant.low_stock_threshold
-    if variant.track_stock and before > threshold >= variant.stock:
-        from .tasks import variant_low_stock_notify_task
-
-        transaction.on_commit(lambda: variant_low_stock_notify_task.delay(variant_id=variant.pk, stock=variant.stock))
-
-
-@transaction.atomic
 def product_image_add(*, product_id: int, upload, actor=None, alt: str = "", position: int | None = None) -> ProductImage:
     """Check an image by content, re-encode it, store it and queue its thumbnails."""
     product = Product.objects.select_for_update().get(pk=product_id)
@@ -235,18 +205,16 @@ def product_image_thumbnails(*, image_id: int) -> dict:
     return thumbs
 
 
-# --- product and option writes (API, import) ---------------------------------------------
+# --- product writes (API, import); an option's writes are in catalog.stock -----------------
 
 PRODUCT_FIELDS = frozenset({
     "category", "kind", "name", "summary", "description", "tax_type", "origin", "unit", "specs",
     "procurement_eligible", "min_order_qty", "max_order_qty",
 })
-VARIANT_FIELDS = frozenset({
-    "name", "sku", "price", "list_price", "stock", "track_stock", "low_stock_threshold", "is_active", "position",
-})
 
 
-def _check_member(actor, vendor_id: int) -> None:
+def product_edit_check(actor, vendor_id: int) -> None:
+    """Raise NotAllowed unless the actor is an active operator or a member of the vendor."""
     if not (actor and actor.is_active and (actor.is_staff or user_is_vendor_member(actor, vendor_id))):
         raise NotAllowed(_("이 상품을 바꿀 권한이 없습니다."))
 
@@ -266,59 +234,10 @@ def product_save(*, actor, data: dict, product_id: int | None = None, vendor_id:
         product = Product(vendor_id=vendor_id, status=ProductStatus.DRAFT)
     else:
         product = Product.objects.select_for_update().get(pk=product_id)
-    _check_member(actor, product.vendor_id)
+    product_edit_check(actor, product.vendor_id)
     for field, value in data.items():
         setattr(product, field, value)
     product_origin_check(product)
     product.full_clean()
     product.save()
     return product_refresh(product_id=product.pk)
-
-
-@transaction.atomic
-def variant_save(*, actor, data: dict, product_id: int | None = None, variant_id: int | None = None) -> ProductVariant:
-    """Add an option to a product or change one; the product's price and stock follow."""
-    if set(data) - VARIANT_FIELDS:
-        raise ValueError(f"not variant fields: {sorted(set(data) - VARIANT_FIELDS)}")
-    if variant_id is None:
-        # Locking the product serialises two options added at once (position, SKU check).
-        product = Product.objects.select_for_update().get(pk=product_id)
-        variant = ProductVariant(product=product, stock=0, position=product.variants.count())
-    else:
-        variant = ProductVariant.objects.select_for_update().select_related("product").get(pk=variant_id)
-    _check_member(actor, variant.product.vendor_id)
-    before = variant.stock
-    for field, value in data.items():
-        setattr(variant, field, value)
-    if ProductVariant.objects.filter(product_id=variant.product_id, sku=variant.sku).exclude(pk=variant.pk).exists():
-        raise DjangoValidationError({"sku": _("같은 상품에 같은 관리 코드(SKU)가 있습니다.")})
-    variant.full_clean()
-    variant.save()
-    # Refreshes the product and sends the low-stock notice when the stock crossed its threshold.
-    stock_changed(variant=variant, before=before)
-    return variant
-
-
-@transaction.atomic
-def variant_stocks_set(*, actor, vendor_ids, items: list[dict]) -> list[ProductVariant]:
-    """Set the stock of many variants by SKU: all of them, or none if any SKU is unknown or ambiguous."""
-    skus = [item["sku"] for item in items]
-    repeated = sorted(sku for sku, n in Counter(skus).items() if n > 1)
-    if repeated:
-        raise DjangoValidationError({"sku": _("같은 관리 코드가 두 번 있습니다: %(skus)s") % {"skus": ", ".join(repeated)}})
-    ids_by_sku = defaultdict(list)
-    for pk, sku in ProductVariant.objects.filter(product__vendor_id__in=vendor_ids, sku__in=skus).values_list("pk", "sku"):
-        ids_by_sku[sku].append(pk)
-    unknown = [sku for sku in skus if sku not in ids_by_sku]
-    if unknown:
-        raise DjangoValidationError({"sku": _("없는 관리 코드입니다: %(skus)s") % {"skus": ", ".join(unknown)}})
-    # SKUs are unique per product, so two products of the user's vendors may share one.
-    ambiguous = sorted(sku for sku, ids in ids_by_sku.items() if len(ids) > 1)
-    if ambiguous:
-        raise DjangoValidationError(
-            {"sku": _("여러 옵션이 같은 관리 코드를 씁니다. 상품마다 다른 코드를 붙여 주세요: %(skus)s")
-             % {"skus": ", ".join(ambiguous)}}
-        )
-    # Lock in primary-key order, as every stock writer does, so two syncs cannot deadlock.
-    changes = sorted((ids_by_sku[item["sku"]][0], item["stock"]) for item in items)
-    return [variant_stock_set(variant_id=pk, stock=stock, actor=actor) for pk, stock in changes]

@@ -28,4 +28,10 @@ def vat_split(amount: int, tax_type: str) -> VatSplit:
 
 
 def won(amount: int) -> str:
+    """12000 → "12,000원": the one way Python code writes an amount (templates use the `won` filter)."""
     return f"{amount:,}원"
+
+
+def won_or_dash(amount: int | None) -> str:
+    """won(), or "-" where there is no amount."""
+    return "-" if amount is None else won(amount)

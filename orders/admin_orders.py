@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from ddasum.admin_scoping import HistoryInline
 from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
+from ddasum.money import won_or_dash
 from ddasum.spreadsheets import attachment_response
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
@@ -128,10 +129,6 @@ def _status_rank():
                 output_field=IntegerField())
 
 
-def _won(value) -> str:
-    return "-" if value is None else _("%(amount)s원") % {"amount": f"{value:,}"}
-
-
 def _paragraphs(text: str) -> str:
     """Plain text as escaped paragraphs."""
     return mark_safe(linebreaks(text, autoescape=True))  # linebreaks escaped the text itself
@@ -218,7 +215,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("합계"), ordering="total")
     def total_display(self, obj):
-        return _won(obj.total)
+        return won_or_dash(obj.total)
 
     @admin.display(description=gettext_lazy("상태"), ordering="status_rank")
     def status_display(self, obj):
@@ -275,8 +272,8 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td style='text-align:right'>{}</td>"
             "<td style='text-align:right'>{}</td><td style='text-align:right'>{}</td><td>{}</td></tr>",
-            ((ln.product_name, ln.variant_name, ln.sku or "-", f"{ln.quantity:,}", _won(ln.unit_price),
-              _won(ln.line_total), ln.get_tax_type_display()) for ln in obj.lines.all()),
+            ((ln.product_name, ln.variant_name, ln.sku or "-", f"{ln.quantity:,}", won_or_dash(ln.unit_price),
+              won_or_dash(ln.line_total), ln.get_tax_type_display()) for ln in obj.lines.all()),
         )
         head = format_html(
             "<tr><th>{}</th><th>{}</th><th>SKU</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
@@ -286,12 +283,12 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("금액"))
     def amounts(self, obj):
         text = _("상품 %(items)s + 배송비 %(fee)s = 합계 %(total)s") % {
-            "items": _won(obj.items_total), "fee": _won(obj.shipping_fee), "total": _won(obj.total)}
+            "items": won_or_dash(obj.items_total), "fee": won_or_dash(obj.shipping_fee), "total": won_or_dash(obj.total)}
         if obj.discount:
             text += " · " + _("쿠폰 할인 %(amount)s (입점기업 부담 %(vendor)s)") % {
-                "amount": _won(obj.discount), "vendor": _won(obj.vendor_discount)}
+                "amount": won_or_dash(obj.discount), "vendor": won_or_dash(obj.vendor_discount)}
         if obj.refunded_amount:
-            text += " · " + _("환불 %(amount)s") % {"amount": _won(obj.refunded_amount)}
+            text += " · " + _("환불 %(amount)s") % {"amount": won_or_dash(obj.refunded_amount)}
         return text
 
     @admin.display(description=gettext_lazy("받는 분"))
@@ -492,7 +489,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta, "original": vendor_order, "form": form, "action": action,
             "action_label": ACTION_LABELS[action], "change_url": change_url,
-            "lines": vendor_order.lines.all(), "amount": _won(vendor_order.total), "auto_complete_days": settings.ORDER_AUTO_COMPLETE_DAYS,
+            "lines": vendor_order.lines.all(), "amount": won_or_dash(vendor_order.total), "auto_complete_days": settings.ORDER_AUTO_COMPLETE_DAYS,
             "title": f"{vendor_order.number} · {ACTION_LABELS[action]}",
         }
         return TemplateResponse(request, "admin/orders/vendororder/action.html", context)

@@ -3,7 +3,7 @@
 Documents. After payment a Celery task makes, per order, one receipt (영수증 · 거래명세서
 of every vendor order), and per vendor order one statement (거래명세서) and one packing
 slip. Each is made from plain "facts" (lines, amounts, statuses, the vendor's details);
-their hash is the document's fingerprint, so running the task again writes nothing unless
+their hash is the document's fingerprint (the pipeline is ddasum.documents), so running the task again writes nothing unless
 something the document shows has changed. A document keeps its number when it is made
 again. Rendering happens only in the task (ddasum.pdf); the download view never renders,
 it queues the task and shows a "준비 중" page.
@@ -14,18 +14,14 @@ buyer gave a business number. Vendors and the operator hand pending requests to 
 marketplace issues on the vendors' behalf, 위수탁) and mark them issued with the approval
 number, one by one or from a CSV of 주문번호/종류/승인번호 (all rows or none).
 """
-import base64
 import csv
-import hashlib
 import io
-import json
 import logging
 import re
 from dataclasses import dataclass, field
 
 from celery import shared_task
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -34,12 +30,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import TaxType
+from ddasum.documents import document_make_if_changed, document_task_run, fingerprint
 from ddasum.money import EXEMPT, TAXABLE, vat_split
 from ddasum.numbering import daily_number
+from ddasum.pdf import render_pdf
 from ddasum.spreadsheets import CsvUnreadable, csv_decode, excel_csv
-from vendors.models import DocumentKind as VendorDocumentKind
-from vendors.models import VendorDocument
-from vendors.selectors import user_is_vendor_member
+from vendors.selectors import user_is_vendor_member, vendor_seal_data_uri, vendor_supplier_facts
 
 from .exceptions import InvalidTransition, NotAllowed, OrderError
 from .models import (
@@ -84,35 +80,6 @@ def _datetime(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def vendor_seal(vendor_id: int) -> VendorDocument | None:
-    """The vendor's latest seal (도장) image, if it uploaded one."""
-    return (VendorDocument.objects.filter(vendor_id=vendor_id, kind=VendorDocumentKind.SEAL)
-            .order_by("-uploaded_at", "-id").first())
-
-
-def _seal_data_uri(seal: VendorDocument | None) -> str:
-    """The seal as a data: URI for the PDF; "" when it is missing or unreadable."""
-    if seal is None or not seal.is_image:
-        return ""
-    try:
-        with seal.file.open("rb") as fh:
-            data = fh.read()
-    except OSError:
-        logger.warning("seal %s of vendor %s cannot be read", seal.pk, seal.vendor_id)
-        return ""
-    return f"data:{seal.content_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _vendor_facts(vendor) -> dict:
-    seal = vendor_seal(vendor.pk)
-    return {
-        "id": vendor.pk, "name": vendor.name, "business_number": vendor.business_number,
-        "representative": vendor.representative, "address": vendor.full_address,
-        "business_type": vendor.business_type, "business_item": vendor.business_item, "phone": vendor.phone,
-        "seal": {"id": seal.pk, "sha256": seal.sha256} if seal else None,
-    }
-
-
 def _tax_rows(taxable: int, exempt: int) -> list[dict]:
     """공급가액 / 세액 / 합계 per tax type, split on the totals (never line by line)."""
     rows = []
@@ -143,7 +110,7 @@ def _section_facts(vendor_order: VendorOrder) -> dict:
     discount = {"discount": vendor_order.discount} if vendor_order.discount else {}
     return {
         "number": vendor_order.number, **_void_facts(vendor_order), **discount,
-        "vendor": _vendor_facts(vendor_order.vendor),
+        "vendor": vendor_supplier_facts(vendor_order.vendor),
         "lines": [
             {"name": ln.product_name, "option": ln.variant_name, "sku": ln.sku, "quantity": ln.quantity,
              "unit_price": ln.unit_price, "amount": ln.line_total, "tax_type": ln.tax_type,
@@ -218,14 +185,7 @@ def document_facts(kind: str, order: Order, vendor_order: VendorOrder | None) ->
         return statement_facts(order, vendor_order)
 
 
-def fingerprint(facts: dict) -> str:
-    blob = json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
 def _render(kind: str, facts: dict, document: Document, *, reissued: bool) -> bytes:
-    from ddasum.pdf import render_pdf
-
     context = {
         **facts,
         "title": {DocumentKind.RECEIPT: _("영수증 (거래명세서)"), DocumentKind.STATEMENT: _("거래명세서"),
@@ -235,7 +195,7 @@ def _render(kind: str, facts: dict, document: Document, *, reissued: bool) -> by
         "reissued_on": _date(timezone.now()) if reissued else "",
     }
     if kind != DocumentKind.PACKING_SLIP:
-        seals = {s["vendor"]["id"]: _seal_data_uri(vendor_seal(s["vendor"]["id"])) if s["vendor"]["seal"] else ""
+        seals = {s["vendor"]["id"]: vendor_seal_data_uri(s["vendor"]["id"]) if s["vendor"]["seal"] else ""
                  for s in facts["sections"]}
         context["sections"] = [{**s, "seal_uri": seals[s["vendor"]["id"]]} for s in facts["sections"]]
     with translation.override("ko"):
@@ -263,24 +223,28 @@ def document_get(*, kind: str, order: Order, vendor_order: VendorOrder | None) -
 
 def document_make(*, order_id: int, kind: str, vendor_order_id: int | None = None) -> Document | None:
     """Make (or make again) one document if what it shows changed; None when it is current."""
-    with transaction.atomic():
+
+    def load() -> Document:
         # The order row's lock serialises every maker of this order's documents: one
         # Document per (kind, order, vendor order), numbered once.
         order = Order.objects.select_for_update().get(pk=order_id)
         vendor_order = (VendorOrder.objects.select_related("vendor").get(pk=vendor_order_id, order=order)
                         if vendor_order_id else None)
-        facts = document_facts(kind, order, vendor_order)
-        digest = fingerprint(facts)
-        document = document_get(kind=kind, order=order, vendor_order=vendor_order)
-        if document and document.fingerprint == digest and document.file:
-            return None
-        reissued = document is not None and bool(document.file)
-        if document is None:
-            document = Document(kind=kind, order=order, vendor_order=vendor_order, created_at=timezone.now(),
-                                number=daily_number(kind, timezone.localdate(), prefix=NUMBER_PREFIXES[kind]))
-        pdf = _render(kind, facts, document, reissued=reissued)
-        document_file_store(document, pdf=pdf, fingerprint=digest)
-    return document
+        document = document_get(kind=kind, order=order, vendor_order=vendor_order) or Document(kind=kind)
+        document.order, document.vendor_order = order, vendor_order
+        return document
+
+    def render(document: Document, facts: dict) -> bytes:
+        reissued = bool(document.file)
+        if document.pk is None:  # numbered only once it is made
+            document.created_at = timezone.now()
+            document.number = daily_number(kind, timezone.localdate(), prefix=NUMBER_PREFIXES[kind])
+        return _render(kind, facts, document, reissued=reissued)
+
+    return document_make_if_changed(
+        load=load, facts=lambda document: document_facts(kind, document.order, document.vendor_order),
+        render=render, name=lambda document: f"{document.number}.pdf",
+    )
 
 
 def order_documents_make(*, order_id: int) -> list[Document]:
@@ -309,15 +273,9 @@ def document_is_current(document: Document | None) -> bool:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def order_documents_task(*, order_id: int) -> int:
     """(Re)make the order's documents that changed; running it twice writes nothing."""
-    from ddasum.pdf import PdfUnavailable
-
-    try:
-        made = order_documents_make(order_id=order_id)
-    except PdfUnavailable as exc:
-        # A machine without Pango must not break payments; the download page says "준비 중".
-        logger.error("documents of order %s not made: WeasyPrint unavailable (%s)", order_id, exc)
-        return 0
-    except Order.DoesNotExist:
+    made = document_task_run(order_documents_make, label=f"documents of order {order_id}",
+                             missing=(Order.DoesNotExist,), order_id=order_id)
+    if made is False:
         return 0
     logger.info("order %s: %s document(s) made", order_id, len(made))
     return len(made)
@@ -632,22 +590,3 @@ def tax_invoice_approvals_apply(*, data: bytes, vendor_ids=None, actor) -> Appro
     for row in plan.to_issue:
         tax_invoice_mark_issued(request_id=row.request.pk, approval_number=row.approval_number, actor=actor)
     return plan
-
-
-def document_file_store(document: Document, *, pdf: bytes, fingerprint: str, name: str = "") -> Document:
-    """Save a (re)made PDF: the new file first, the row, then the old file after commit.
-
-    A failed save removes the new file; the old one stays until the new row is committed.
-    """
-    old_name = document.file.name if document.file else ""
-    document.fingerprint = fingerprint
-    document.file.save(name or f"{document.number}.pdf", ContentFile(pdf), save=False)
-    new_name, storage = document.file.name, document.file.storage
-    try:
-        document.save()
-    except Exception:
-        storage.delete(new_name)
-        raise
-    if old_name and old_name != new_name:
-        transaction.on_commit(lambda: storage.delete(old_name))
-    return document

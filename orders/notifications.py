@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Notification
 from accounts.services import absolute_url, email_send, notification_create
+from ddasum.money import won
 from vendors.services import vendor_notify
 
 from .models import Order, OrderStatus, PaymentMethod, StatusEvent, VendorOrder, VendorOrderStatus
@@ -38,10 +39,6 @@ RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _won(amount: int) -> str:
-    return _("%(amount)s원") % {"amount": f"{amount:,}"}
 
 
 def _when(moment) -> str:
@@ -133,7 +130,7 @@ def order_placed_notify_task(*, order_id: int) -> int:
     lines = [
         _("주문이 접수되었습니다. 아래 계좌로 입금해 주시면 입금 확인 후 상품을 보내 드립니다."),
         "",
-        _("입금하실 금액: %(amount)s") % {"amount": _won(order.total)},
+        _("입금하실 금액: %(amount)s") % {"amount": won(order.total)},
         _("입금 계좌: %(bank)s %(number)s (예금주 %(holder)s)") % bank,
     ]
     if order.expires_at:
@@ -157,15 +154,15 @@ def order_paid_task(*, order_id: int) -> int:
             title, first = _("입금이 확인되었습니다"), _("입금하신 %(amount)s이 확인되었습니다.")
         else:
             title, first = _("결제가 완료되었습니다"), _("%(amount)s 결제가 완료되었습니다.")
-        body = first % {"amount": _won(order.total)} + "\n" + _("판매기업이 상품을 준비해 보내 드립니다.")
+        body = first % {"amount": won(order.total)} + "\n" + _("판매기업이 상품을 준비해 보내 드립니다.")
         sent += buyer_notify(order, key=f"order-paid:{order.pk}", title=title, body=body)
         for vendor_order in _vendor_orders(order):
             if vendor_order.status not in (V.PAID, V.PREPARING):
                 continue
             body = "\n".join([
                 _("새 주문이 들어왔습니다. 상품을 준비해 발송해 주세요."), "", _items(vendor_order),
-                _("합계: %(amount)s (배송비 %(fee)s 포함)") % {"amount": _won(vendor_order.total),
-                                                         "fee": _won(vendor_order.shipping_fee)},
+                _("합계: %(amount)s (배송비 %(fee)s 포함)") % {"amount": won(vendor_order.total),
+                                                         "fee": won(vendor_order.shipping_fee)},
             ])
             sent += _vendor_tell(vendor_order, key=f"vo-new:{vendor_order.pk}",
                                  title=_("새 주문 %(number)s") % {"number": vendor_order.number}, body=body)
@@ -207,7 +204,7 @@ def vendor_order_cancelled_notify_task(*, vendor_order_id: int) -> int:
     if reason:
         lines.append(_("사유: %(reason)s") % {"reason": reason})
     if vendor_order.refunded_amount:
-        lines += ["", _("환불 금액: %(amount)s") % {"amount": _won(vendor_order.refunded_amount)}, _refund_hint(order)]
+        lines += ["", _("환불 금액: %(amount)s") % {"amount": won(vendor_order.refunded_amount)}, _refund_hint(order)]
     sent = buyer_notify(order, key=f"vo-cancelled:{vendor_order.pk}", title=_("주문이 취소되었습니다"),
                         body="\n".join(lines))
     if vendor_order.paid_at:
@@ -270,7 +267,7 @@ def _event_notice(event: StatusEvent, vendor_order: VendorOrder) -> tuple[str, s
     if to == V.REFUNDED:
         return "buyer", _("환불이 완료되었습니다"), "\n".join([
             _("%(vendor)s 주문(%(number)s)을 환불했습니다.") % {"vendor": vendor, "number": vendor_order.number},
-            _("환불 금액: %(amount)s") % {"amount": _won(vendor_order.refunded_amount or vendor_order.total)},
+            _("환불 금액: %(amount)s") % {"amount": won(vendor_order.refunded_amount or vendor_order.total)},
             _refund_hint(vendor_order.order),
         ])
     return None

@@ -1,7 +1,7 @@
 """Placing orders and moving them through their states.
 
 Stock is taken when the order is placed, by a conditional UPDATE (`stock >= n`) per variant
-in primary-key order inside the order's transaction: two buyers can never both take the
+in primary-key order inside the order's transaction (catalog.stock): two buyers can never both take the
 last unit, and locks are always taken in the same order so checkouts cannot deadlock. An
 unpaid bank-transfer order that expires, and a cancelled order, give the stock back.
 
@@ -22,7 +22,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,8 +29,9 @@ from django.utils.translation import gettext_lazy
 from campaigns.coupons import coupon_redeem, coupon_release
 from campaigns.exceptions import CampaignLimitReached, CouponRefused
 from campaigns.limits import customer_key, item_release, item_take
-from catalog.models import ProductVariant
-from catalog.services import stock_changed
+from catalog.exceptions import StockShort
+from catalog.stock import stock_return_many, stock_take_many
+from ddasum.money import EXEMPT, TAXABLE, vat_split, won
 from ddasum.numbering import daily_number
 from ddasum.transitions import StateMachine
 from vendors.selectors import user_is_vendor_member
@@ -81,18 +81,6 @@ def order_customer(order: Order) -> str:
     return f"u{order.buyer_id}" if order.buyer_id else customer_key(email=order.email)
 
 
-def _stock_take(variant_id: int, quantity: int) -> bool:
-    """Take stock if there is enough; False if not (never below zero)."""
-    return bool(
-        ProductVariant.objects.filter(pk=variant_id, track_stock=False).exists()
-        or ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(stock=F("stock") - quantity)
-    )
-
-
-def _stock_return(variant_id: int, quantity: int) -> None:
-    ProductVariant.objects.filter(pk=variant_id, track_stock=True).update(stock=F("stock") + quantity)
-
-
 def idempotency_key_for(user_or_session: str, form_key: str) -> str:
     """Scope the browser's key to its user or session, so one buyer's key cannot hit another's order."""
     return hashlib.sha256(f"{user_or_session}:{form_key}".encode()).hexdigest()[:64]
@@ -139,7 +127,7 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
         raise CouponRefused(_("쿠폰을 적용할 수 없습니다: %(reason)s") % {"reason": choice.code_message})
     if checkout.expected_total is not None and checkout.expected_total != summary.total:
         raise OrderError(_("결제 금액이 %(total)s으로 달라졌습니다(가격·쿠폰·배송비 변경). 금액을 확인하고 다시 주문해 주세요.")
-                         % {"total": f"{summary.total:,}원"})
+                         % {"total": won(summary.total)})
     lines = summary.buyable_lines
     applied = choice.applied
     order = Order.objects.create(
@@ -189,14 +177,16 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
         if refusal:
             raise CouponRefused(_("쿠폰 '%(name)s'을(를) 적용할 수 없습니다: %(reason)s 금액을 확인하고 다시 주문해 주세요.")
                                 % {"name": applied.coupon.name, "reason": refusal})
-    for line in sorted(lines, key=lambda ln: ln.variant.pk):
-        if not _stock_take(line.variant.pk, line.quantity):
-            raise OutOfStock(
-                _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다.")
-                % {"name": line.product.name, "option": line.variant.name}
-            )
+    try:
+        # Products refresh and low stock is reported once the order commits.
+        stock_take_many(items=[(line.variant.pk, line.quantity) for line in lines])
+    except StockShort as short:
+        line = next(ln for ln in lines if ln.variant.pk == short.variant_id)
+        raise OutOfStock(
+            _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다.")
+            % {"name": line.product.name, "option": line.variant.name}
+        )
     cart_lines_remove(cart=cart, variant_ids=[line.variant.pk for line in lines])
-    transaction.on_commit(lambda: _after_stock_taken(lines))
     from .notifications import order_placed_notify_task
 
     transaction.on_commit(lambda: order_placed_notify_task.delay(order_id=order.pk))
@@ -227,16 +217,7 @@ def _campaign_take(lines, customer: str) -> None:
         )
 
 
-def _after_stock_taken(lines) -> None:
-    """After commit: products refresh their stock state and low stock is reported."""
-    for line in lines:
-        variant = ProductVariant.objects.get(pk=line.variant.pk)
-        stock_changed(variant=variant, before=variant.stock + line.quantity)
-
-
 def _invoice_requests(vendor_order: VendorOrder, order: Order) -> None:
-    from ddasum.money import EXEMPT, TAXABLE, vat_split
-
     lines = list(vendor_order.lines.all())
     taxable = sum(ln.line_total - ln.discount for ln in lines if ln.tax_type == TAXABLE) + vendor_order.shipping_fee
     exempt = sum(ln.line_total - ln.discount for ln in lines if ln.tax_type == EXEMPT)
@@ -329,10 +310,7 @@ def _release_coupon(order: Order) -> None:
 
 
 def _release_stock(vendor_order: VendorOrder) -> None:
-    for line in vendor_order.lines.filter(variant__isnull=False).order_by("variant_id"):
-        _stock_return(line.variant_id, line.quantity)
-        variant = ProductVariant.objects.get(pk=line.variant_id)
-        stock_changed(variant=variant, before=variant.stock - line.quantity)
+    stock_return_many(items=vendor_order.lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
 
 
 @transaction.atomic

@@ -24,8 +24,6 @@ numbers from the counter, one bulk INSERT of the settlements' first event rows; 
 100,000 vendor orders settles in about 2 s (bench/orders_bench.py).
 """
 import calendar
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -40,13 +38,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ddasum.documents import document_make_if_changed, document_task_run, fingerprint
 from ddasum.models import Sequence
 from ddasum.numbering import sequence_next
+from ddasum.pdf import render_pdf
 from ddasum.spreadsheets import excel_csv
 from ddasum.transitions import StateMachine
 from vendors.models import Vendor
 
-from .documents import document_file_store
 from .exceptions import InvalidTransition, OrderError
 from .models import (
     Document,
@@ -437,40 +436,33 @@ def settlement_facts(settlement: Settlement) -> dict:
     }
 
 
-def _fingerprint(facts: dict) -> str:
-    blob = json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
 def settlement_document(settlement: Settlement) -> Document | None:
     return Document.objects.filter(kind=DocumentKind.SETTLEMENT, settlement=settlement).order_by("pk").first()
 
 
 def settlement_document_is_current(settlement: Settlement, document: Document | None = None) -> bool:
     document = document or settlement_document(settlement)
-    return bool(document and document.file and document.fingerprint == _fingerprint(settlement_facts(settlement)))
+    return bool(document and document.file and document.fingerprint == fingerprint(settlement_facts(settlement)))
 
 
 def settlement_pdf_make(*, settlement_id: int) -> Document | None:
     """Make (or make again) the PDF statement if what it shows changed; None when it is current."""
-    from ddasum.pdf import render_pdf
 
-    with transaction.atomic():
+    def load() -> Document:
         # The settlement row's lock: one Document per settlement, numbered once.
         settlement = Settlement.objects.select_for_update().select_related("vendor").get(pk=settlement_id)
-        facts = settlement_facts(settlement)
-        digest = _fingerprint(facts)
-        document = settlement_document(settlement)
-        if document and document.file and document.fingerprint == digest:
-            return None
-        if document is None:
-            document = Document(kind=DocumentKind.SETTLEMENT, settlement=settlement, number=settlement.number,
-                                created_at=timezone.now())
+        document = settlement_document(settlement) or Document(
+            kind=DocumentKind.SETTLEMENT, number=settlement.number, created_at=timezone.now())
+        document.settlement = settlement
+        return document
+
+    def render(document: Document, facts: dict) -> bytes:
         with translation.override("ko"):
-            pdf = render_pdf(PDF_TEMPLATE, {**facts, "title": _("정산서"), "number": settlement.number,
-                                            "made_on": _local_date(timezone.now())})
-        document_file_store(document, pdf=pdf, fingerprint=digest, name=f"{settlement.number}.pdf")
-    return document
+            return render_pdf(PDF_TEMPLATE, {**facts, "title": _("정산서"), "number": document.settlement.number,
+                                             "made_on": _local_date(timezone.now())})
+
+    return document_make_if_changed(load=load, facts=lambda document: settlement_facts(document.settlement),
+                                    render=render, name=lambda document: f"{document.settlement.number}.pdf")
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -534,12 +526,5 @@ def settlement_paid_notify_task(*, settlement_id: int) -> int:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def settlement_pdf_task(*, settlement_id: int) -> bool:
     """(Re)make the settlement's PDF statement if it changed; running it twice writes nothing."""
-    from ddasum.pdf import PdfUnavailable
-
-    try:
-        return settlement_pdf_make(settlement_id=settlement_id) is not None
-    except PdfUnavailable as exc:
-        logger.error("settlement %s statement not made: WeasyPrint unavailable (%s)", settlement_id, exc)
-    except Settlement.DoesNotExist:
-        pass
-    return False
+    return bool(document_task_run(settlement_pdf_make, label=f"settlement {settlement_id} statement",
+                                  missing=(Settlement.DoesNotExist,), settlement_id=settlement_id))

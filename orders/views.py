@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.limits import customer_key
 from catalog.models import Product, ProductImage, ProductVariant
-from ddasum.money import EXEMPT, TAXABLE
+from ddasum.money import EXEMPT, TAXABLE, won
 from ddasum.views import call_service
 
 from .addresses import address_save
@@ -320,7 +320,7 @@ def _checkout_place(request, form: CheckoutForm, basket):
     expected = data.get("expected_total")
     if expected is not None and expected != summary.total:
         messages.warning(request, _("배송지나 장바구니가 바뀌어 결제 금액이 %(total)s으로 달라졌습니다. "
-                                    "금액을 확인하고 다시 주문해 주세요.") % {"total": f"{summary.total:,}원"})
+                                    "금액을 확인하고 다시 주문해 주세요.") % {"total": won(summary.total)})
         return None
     checkout = Checkout(
         email=data["email"], orderer_name=data["orderer_name"], orderer_phone=data["orderer_phone"],
@@ -520,7 +520,7 @@ def vendor_order_cancel_view(request, number, vendor_order_id):
         message = _("%(vendor)s 주문을 취소했습니다.") % {"vendor": vendor_order.vendor.name}
         if was_paid:
             message += " " + _("결제하신 %(amount)s은 결제 수단으로 환불됩니다.") % {
-                "amount": f"{vendor_order.paid_total:,}원"}
+                "amount": won(vendor_order.paid_total)}
         messages.success(request, message)
     return redirect(order.get_absolute_url())
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin, ReasonForm, ScopedInline, reason_action_page
 from ddasum.exceptions import DomainError
+from ddasum.money import won, won_or_dash
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from .models import (
@@ -26,10 +27,6 @@ from .models import (
     RecordStatus,
 )
 from .services.purchases import outside_record_verify
-
-
-def _won(value) -> str:
-    return "-" if value is None else _("%(amount)s원") % {"amount": f"{value:,}"}
 
 
 class POLineInline(ReadOnlyAdminMixin, ScopedInline):
@@ -70,7 +67,7 @@ class PurchaseOrderAdminBase(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("합계"), ordering="total")
     def total_won(self, obj):
-        return _won(obj.total)
+        return won_or_dash(obj.total)
 
     @admin.display(description=gettext_lazy("발주 화면"))
     def page(self, obj):
@@ -126,7 +123,7 @@ class PurchaseRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("합계"), ordering="total")
     def total_won(self, obj):
-        return _won(obj.total)
+        return won_or_dash(obj.total)
 
     @admin.display(description=gettext_lazy("증빙"))
     def evidence_link(self, obj):
@@ -169,6 +166,6 @@ class PurchaseRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return reason_action_page(
             self, request, records, title=_("플랫폼 외 구매 실적 반려"), form=form, submit_label=_("반려"), flag="confirm",
             intro=_("선택한 실적을 반려합니다. 사유는 기관에 알림과 이메일로 전달됩니다."),
-            describe=lambda r: f"{r.agency.name} · {r.vendor.name} · {r.purchased_on:%Y-%m-%d} · {r.total:,}원",
+            describe=lambda r: f"{r.agency.name} · {r.vendor.name} · {r.purchased_on:%Y-%m-%d} · {won(r.total)}",
         )
 

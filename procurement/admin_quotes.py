@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin
+from ddasum.money import won_or_dash
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from .models import (
@@ -23,10 +24,6 @@ from .models import (
     RequestStatus,
     VendorQuote,
 )
-
-
-def _won(amount) -> str:
-    return f"{amount:,}원" if amount is not None else "-"
 
 
 class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -113,7 +110,7 @@ class VendorQuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("합계"))
     def total(self, obj):
-        return _won(obj.current_version.total) if obj.current_version else "-"
+        return won_or_dash(obj.current_version.total) if obj.current_version else "-"
 
     @admin.display(description=gettext_lazy("견적 화면"))
     def web_page(self, obj):
@@ -147,7 +144,7 @@ class VendorQuotePartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
 
     @admin.display(description=gettext_lazy("견적 합계"))
     def total(self, obj):
-        return _won(obj.current_version.total) if obj.current_version else "-"
+        return won_or_dash(obj.current_version.total) if obj.current_version else "-"
 
     @admin.display(description=gettext_lazy("견적"))
     def answer_link(self, obj):

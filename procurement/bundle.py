@@ -36,14 +36,13 @@ from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PyPdfError
 
 from catalog.models import Product
+from ddasum.documents import file_store, fingerprint
 from vendors.models import CERTIFIED_TYPES, DocumentKind, VendorDocument, document_label
 
 from .documents import (
     DELIVERED_STATUSES,
     delivery_note_facts,
     delivery_note_pdf_make,
-    file_store,
-    fingerprint,
     quote_facts,
     quote_pdf_make,
     spec_sheet_facts,

@@ -2,7 +2,7 @@
 and product spec sheets (상품 사양서).
 
 Each document is made from plain "facts" (the lines, the amounts, the parties' details);
-their hash is the document's fingerprint, so making it again writes nothing unless something
+their hash is the document's fingerprint (the pipeline is ddasum.documents), so making it again writes nothing unless something
 it shows has changed, and a retried task is harmless. Rendering happens in Celery tasks
 (ddasum.pdf); the download views only queue them.
 
@@ -10,25 +10,18 @@ A quote version's PDF is the quote as issued: once a later version exists, an ea
 version's PDF is never made again (a new seal or address shows on the new version only).
 The current version's PDF follows the vendor's details until the next version.
 """
-import base64
-import hashlib
-import json
-import logging
-
 from celery import shared_task
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Product, TaxType
+from ddasum.documents import data_uri, document_make_if_changed, document_task_run, fingerprint
 from ddasum.money import EXEMPT, TAXABLE
-from orders.documents import _seal_data_uri, vendor_seal
+from ddasum.pdf import render_pdf
+from vendors.selectors import vendor_seal_data_uri, vendor_supplier_facts
 
 from .amounts import amount_in_words, quote_totals
 from .models import AgencyMembership, POStatus, PurchaseOrder, QuoteVersion
-
-logger = logging.getLogger(__name__)
 
 # Bump when a template changes what it shows: every document is made again when next asked.
 TEMPLATE_VERSION = 1
@@ -49,22 +42,13 @@ def _date(value) -> str:
     return value.strftime("%Y-%m-%d")
 
 
-def fingerprint(facts: dict) -> str:
-    blob = json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
 def vendor_facts(vendor) -> dict:
     """The 공급자 block: registration details, seal and the account to pay into."""
-    seal = vendor_seal(vendor.pk)
     return {
-        "id": vendor.pk, "name": vendor.name, "business_number": vendor.business_number,
-        "representative": vendor.representative, "address": vendor.full_address,
-        "business_type": vendor.business_type, "business_item": vendor.business_item, "phone": vendor.phone,
+        **vendor_supplier_facts(vendor),
         "email": vendor.email, "enterprise_type": str(vendor.get_enterprise_type_display()),
         "bank": {"name": vendor.bank_name, "number": vendor.bank_account_number,
                  "holder": vendor.bank_account_holder},
-        "seal": {"id": seal.pk, "sha256": seal.sha256} if seal else None,
     }
 
 
@@ -206,32 +190,11 @@ def spec_sheet_facts(product: Product, variant_ids=()) -> dict:
 # --- rendering --------------------------------------------------------------------------------
 
 
-def _image_data_uri(name: str) -> str:
-    """A public media image (a product photo) as a data: URI; "" when it cannot be read."""
-    from django.core.files.storage import default_storage
-
-    if not name:
-        return ""
-    try:
-        with default_storage.open(name, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        logger.warning("product image %s cannot be read", name)
-        return ""
-    kind = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
-    content_type = next((ct for head, ct in kind.items() if data.startswith(head)), "")
-    if not content_type:
-        return ""
-    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
 def _render(template: str, facts: dict, **extra) -> bytes:
-    from ddasum.pdf import render_pdf
-
     context = {**facts, **extra}
     vendor = facts.get("vendor")
     if isinstance(vendor, dict) and vendor.get("seal"):
-        context["seal_uri"] = _seal_data_uri(vendor_seal(vendor["id"]))
+        context["seal_uri"] = vendor_seal_data_uri(vendor["id"])
     with translation.override("ko"):
         return render_pdf(template, context)
 
@@ -255,7 +218,8 @@ def spec_sheets_render(sheets: list[dict]) -> bytes:
     `spec_sheet_pages` can cut the PDF back into one file per product.
     """
     for sheet in sheets:
-        sheet["image_uri"] = _image_data_uri(sheet["image"])
+        # A public media image (a product photo); "" when it cannot be read.
+        sheet["image_uri"] = data_uri(sheet["image"])
     try:
         return _render("pdf/procurement/spec_sheets.html", {"sheets": sheets}, title=_("상품 사양서"))
     finally:
@@ -281,28 +245,6 @@ def spec_sheet_pages(reader, sheets: list[dict]) -> dict[int, tuple[int, int]]:
     return pages
 
 
-# --- storing ----------------------------------------------------------------------------------
-
-
-def file_store(obj, *, field: str, fingerprint_field: str, data: bytes, digest: str, name: str) -> None:
-    """Save a (re)made file on `obj`: the new file first, the row, the old file deleted after commit.
-
-    A failed save removes the new file; the old one stays until the new row is committed.
-    """
-    file = getattr(obj, field)
-    old_name = file.name if file else ""
-    file.save(name, ContentFile(data), save=False)
-    new_name, storage = file.name, file.storage
-    setattr(obj, fingerprint_field, digest)
-    try:
-        obj.save(update_fields=[field, fingerprint_field])
-    except Exception:
-        storage.delete(new_name)
-        raise
-    if old_name and old_name != new_name:
-        transaction.on_commit(lambda: storage.delete(old_name))
-
-
 # --- making documents -------------------------------------------------------------------------
 
 
@@ -323,18 +265,17 @@ def quote_pdf_is_current(version: QuoteVersion) -> bool:
 
 def quote_pdf_make(*, version_id: int) -> QuoteVersion | None:
     """Render and store the quote version's PDF; None when the stored one is current (idempotent)."""
-    with transaction.atomic():
+
+    def load() -> QuoteVersion | None:
         version = _version_locked(version_id)
-        if version.pdf and version.quote.current_version_id != version.pk:
-            return None
-        facts = quote_facts(version)
-        digest = fingerprint(facts)
-        if version.pdf and version.pdf_fingerprint == digest:
-            return None
-        pdf = render_quote(facts)
-        file_store(version, field="pdf", fingerprint_field="pdf_fingerprint", data=pdf, digest=digest,
-                   name=f"{version.quote.number}-v{version.version}.pdf")
-    return version
+        # An earlier version's PDF stays as issued.
+        return None if version.pdf and version.quote.current_version_id != version.pk else version
+
+    return document_make_if_changed(
+        load=load, facts=quote_facts, render=lambda version, facts: render_quote(facts),
+        field="pdf", fingerprint_field="pdf_fingerprint",
+        name=lambda version: f"{version.quote.number}-v{version.version}.pdf",
+    )
 
 
 def _po_locked(po_id: int) -> PurchaseOrder:
@@ -348,16 +289,10 @@ def po_pdf_is_current(po: PurchaseOrder) -> bool:
 
 def po_pdf_make(*, po_id: int) -> PurchaseOrder | None:
     """Render and store the purchase order's PDF (발주서); None when the stored one is current."""
-    with transaction.atomic():
-        po = _po_locked(po_id)
-        facts = po_facts(po)
-        digest = fingerprint(facts)
-        if po.pdf and po.pdf_fingerprint == digest:
-            return None
-        pdf = render_po(facts)
-        file_store(po, field="pdf", fingerprint_field="pdf_fingerprint", data=pdf, digest=digest,
-                   name=f"{po.number}.pdf")
-    return po
+    return document_make_if_changed(
+        load=lambda: _po_locked(po_id), facts=po_facts, render=lambda po, facts: render_po(facts),
+        field="pdf", fingerprint_field="pdf_fingerprint", name=lambda po: f"{po.number}.pdf",
+    )
 
 
 def delivery_note_applies(po: PurchaseOrder) -> bool:
@@ -371,46 +306,34 @@ def delivery_note_is_current(po: PurchaseOrder) -> bool:
 
 def delivery_note_pdf_make(*, po_id: int) -> PurchaseOrder | None:
     """Render and store the delivery note (납품서) once the order is delivered; None otherwise."""
-    with transaction.atomic():
+
+    def load() -> PurchaseOrder | None:
         po = _po_locked(po_id)
-        if not delivery_note_applies(po):
-            return None
-        facts = delivery_note_facts(po)
-        digest = fingerprint(facts)
-        if po.delivery_note_pdf and po.delivery_note_fingerprint == digest:
-            return None
-        pdf = render_delivery_note(facts)
-        file_store(po, field="delivery_note_pdf", fingerprint_field="delivery_note_fingerprint", data=pdf,
-                   digest=digest, name=f"{po.number}-delivery.pdf")
-    return po
+        return po if delivery_note_applies(po) else None
+
+    return document_make_if_changed(
+        load=load, facts=delivery_note_facts, render=lambda po, facts: render_delivery_note(facts),
+        field="delivery_note_pdf", fingerprint_field="delivery_note_fingerprint",
+        name=lambda po: f"{po.number}-delivery.pdf",
+    )
 
 
 # --- tasks ------------------------------------------------------------------------------------
 
 
-def _run(make, label: str, **ids) -> bool:
-    from ddasum.pdf import PdfUnavailable
-
-    try:
-        made = make(**ids)
-    except PdfUnavailable as exc:
-        logger.error("%s %s not made: WeasyPrint unavailable (%s)", label, ids, exc)
-        return False
-    except (QuoteVersion.DoesNotExist, PurchaseOrder.DoesNotExist):
-        return False
-    return made is not None
-
-
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def quote_pdf_task(*, version_id: int) -> bool:
-    return _run(quote_pdf_make, "quote pdf", version_id=version_id)
+    return bool(document_task_run(quote_pdf_make, label=f"quote pdf of version {version_id}",
+                                  missing=(QuoteVersion.DoesNotExist,), version_id=version_id))
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def po_pdf_task(*, po_id: int) -> bool:
-    return _run(po_pdf_make, "purchase order pdf", po_id=po_id)
+    return bool(document_task_run(po_pdf_make, label=f"purchase order pdf of {po_id}",
+                                  missing=(PurchaseOrder.DoesNotExist,), po_id=po_id))
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def delivery_note_pdf_task(*, po_id: int) -> bool:
-    return _run(delivery_note_pdf_make, "delivery note pdf", po_id=po_id)
+    return bool(document_task_run(delivery_note_pdf_make, label=f"delivery note pdf of {po_id}",
+                                  missing=(PurchaseOrder.DoesNotExist,), po_id=po_id))

@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ddasum.money import won
 from ddasum.spreadsheets import XLSX, attachment_response
 from ddasum.views import int_param
 from vendors.models import Vendor
@@ -232,7 +233,7 @@ def operator_report(request):
         _table("by-agency", _("기관별"), _("기관명"), report.by_agency,
                columns=[(_("기관 유형"), lambda r: r.extra["kind_label"]),
                         (_("지역"), lambda r: r.extra["region_label"]),
-                        (_("목표"), lambda r: f"{r.extra['target']:,}원" if r.extra["target"] else "–"),
+                        (_("목표"), lambda r: won(r.extra["target"]) if r.extra["target"] else "–"),
                         (_("달성률"), lambda r: f"{r.extra['progress']}%" if r.extra["progress"] is not None else "–")]),
         _table("by-vendor", _("기업별"), _("기업명"), report.by_vendor,
                columns=[(_("기업 유형"), lambda r: r.extra["type_label"]),

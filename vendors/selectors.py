@@ -1,7 +1,9 @@
 """Reads about vendors that several views (and later apps) share."""
 from collections.abc import Callable
 
-from .models import PARTNER_STATUSES, MembershipRole, Vendor, VendorDocument, VendorMembership
+from ddasum.documents import data_uri
+
+from .models import PARTNER_STATUSES, DocumentKind, MembershipRole, Vendor, VendorDocument, VendorMembership
 
 # Extra rules by which someone other than the vendor's members and the operators may read a
 # vendor's private documents. procurement registers "the agency holds a quote from it".
@@ -57,3 +59,34 @@ def vendor_applications_for_user(user):
         .order_by("-updated_at")
         .distinct()
     )
+
+
+# --- the vendor on documents (statements, quotes, purchase orders) ---------------------------
+
+
+def vendor_seal(vendor_id: int) -> VendorDocument | None:
+    """The vendor's latest seal (도장) image, if it uploaded one."""
+    return (VendorDocument.objects.filter(vendor_id=vendor_id, kind=DocumentKind.SEAL)
+            .order_by("-uploaded_at", "-id").first())
+
+
+def vendor_seal_data_uri(vendor_id: int) -> str:
+    """The vendor's seal as a data: URI for a PDF; "" when it has none or it cannot be read."""
+    seal = vendor_seal(vendor_id)
+    if seal is None or not seal.is_image:
+        return ""
+    return data_uri(seal.file, content_type=seal.content_type)
+
+
+def vendor_supplier_facts(vendor: Vendor) -> dict:
+    """The 공급자 block of a document, as plain data: registration details and the seal (by id and hash).
+
+    Documents that show more (a quote's account to pay into) add their keys to it.
+    """
+    seal = vendor_seal(vendor.pk)
+    return {
+        "id": vendor.pk, "name": vendor.name, "business_number": vendor.business_number,
+        "representative": vendor.representative, "address": vendor.full_address,
+        "business_type": vendor.business_type, "business_item": vendor.business_item, "phone": vendor.phone,
+        "seal": {"id": seal.pk, "sha256": seal.sha256} if seal else None,
+    }

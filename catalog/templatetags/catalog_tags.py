@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from catalog.search import query_terms
 from catalog.selectors import FILTER_PARAMS
+from ddasum import money
 
 register = template.Library()
 
@@ -21,7 +22,7 @@ def won(value) -> str:
     """12000 → "12,000원", formatted once in Python rather than through localized intcomma."""
     if value is None or value == "":
         return ""
-    return f"{int(value):,}원"
+    return money.won(int(value))
 
 
 @register.filter

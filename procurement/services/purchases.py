@@ -23,14 +23,15 @@ from dataclasses import dataclass, field
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog.exceptions import StockShort
 from catalog.models import Category, Product, ProductVariant
-from ddasum.money import EXEMPT, TAXABLE
+from catalog.stock import stock_return_many, stock_take_many
+from ddasum.money import EXEMPT, TAXABLE, won
 from ddasum.numbering import daily_number
 from ddasum.transitions import StateMachine
 from ddasum.uploads import CleanUpload, upload_clean
@@ -287,21 +288,8 @@ def po_cancel(*, po_id: int, actor, reason: str) -> PurchaseOrder:
     po = _po_locked(po_id)
     _transition(po, P.CANCELLED, actor=actor, reason=reason)
     if po.source == PurchaseSource.DIRECT:
-        _stock_return(po)
+        stock_return_many(items=po.lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
     return po
-
-
-def _stock_return(po: PurchaseOrder) -> None:
-    from catalog.services import stock_changed
-
-    returned = []
-    for line in po.lines.filter(variant__isnull=False).order_by("variant_id"):
-        if ProductVariant.objects.filter(pk=line.variant_id, track_stock=True).update(
-                stock=F("stock") + line.quantity):
-            returned.append(line)
-    for line in returned:
-        variant = ProductVariant.objects.get(pk=line.variant_id)
-        stock_changed(variant=variant, before=variant.stock - line.quantity)
 
 
 # --- payment and tax invoice -------------------------------------------------------------------
@@ -542,35 +530,20 @@ def _direct_purchase_place(*, user, agency_id, delivery_place, wanted_delivery_d
         ])
         PurchaseOrderEvent.objects.create(purchase_order=po, actor=user, from_status="", to_status=P.ISSUED)
         orders.append(po)
-    # Stock last, in primary-key order (the order every writer uses), all or nothing.
-    for line in sorted(preview.lines, key=lambda ln: ln.variant.pk):
-        if not _stock_take(line.variant.pk, line.quantity):
-            raise DirectPurchaseNotAllowed(
-                _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다. 견적 바구니의 수량을 확인해 주세요.")
-                % {"name": line.product.name, "option": line.variant.name}
-            )
+    # Stock last, in primary-key order (the order every writer uses), all or nothing; products
+    # refresh and low stock is reported once the orders commit.
+    try:
+        stock_take_many(items=[(line.variant.pk, line.quantity) for line in preview.lines])
+    except StockShort as short:
+        line = next(ln for ln in preview.lines if ln.variant.pk == short.variant_id)
+        raise DirectPurchaseNotAllowed(
+            _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다. 견적 바구니의 수량을 확인해 주세요.")
+            % {"name": line.product.name, "option": line.variant.name}
+        )
     QuoteBasketLine.objects.filter(pk__in=[line.basket_line.pk for line in preview.lines]).delete()
-    lines = preview.lines
-    transaction.on_commit(lambda: _after_stock_taken(lines))
     for po in orders:
         _po_issued_after_commit(po)
     return orders
-
-
-def _stock_take(variant_id: int, quantity: int) -> bool:
-    """Take stock if there is enough; False if not (never below zero)."""
-    return bool(
-        ProductVariant.objects.filter(pk=variant_id, track_stock=False).exists()
-        or ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(stock=F("stock") - quantity)
-    )
-
-
-def _after_stock_taken(lines) -> None:
-    from catalog.services import stock_changed
-
-    for line in lines:
-        variant = ProductVariant.objects.get(pk=line.variant.pk)
-        stock_changed(variant=variant, before=variant.stock + line.quantity)
 
 
 # --- purchases made outside the platform --------------------------------------------------------
@@ -644,10 +617,6 @@ def _path(name: str, *args) -> str:
     return reverse(name, args=args)
 
 
-def _won(amount: int) -> str:
-    return _("%(amount)s원") % {"amount": f"{amount:,}"}
-
-
 def agency_notify(agency_id: int, *, title: str, body: str, url: str, key: str, prefer_user_id=None) -> int:
     """Tell the agency: the user who acted for it (while still a member), else its active members; once per key."""
     from .agencies import agency_members, people_notify
@@ -678,7 +647,7 @@ def po_issued_notify_task(*, po_id: int) -> int:
     source = _("견적 채택") if po.source == PurchaseSource.QUOTE else _("바로구매")
     body = "\n".join([
         _("%(agency)s에서 발주했습니다 (%(source)s).") % {"agency": po.agency.name, "source": source},
-        _("발주번호: %(number)s · 합계 %(total)s") % {"number": po.number, "total": _won(po.total)},
+        _("발주번호: %(number)s · 합계 %(total)s") % {"number": po.number, "total": won(po.total)},
         _("납품 장소: %(place)s") % {"place": po.delivery_place},
         _("발주 내용을 확인하고 '발주 확인'을 눌러 주세요."),
     ])
@@ -728,7 +697,7 @@ def po_notice_task(*, po_id: int, notice: str, side: str, key: str) -> int:
     if notice == "paid":
         title = _("대금 지급이 기록되었습니다")
         body = _("발주 %(number)s의 대금 %(total)s이(가) %(date)s에 지급된 것으로 기록되었습니다 (%(method)s).") % {
-            **names, "total": _won(po.total), "date": po.paid_on.isoformat() if po.paid_on else "-",
+            **names, "total": won(po.total), "date": po.paid_on.isoformat() if po.paid_on else "-",
             "method": po.get_payment_method_display()}
         sent = 0
         if side in (AGENCY, "operator"):
@@ -762,7 +731,7 @@ def record_decided_notify_task(*, record_id: int) -> int:
         body = _("%(vendor)s 구매 실적 %(total)s(%(date)s)이 반려되었습니다.") + "\n" + _("사유: %(reason)s")
     else:
         return 0
-    body = body % {"vendor": record.vendor.name, "total": _won(record.total), "date": record.purchased_on.isoformat(),
+    body = body % {"vendor": record.vendor.name, "total": won(record.total), "date": record.purchased_on.isoformat(),
                    "reason": record.reject_reason}
     return agency_notify(record.agency_id, title=title, body=body, url=_path("procurement:record_list"),
                          key=f"record-decided:{record.pk}:{record.status}", prefer_user_id=record.created_by_id)

@@ -496,10 +496,10 @@ def test_bulk_stock_refuses_bad_values_and_shapes(owner, stocked):
 
 
 def test_bulk_stock_rolls_back_when_a_later_item_fails(owner, stocked, monkeypatch):
-    from catalog import services as catalog_services
+    from catalog import stock as catalog_stock
     from catalog.exceptions import NotAllowed
 
-    real = catalog_services.variant_stock_set
+    real = catalog_stock.variant_stock_set
     calls = []
 
     def second_refused(**kwargs):
@@ -508,7 +508,7 @@ def test_bulk_stock_rolls_back_when_a_later_item_fails(owner, stocked, monkeypat
             raise NotAllowed("refused")
         return real(**kwargs)
 
-    monkeypatch.setattr(catalog_services, "variant_stock_set", second_refused)
+    monkeypatch.setattr(catalog_stock, "variant_stock_set", second_refused)
     before = stocks()
     response = client_for(owner).post("/api/vendor/stock/", [{"sku": "A-1", "stock": 1}, {"sku": "A-2", "stock": 2}],
                                       format="json")

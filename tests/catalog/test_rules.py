@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Notification
-from catalog import services
+from catalog import services, stock
 from catalog.exceptions import InvalidTransition, NotAllowed, ProductIncomplete
 from catalog.models import Category, Product, ProductImage, ProductStatus
 from catalog.search import grams, product_search, query_terms
@@ -55,7 +55,7 @@ def test_sold_out_means_every_variant_at_zero_and_services_are_never_sold_out():
     product = ProductFactory(variants=[{"name": "10kg", "price": 30000, "stock": 0},
                                        {"name": "20kg", "price": 55000, "stock": 2}])
     assert product.in_stock and product.price == 30000
-    services.variant_stock_set(variant_id=product.variants.get(name="20kg").pk, stock=0)
+    stock.variant_stock_set(variant_id=product.variants.get(name="20kg").pk, stock=0)
     product.refresh_from_db()
     assert not product.in_stock
     service = ProductFactory(variants=[{"name": "2시간", "price": 80000, "stock": 0, "track_stock": False}])
@@ -73,7 +73,7 @@ def test_price_comes_from_the_cheapest_active_variant_with_its_list_price():
 def test_negative_stock_is_refused():
     product = ProductFactory()
     with pytest.raises(ProductIncomplete):
-        services.variant_stock_set(variant_id=product.variants.get().pk, stock=-1)
+        stock.variant_stock_set(variant_id=product.variants.get().pk, stock=-1)
 
 
 def test_low_stock_notifies_members_once_when_crossing(django_capture_on_commit_callbacks):
@@ -81,11 +81,11 @@ def test_low_stock_notifies_members_once_when_crossing(django_capture_on_commit_
     member = MembershipFactory(vendor=product.vendor, role="staff").user
     variant = product.variants.get()
     with django_capture_on_commit_callbacks(execute=True):
-        services.variant_stock_set(variant_id=variant.pk, stock=5)
+        stock.variant_stock_set(variant_id=variant.pk, stock=5)
     assert not Notification.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        services.variant_stock_set(variant_id=variant.pk, stock=3)
-        services.variant_stock_set(variant_id=variant.pk, stock=2)  # already under: no second notice
+        stock.variant_stock_set(variant_id=variant.pk, stock=3)
+        stock.variant_stock_set(variant_id=variant.pk, stock=2)  # already under: no second notice
     notices = Notification.objects.filter(user=member)
     assert notices.count() == 1 and "재고 부족" in notices.get().title
 
@@ -94,7 +94,7 @@ def test_stock_change_by_other_vendor_member_is_refused():
     product = ProductFactory()
     stranger = MembershipFactory(vendor=VendorFactory()).user
     with pytest.raises(NotAllowed):
-        services.variant_stock_set(variant_id=product.variants.get().pk, stock=3, actor=stranger)
+        stock.variant_stock_set(variant_id=product.variants.get().pk, stock=3, actor=stranger)
 
 
 @pytest.fixture

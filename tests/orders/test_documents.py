@@ -12,6 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from catalog.models import ShippingPolicy
+from ddasum.documents import fingerprint
 from ddasum.numbering import daily_number
 from ddasum.pdf import weasyprint_missing
 from orders import documents
@@ -22,7 +23,6 @@ from orders.documents import (
     IssueOutcome,
     document_facts,
     document_url,
-    fingerprint,
     invoice_requests_csv,
     invoice_requests_pending,
     order_documents_make,

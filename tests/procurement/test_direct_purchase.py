@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from catalog import stock as catalog_stock
 from catalog.models import ProductVariant
 from procurement.exceptions import DirectPurchaseNotAllowed, NotVerified, ProcurementError
 from procurement.models import (
@@ -148,14 +149,14 @@ def test_sold_out_is_refused_and_nothing_changes(buyer, basket, agency, rule, no
 
 def test_stock_race_lost_rolls_back_everything(buyer, basket, agency, rule, no_pdf):
     """Stock taken by someone else between the preview and the UPDATE: all or nothing."""
-    real = svc._stock_take
+    real = catalog_stock.stock_take
 
-    def racing(variant_id, quantity):
+    def racing(*, variant_id, quantity):
         if variant_id == basket["towel"].pk:
             ProductVariant.objects.filter(pk=variant_id).update(stock=0)
-        return real(variant_id, quantity)
+        return real(variant_id=variant_id, quantity=quantity)
 
-    with mock.patch.object(svc, "_stock_take", side_effect=racing):
+    with mock.patch.object(catalog_stock, "stock_take", side_effect=racing):
         with pytest.raises(DirectPurchaseNotAllowed, match="품절/재고 부족: 면 수건 흰색"):
             place(buyer, agency)
     assert not PurchaseOrder.objects.exists()

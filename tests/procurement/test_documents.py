@@ -5,10 +5,10 @@ import pytest
 from pypdf import PdfReader
 
 from catalog.models import TaxType
+from ddasum.documents import fingerprint
 from procurement.documents import (
     delivery_note_pdf_make,
     delivery_note_pdf_task,
-    fingerprint,
     po_pdf_make,
     quote_facts,
     quote_pdf_make,
