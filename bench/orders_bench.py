@@ -60,7 +60,6 @@ from catalog.models import Category, Product, ProductStatus, ProductVariant  # n
 from catalog.services import product_refresh  # noqa: E402
 from ddasum.celery import app as celery_app  # noqa: E402
 from ddasum.validators import business_number_check_digit  # noqa: E402
-from orders import reports  # noqa: E402
 from orders.exceptions import OutOfStock  # noqa: E402
 from orders.models import (  # noqa: E402
     Cart,
@@ -70,8 +69,9 @@ from orders.models import (  # noqa: E402
     SettlementLine,
     VendorOrder,
 )
-from orders.services import Checkout, order_place  # noqa: E402
-from orders.settlements import month_period, settlements_build_period  # noqa: E402
+from orders.selectors import reports  # noqa: E402
+from orders.services.checkout import Checkout, order_place  # noqa: E402
+from orders.services.settlements import month_period, settlements_build_period  # noqa: E402
 from vendors.models import EnterpriseType, Region, Vendor, VendorStatus  # noqa: E402
 
 YEAR, MONTH = 2025, 9

@@ -1,6 +1,6 @@
 """Campaign quantity caps and per-customer limits, taken and given back like stock.
 
-Checkout (orders.services.order_place) calls `item_take` inside the order's transaction for each
+Checkout (orders.services.checkout.order_place) calls `item_take` inside the order's transaction for each
 campaign item a line was priced by, in item-pk order and before the stock, and `item_release`
 when the order expires or a vendor order is cancelled before shipping. Campaigns may not import
 orders, so both take ids and numbers.

@@ -133,15 +133,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
     },
     "orders-expire-unpaid": {
-        "task": "orders.payment_tasks.orders_expire_due_task",
+        "task": "orders.orders_expire_due_task",
         "schedule": crontab(minute="*/15"),
     },
     "orders-auto-complete": {
-        "task": "orders.fulfilment.vendor_orders_auto_complete_task",
+        "task": "orders.vendor_orders_auto_complete_task",
         "schedule": crontab(hour=4, minute=30),
     },
     "orders-monthly-settlements": {
-        "task": "orders.settlements.settlements_monthly_task",
+        "task": "orders.settlements_monthly_task",
         "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
     "campaigns-mails": {

@@ -7,4 +7,5 @@ class OrdersConfig(AppConfig):
     verbose_name = _("주문")
 
     def ready(self):
-        from . import signals  # noqa: F401  (the anonymous cart merges into the user's on login)
+        # Django's way to connect an app's receivers: the anonymous cart merges into the user's on login.
+        from . import signals  # noqa: F401

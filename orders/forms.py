@@ -70,7 +70,6 @@ class CheckoutForm(forms.Form):
     save a new address; a guest sets an order password instead (looked up with the order
     number and email on the lookup page).
     """
-
     checkout_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     # The total the page showed; if the cart or the postal code changes it, the buyer sees it before paying.
     expected_total = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)

@@ -2,7 +2,7 @@
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from .cart import cart_merge
+from .services.cart import cart_merge
 
 # login() gives the session a new key before user_logged_in is sent, so the anonymous cart's
 # key is remembered in the session's data, which login keeps.

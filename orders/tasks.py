@@ -1,6 +1,135 @@
-"""Celery finds the orders app's tasks here; each part of the app keeps its own in its module."""
-from .documents import *  # noqa: F401,F403  (document tasks)
-from .fulfilment import *  # noqa: F401,F403  (auto-complete)
-from .notifications import *  # noqa: F401,F403  (mails and in-app notices)
-from .payment_tasks import *  # noqa: F401,F403  (expiry of unpaid orders)
-from .settlements import *  # noqa: F401,F403  (monthly settlements)
+"""Every Celery task of the orders app: thin wrappers that take ids and call one service.
+
+Services queue them by name after their transaction commits (ddasum.jobs); the beat schedule
+in settings names the periodic ones. Each is safe to run twice: notices are keyed, documents
+are made only when what they show changed, expiry and settlement skip what is done.
+"""
+import logging
+
+from celery import shared_task
+
+from ddasum.documents import document_task_run
+
+from .models import Order, Settlement
+from .services import notifications
+from .services.actions import orders_expire_due, vendor_orders_auto_complete
+from .services.confirmations import payments_reconcile
+from .services.documents import order_documents_make
+from .services.payments import payments_close_unpaid
+from .services.settlements import settlement_pdf_make, settlements_build_previous_month
+
+logger = logging.getLogger(__name__)
+
+# Mail and notices: a mail server that does not answer is tried again, with growing pauses.
+NOTICE_RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+# Documents: a storage error is tried again a few times.
+DOCUMENT_RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 3}
+
+
+# --- notices to buyers and vendors ---------------------------------------------------------
+
+
+@shared_task(name="orders.order_placed_notify_task", **NOTICE_RETRY)
+def order_placed_notify_task(*, order_id: int) -> int:
+    return notifications.order_placed_notify(order_id=order_id)
+
+
+@shared_task(name="orders.order_paid_notify_task", **NOTICE_RETRY)
+def order_paid_notify_task(*, order_id: int) -> int:
+    return notifications.order_paid_notify(order_id=order_id)
+
+
+@shared_task(name="orders.order_expired_notify_task", **NOTICE_RETRY)
+def order_expired_notify_task(*, order_id: int) -> int:
+    return notifications.order_expired_notify(order_id=order_id)
+
+
+@shared_task(name="orders.vendor_order_cancelled_notify_task", **NOTICE_RETRY)
+def vendor_order_cancelled_notify_task(*, vendor_order_id: int) -> int:
+    return notifications.vendor_order_cancelled_notify(vendor_order_id=vendor_order_id)
+
+
+@shared_task(name="orders.vendor_order_event_notify_task", **NOTICE_RETRY)
+def vendor_order_event_notify_task(*, event_id: int) -> int:
+    return notifications.vendor_order_event_notify(event_id=event_id)
+
+
+@shared_task(name="orders.vendor_order_tracking_notify_task", **NOTICE_RETRY)
+def vendor_order_tracking_notify_task(*, vendor_order_id: int) -> int:
+    return notifications.vendor_order_tracking_notify(vendor_order_id=vendor_order_id)
+
+
+@shared_task(name="orders.vendor_order_note_notify_task", **NOTICE_RETRY)
+def vendor_order_note_notify_task(*, vendor_order_id: int, start: int, end: int) -> int:
+    return notifications.vendor_order_note_notify(vendor_order_id=vendor_order_id, start=start, end=end)
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@shared_task(name="orders.order_documents_task", **DOCUMENT_RETRY)
+def order_documents_task(*, order_id: int) -> int:
+    """(Re)make the order's documents that changed; running it twice writes nothing."""
+    made = document_task_run(order_documents_make, label=f"documents of order {order_id}",
+                             missing=(Order.DoesNotExist,), order_id=order_id)
+    if made is False:
+        return 0
+    logger.info("order %s: %s document(s) made", order_id, len(made))
+    return len(made)
+
+
+# --- the clock -------------------------------------------------------------------------------
+
+
+@shared_task(name="orders.orders_expire_due_task")
+def orders_expire_due_task() -> int:
+    """Every 15 minutes: expire unpaid orders past their deadline (stock back), close their open payments.
+
+    Card confirmations that went unanswered are asked about again first (same Idempotency-Key).
+    Idempotent: an order already expired or paid is left alone, so a second run changes nothing.
+    """
+    reconciled = payments_reconcile()
+    expired = orders_expire_due()
+    closed = payments_close_unpaid()
+    if reconciled or expired or closed:
+        logger.info("reconciled %s card payments, expired %s unpaid orders, closed %s payments",
+                    reconciled, expired, closed)
+    return expired
+
+
+@shared_task(name="orders.vendor_orders_auto_complete_task")
+def vendor_orders_auto_complete_task() -> int:
+    """Daily: confirm the purchases nobody confirmed (beat schedule in settings)."""
+    done = vendor_orders_auto_complete()
+    logger.info("auto-complete: %s vendor orders confirmed", done)
+    return done
+
+
+# --- settlements -----------------------------------------------------------------------------
+
+
+@shared_task(name="orders.settlements_monthly_task")
+def settlements_monthly_task() -> int:
+    """On the 1st: settle the month that just ended for every vendor. Safe to run again."""
+    return settlements_build_previous_month().created_count
+
+
+@shared_task(name="orders.settlements_built_task")
+def settlements_built_task(*, settlement_ids: list[int]) -> int:
+    """After a build: tell the vendors, then queue each statement's PDF (one task each, for the workers)."""
+    sent = notifications.settlements_built_notify(settlement_ids=settlement_ids)
+    for pk in settlement_ids:
+        settlement_pdf_task.delay(settlement_id=pk)
+    return sent
+
+
+@shared_task(name="orders.settlement_paid_notify_task")
+def settlement_paid_notify_task(*, settlement_id: int) -> int:
+    return notifications.settlement_paid_notify(settlement_id=settlement_id)
+
+
+@shared_task(name="orders.settlement_pdf_task", **DOCUMENT_RETRY)
+def settlement_pdf_task(*, settlement_id: int) -> bool:
+    """(Re)make the settlement's PDF statement if it changed; running it twice writes nothing."""
+    return bool(document_task_run(settlement_pdf_make, label=f"settlement {settlement_id} statement",
+                                  missing=(Settlement.DoesNotExist,), settlement_id=settlement_id))

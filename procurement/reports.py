@@ -417,7 +417,7 @@ def operator_years() -> list[int]:
 
 
 def monthly_chart_svg(months: list[Row], *, year: int, title: str, width: int = 760, height: int = 300) -> str:
-    """The twelve months as an SVG bar chart (ddasum.charts, like orders.reports)."""
+    """The twelve months as an SVG bar chart (ddasum.charts, like orders.selectors.reports)."""
     bars = [MonthBar(month=row.extra["month"], value=row.total, count=row.count) for row in months]
     return monthly_bars_svg(bars, year=year, title=title, css_class="purchase-chart", value_attr="total",
                             colour="#2f7d5b", width=width, height=height)

@@ -153,7 +153,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
 
 def checkout_data(**overrides):
-    from orders.services import Checkout
+    from orders.services.checkout import Checkout
 
     data = dict(email="buyer@example.kr", orderer_name="김구매", orderer_phone="010-1111-2222",
                 recipient_name="김구매", recipient_phone="010-1111-2222", postal_code="32244",
@@ -166,9 +166,10 @@ def place_order(*, items, buyer=None, paid=False, key=None, **checkout_overrides
     """Place an order through the real cart and order_place: items = [(variant, quantity), ...]."""
     import uuid
 
-    from orders.cart import cart_line_set
     from orders.models import Cart
-    from orders.services import order_mark_paid, order_place
+    from orders.services.actions import order_mark_paid
+    from orders.services.cart import cart_line_set
+    from orders.services.checkout import order_place
 
     cart = Cart.objects.create(user=buyer) if buyer and not hasattr(buyer, "cart") else (
         buyer.cart if buyer else Cart.objects.create(session_key=uuid.uuid4().hex[:32]))

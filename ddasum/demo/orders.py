@@ -33,8 +33,6 @@ from accounts.models import User
 from catalog.models import Product, ProductKind, ProductStatus, ProductVariant, TaxType
 from catalog.shipping import shipping_fee
 from ddasum.numbering import daily_number
-from orders.cart import cart_line_set
-from orders.fulfilment import vendor_order_deliver, vendor_order_ship, vendor_orders_prepare
 from orders.models import (
     Carrier,
     Cart,
@@ -50,8 +48,10 @@ from orders.models import (
     VendorOrder,
     VendorOrderStatus,
 )
-from orders.services import Checkout, order_mark_paid, order_place
-from orders.settlements import month_period, settlements_build_period
+from orders.services.actions import order_mark_paid, vendor_order_deliver, vendor_order_ship, vendor_orders_prepare
+from orders.services.cart import cart_line_set
+from orders.services.checkout import Checkout, order_place
+from orders.services.settlements import month_period, settlements_build_period
 from vendors.models import Vendor
 
 from .vendors import VENDOR1_EMAIL, demo_vendor1

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from ddasum.exceptions import DomainError
 from ddasum.exceptions import InvalidTransition as BaseInvalidTransition
 from ddasum.transitions import StateMachine
-from orders.admin_orders import StatusEventInline as VendorOrderEventInline
+from orders.admin.orders import StatusEventInline as VendorOrderEventInline
 from orders.models import StatusEvent, VendorOrder, VendorOrderStatus
 from procurement.admin_purchases import POEventInline
 from procurement.admin_quotes import QuoteEventInline

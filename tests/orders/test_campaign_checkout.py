@@ -12,9 +12,10 @@ from campaigns.limits import TakeResult
 from campaigns.models import CampaignItem, CampaignItemUse
 from catalog.models import ShippingPolicy
 from ddasum.money import TAXABLE
-from orders.cart import cart_line_set, cart_summary
 from orders.models import Cart, Order, OrderLine, OrderStatus, VendorOrderStatus
-from orders.services import order_expire, order_mark_paid, order_place, vendor_order_cancel
+from orders.services.actions import order_expire, order_mark_paid, vendor_order_cancel
+from orders.services.cart import cart_line_set, cart_summary
+from orders.services.checkout import order_place
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import ProductFactory, VendorFactory, checkout_data, place_order
 from tests.orders.test_shop import CART, CHECKOUT, add, html, messages_of
@@ -188,7 +189,7 @@ def test_cap_taken_by_someone_else_at_the_last_moment_refuses_the_order(sale, cl
     campaign, item, variant = sale
     clock(campaign.starts_at)
     cart = cart_with(variant, 2)
-    monkeypatch.setattr("orders.services.item_take", lambda **kw: TakeResult(False, "cap", left=1))
+    monkeypatch.setattr("orders.services.checkout.item_take", lambda **kw: TakeResult(False, "cap", left=1))
     with pytest.raises(CampaignLimitReached) as exc:
         order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="late")
     assert "기획전 한정 수량이 1개 남아" in exc.value.message

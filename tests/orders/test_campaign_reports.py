@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import CampaignItem, CampaignVisit, ItemStatus
-from orders.campaign_reports import NOT_SOLD, campaign_report, report_windows
 from orders.models import Order, OrderLine, VendorOrder
-from orders.services import vendor_order_cancel
+from orders.selectors.campaign_reports import NOT_SOLD, campaign_report, report_windows
+from orders.services.actions import vendor_order_cancel
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import OperatorFactory, ProductFactory, UserFactory, place_order
 

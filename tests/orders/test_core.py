@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 from catalog.models import ProductVariant
 from ddasum.money import EXEMPT, TAXABLE, vat_split
 from ddasum.numbering import daily_number, sequence_next
-from orders.cart import cart_line_set, cart_merge, cart_summary
 from orders.exceptions import CartError, OutOfStock
 from orders.models import Cart, Order, OrderStatus, VendorOrderStatus
-from orders.services import Checkout, order_expire, order_mark_paid, order_place
+from orders.services.actions import order_expire, order_mark_paid
+from orders.services.cart import cart_line_set, cart_merge, cart_summary
+from orders.services.checkout import Checkout, order_place
 from tests.factories import ProductFactory, UserFactory, VendorFactory, category
 
 pytestmark = pytest.mark.django_db

@@ -13,13 +13,14 @@ from campaigns.exceptions import CouponRefused
 from campaigns.models import Coupon, CouponScope, CouponUse, FundedBy
 from catalog.models import ShippingPolicy
 from ddasum.money import EXEMPT, TAXABLE
-from orders import settlements as service
-from orders.cart import cart_line_set
-from orders.documents import statement_facts
 from orders.models import Cart, Order, OrderStatus, PaymentEvent, VendorOrder, VendorOrderStatus
-from orders.payments import payment_start
-from orders.services import order_expire, order_mark_paid, order_place, vendor_order_cancel, vendor_order_transition
-from orders.settlements import previous_month, settlement_build, settlement_csv
+from orders.services import settlements as service
+from orders.services.actions import order_expire, order_mark_paid, vendor_order_cancel, vendor_order_transition
+from orders.services.cart import cart_line_set
+from orders.services.checkout import order_place
+from orders.services.documents import statement_facts
+from orders.services.payments import payment_start
+from orders.services.settlements import previous_month, settlement_build, settlement_csv
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory, CouponFactory
 from tests.factories import ProductFactory, VendorFactory, checkout_data
 from tests.orders.test_shop import CART, CHECKOUT, add, html, messages_of
@@ -132,7 +133,7 @@ def test_a_larger_automatic_coupon_beats_a_smaller_code():
 
 def test_a_coupon_used_up_at_the_last_moment_refuses_the_order(monkeypatch):
     CouponFactory(code="LAST", total_limit=1)
-    monkeypatch.setattr("orders.services.coupon_redeem", lambda **kw: "선착순 수량이 모두 소진되었습니다.")
+    monkeypatch.setattr("orders.services.checkout.coupon_redeem", lambda **kw: "선착순 수량이 모두 소진되었습니다.")
     with pytest.raises(CouponRefused) as exc:
         place((variant(30000), 1), code="LAST")
     assert "선착순 수량이 모두 소진되었습니다." in exc.value.message and not Order.objects.exists()
@@ -174,7 +175,7 @@ def test_the_discount_is_divided_among_vendors_and_lines_exactly_and_lowers_vat(
 
         from pypdf import PdfReader
 
-        from orders.documents import document_make
+        from orders.services.documents import document_make
 
         order_mark_paid(order_id=order.pk)
         document = document_make(order_id=order.pk, kind="receipt")
@@ -349,7 +350,7 @@ def test_choice_reads_the_customer_uses_in_one_query(django_assert_max_num_queri
 
 
 def test_sales_reports_count_what_was_paid_after_the_coupon(user):
-    from orders.reports import sales_by_month, sales_by_vendor
+    from orders.selectors.reports import sales_by_month, sales_by_vendor
 
     CouponFactory(code="REPORT", amount=4000)
     a, b = variant(30000), variant(10000)

@@ -15,27 +15,29 @@ from catalog.models import ShippingPolicy
 from ddasum.documents import fingerprint
 from ddasum.numbering import daily_number
 from ddasum.pdf import weasyprint_missing
-from orders import documents
-from orders.documents import (
+from orders.exceptions import InvalidTransition, NotAllowed, OrderError
+from orders.models import Document, DocumentKind, InvoiceKind, TaxInvoiceRequest, VendorOrderStatus
+from orders.services import documents, tax_invoices
+from orders.services.actions import order_mark_paid, vendor_order_transition
+from orders.services.documents import (
+    document_facts,
+    document_url,
+    order_documents_make,
+    order_documents_queue,
+    packing_slip_url,
+)
+from orders.services.tax_invoices import (
     CSV_COLUMNS,
     ApprovalImportRefused,
     InvoiceIssuer,
     IssueOutcome,
-    document_facts,
-    document_url,
     invoice_requests_csv,
     invoice_requests_pending,
-    order_documents_make,
-    order_documents_queue,
-    packing_slip_url,
     tax_invoice_approvals_apply,
     tax_invoice_approvals_plan,
     tax_invoice_mark_issued,
     tax_invoices_issue,
 )
-from orders.exceptions import InvalidTransition, NotAllowed, OrderError
-from orders.models import Document, DocumentKind, InvoiceKind, TaxInvoiceRequest, VendorOrderStatus
-from orders.services import order_mark_paid, vendor_order_transition
 from tests.factories import (
     MembershipFactory,
     OperatorFactory,
@@ -350,7 +352,7 @@ def test_a_guest_who_looked_the_order_up_may_download(client, shop):
 
 def test_a_document_not_made_yet_shows_a_refreshing_page(client, order, buyer, monkeypatch):
     queued = []
-    monkeypatch.setattr("orders.urls_documents.order_documents_queue", lambda *, order_id: queued.append(order_id))
+    monkeypatch.setattr("orders.views.documents.order_documents_queue", lambda *, order_id: queued.append(order_id))
     client.force_login(buyer)
     response = client.get(document_url(order=order))
     assert response.status_code == 202
@@ -361,7 +363,7 @@ def test_a_document_not_made_yet_shows_a_refreshing_page(client, order, buyer, m
 
 
 def test_a_stale_document_is_not_served(client, order, buyer, monkeypatch):
-    monkeypatch.setattr("orders.urls_documents.order_documents_queue", lambda *, order_id: None)
+    monkeypatch.setattr("orders.views.documents.order_documents_queue", lambda *, order_id: None)
     doc = _fake_document(DocumentKind.RECEIPT, order, current=False)
     client.force_login(buyer)
     response = client.get(reverse("orders:document", args=[doc.number]))
@@ -507,8 +509,8 @@ def test_the_issuer_is_pluggable(order, settings):
     outcome = tax_invoices_issue(requests=invoice_requests_pending(), actor=OperatorFactory())
     assert not outcome.content and len(outcome.approvals) == 3
     assert TaxInvoiceRequest.objects.filter(issued=True).count() == 3
-    settings.TAX_INVOICE_ISSUER = "orders.documents.CsvExportIssuer"
-    assert isinstance(documents.invoice_issuer(), documents.CsvExportIssuer)
+    settings.TAX_INVOICE_ISSUER = "orders.services.tax_invoices.CsvExportIssuer"
+    assert isinstance(tax_invoices.invoice_issuer(), tax_invoices.CsvExportIssuer)
 
 
 # --- the admins ----------------------------------------------------------------------------------

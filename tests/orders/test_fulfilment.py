@@ -6,28 +6,29 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ddasum.uploads import upload_clean
-from orders import documents, fulfilment
 from orders.exceptions import InvalidTransition, NotAllowed, OrderError, PaymentError
-from orders.fulfilment import (
-    ShipCsvRefused,
+from orders.models import StatusEvent, VendorOrder, VendorOrderStatus
+from orders.services import return_photos, shipping
+from orders.services.actions import (
+    VENDOR_ORDER_TRANSITIONS,
     tracking_clean,
     vendor_order_complete,
     vendor_order_deliver,
     vendor_order_note,
     vendor_order_return_accept,
-    vendor_order_return_photos,
     vendor_order_return_refund,
     vendor_order_return_reject,
     vendor_order_return_request,
     vendor_order_ship,
     vendor_order_tracking_correct,
+    vendor_order_transition,
     vendor_orders_auto_complete,
-    vendor_orders_auto_complete_task,
     vendor_orders_prepare,
-    vendor_orders_ship_csv,
 )
-from orders.models import StatusEvent, VendorOrder, VendorOrderStatus
-from orders.services import VENDOR_ORDER_TRANSITIONS, vendor_order_transition
+from orders.services.documents import packing_slip_url
+from orders.services.return_photos import vendor_order_return_photos
+from orders.services.shipping import ShipCsvRefused, vendor_orders_ship_csv
+from orders.tasks import vendor_orders_auto_complete_task
 from tests.factories import ProductFactory, UserFactory, image_bytes, pdf_bytes, place_order, upload
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ V = VendorOrderStatus
 def refunds(monkeypatch):
     """Record payment_refund calls instead of reaching a provider."""
     calls = []
-    monkeypatch.setattr("orders.payments.payment_refund", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("orders.services.actions.payment_refund", lambda **kw: calls.append(kw))
     return calls
 
 
@@ -381,7 +382,7 @@ def test_csv_export_lists_what_waits_to_ship(three, vendor, other_variant, buyer
     a, b, c = three
     put(c, V.SHIPPED)
     theirs = paid_vendor_order(other_variant, buyer)
-    text = fulfilment.ship_csv_export(vendor_ids=[vendor.pk]).decode("utf-8-sig")
+    text = shipping.ship_csv_export(vendor_ids=[vendor.pk]).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("주문번호,택배사,송장번호,받는 분")
     assert a.number in text and b.number in text
     assert c.number not in text and theirs.number not in text
@@ -417,10 +418,10 @@ def test_return_flow_with_photos_and_refund(vo, buyer, owner, refunds):
     assert (vo.status, vo.return_reason) == (V.RETURN_REQUESTED, "상자가 젖어서 왔어요")
     names = vendor_order_return_photos(vo.pk)
     assert len(names) == 2 and all(n.startswith(f"return-photos/{vo.pk}/") for n in names)
-    with fulfilment.vendor_order_return_photo_open(vendor_order_id=vo.pk, name=names[0]) as handle:
+    with return_photos.vendor_order_return_photo_open(vendor_order_id=vo.pk, name=names[0]) as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(OrderError):
-        fulfilment.vendor_order_return_photo_open(vendor_order_id=vo.pk, name="return-photos/../secret")
+        return_photos.vendor_order_return_photo_open(vendor_order_id=vo.pk, name="return-photos/../secret")
     vendor_order_return_accept(vendor_order_id=vo.pk, actor=owner)
     assert refunds == []
     vendor_order_return_refund(vendor_order_id=vo.pk, actor=owner)
@@ -479,7 +480,7 @@ def test_refund_the_provider_refuses_leaves_it_returned(vo, owner, monkeypatch):
     def refuse(**kw):
         raise PaymentError("결제 대행사가 취소를 거절했습니다.")
 
-    monkeypatch.setattr("orders.payments.payment_refund", refuse)
+    monkeypatch.setattr("orders.services.actions.payment_refund", refuse)
     put(vo, V.RETURNED)
     with pytest.raises(PaymentError):
         vendor_order_return_refund(vendor_order_id=vo.pk, actor=owner)
@@ -561,13 +562,11 @@ def test_partner_bulk_prepare_through_the_list(partner, vo, theirs):
     assert VendorOrder.objects.get(pk=theirs.pk).status == V.PAID  # not in the vendor's list, so not selected
 
 
-def test_partner_change_page_shows_what_to_deliver_and_the_next_steps(partner, vo, monkeypatch):
-    monkeypatch.setattr(documents, "packing_slip_url", lambda vendor_order: f"/slip/{vendor_order.pk}/",
-                        raising=False)
+def test_partner_change_page_shows_what_to_deliver_and_the_next_steps(partner, vo):
     html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
     order = vo.order
     for text in (order.recipient_name, order.recipient_phone, order.postal_code, order.address, "홍성 현미",
-                 "25,000원", "처리 이력", f"/slip/{vo.pk}/", "포장 명세서"):
+                 "25,000원", "처리 이력", packing_slip_url(vo), "포장 명세서"):
         assert text in html
     assert order.email not in html  # only what is needed to deliver
     assert admin_url("partner", "action", vo.pk, "ship") in html

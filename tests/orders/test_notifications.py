@@ -7,8 +7,12 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.services import absolute_url
-from orders import documents, notifications
-from orders.fulfilment import (
+from orders import tasks
+from orders.models import Order, StatusEvent, VendorOrder, VendorOrderStatus
+from orders.services.actions import (
+    order_expire,
+    order_mark_paid,
+    vendor_order_cancel,
     vendor_order_deliver,
     vendor_order_note,
     vendor_order_return_accept,
@@ -18,8 +22,6 @@ from orders.fulfilment import (
     vendor_order_ship,
     vendor_order_tracking_correct,
 )
-from orders.models import Order, StatusEvent, VendorOrder, VendorOrderStatus
-from orders.services import order_expire, order_mark_paid, vendor_order_cancel
 from tests.factories import MembershipFactory, ProductFactory, UserFactory, image_bytes, place_order, upload
 from vendors.models import MembershipRole
 
@@ -30,14 +32,14 @@ V = VendorOrderStatus
 
 @pytest.fixture(autouse=True)
 def no_refunds(monkeypatch):
-    monkeypatch.setattr("orders.payments.payment_refund", lambda **kw: None)
+    monkeypatch.setattr("orders.services.actions.payment_refund", lambda **kw: None)
 
 
 @pytest.fixture
 def docs(monkeypatch):
-    """Record document generation requests (the documents part makes the PDFs)."""
+    """Record the documents task being queued (it makes the PDFs)."""
     calls = []
-    monkeypatch.setattr(documents, "order_documents_queue", lambda *, order_id: calls.append(order_id), raising=False)
+    monkeypatch.setattr(tasks.order_documents_task, "delay", lambda *, order_id: calls.append(order_id))
     return calls
 
 
@@ -82,7 +84,7 @@ def test_bank_transfer_order_placed_mail_has_account_amount_and_deadline(buyer, 
                                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         order = place_order(items=[(variant, 2)], buyer=buyer, email=buyer.email)
-    notifications.order_placed_notify_task.delay(order_id=order.pk)  # a retry sends nothing more
+    tasks.order_placed_notify_task.delay(order_id=order.pk)  # a retry sends nothing more
     [message] = to(buyer.email)
     bank = settings.BANK_TRANSFER_ACCOUNT
     assert message.subject == "[따숨몰] 주문이 접수되었습니다"
@@ -95,8 +97,8 @@ def test_bank_transfer_order_placed_mail_has_account_amount_and_deadline(buyer, 
 
 def test_a_guest_gets_mail_only_and_once(variant):
     order = place_order(items=[(variant, 1)], email="guest@example.kr", guest_password="pass-1234")
-    assert notifications.order_placed_notify_task.delay(order_id=order.pk).get() == 1
-    assert notifications.order_placed_notify_task.delay(order_id=order.pk).get() == 0
+    assert tasks.order_placed_notify_task.delay(order_id=order.pk).get() == 1
+    assert tasks.order_placed_notify_task.delay(order_id=order.pk).get() == 0
     [message] = to("guest@example.kr")
     assert "비회원 주문은 주문번호, 이메일, 주문 비밀번호로 조회" in message.body
     assert not Notification.objects.exists()
@@ -104,7 +106,7 @@ def test_a_guest_gets_mail_only_and_once(variant):
 
 def test_card_orders_hear_when_paid_not_when_placed(buyer, variant):
     order = place_order(items=[(variant, 1)], buyer=buyer, email=buyer.email, payment_method="card")
-    assert notifications.order_placed_notify_task.delay(order_id=order.pk).get() == 0
+    assert tasks.order_placed_notify_task.delay(order_id=order.pk).get() == 0
     assert mail.outbox == []
 
 
@@ -114,7 +116,7 @@ def test_paid_tells_the_buyer_and_each_vendors_members_once_and_queues_documents
     bystander = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         order_mark_paid(order_id=order.pk)
-    notifications.order_paid_task.delay(order_id=order.pk)  # twice: no more mail, documents asked again
+    tasks.order_paid_notify_task.delay(order_id=order.pk)  # twice: no more mail
     mine = order.vendor_orders.get(vendor=variant.product.vendor)
     theirs = order.vendor_orders.get(vendor=other_variant.product.vendor)
     [paid] = to(buyer.email)
@@ -128,13 +130,16 @@ def test_paid_tells_the_buyer_and_each_vendors_members_once_and_queues_documents
     assert theirs.number in message.subject and "홍성 현미" not in message.body
     assert to(bystander.email) == []
     assert len(mail.outbox) == 4
-    assert docs == [order.pk, order.pk]
+    assert docs == [order.pk]  # queued by the payment itself, once, not by the notice
 
 
-def test_paid_task_works_before_the_documents_part_exists(buyer, variant, monkeypatch):
-    monkeypatch.delattr(documents, "order_documents_queue", raising=False)
-    order = place_order(items=[(variant, 1)], buyer=buyer, paid=True)
-    assert notifications.order_paid_task.delay(order_id=order.pk).get() >= 1
+def test_paid_notice_and_documents_are_separate_tasks(buyer, variant, docs, django_capture_on_commit_callbacks):
+    order = place_order(items=[(variant, 1)], buyer=buyer, email=buyer.email)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_paid(order_id=order.pk)
+    assert docs == [order.pk] and len(to(buyer.email)) == 1
+    assert tasks.order_paid_notify_task.delay(order_id=order.pk).get() == 0  # sent once
+    assert docs == [order.pk]  # a notice sent again asks for no documents
 
 
 def test_expired_order_tells_the_buyer_once(buyer, variant, django_capture_on_commit_callbacks):
@@ -142,7 +147,7 @@ def test_expired_order_tells_the_buyer_once(buyer, variant, django_capture_on_co
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         order_expire(order_id=order.pk)
-    notifications.order_expired_notify_task.delay(order_id=order.pk)
+    tasks.order_expired_notify_task.delay(order_id=order.pk)
     [message] = to(buyer.email)
     assert "입금 기한이 지나" in message.subject
 
@@ -158,7 +163,7 @@ def paid(buyer, variant):
 
 def run_again(vendor_order: VendorOrder, to_status: str) -> None:
     event = StatusEvent.objects.filter(vendor_order=vendor_order, to_status=to_status).latest("pk")
-    notifications.vendor_order_event_notify_task.delay(event_id=event.pk)
+    tasks.vendor_order_event_notify_task.delay(event_id=event.pk)
 
 
 def test_shipped_mail_has_carrier_number_and_tracking_link_once(paid, buyer, owner,
@@ -180,7 +185,7 @@ def test_tracking_correction_sends_the_new_number_once(paid, buyer, owner, djang
         vendor_order_ship(vendor_order_id=paid.pk, carrier="cj", tracking_number="12345678", actor=owner)
         vendor_order_tracking_correct(vendor_order_id=paid.pk, carrier="hanjin", tracking_number="87654321",
                                       actor=owner)
-    notifications.vendor_order_tracking_notify_task.delay(vendor_order_id=paid.pk)
+    tasks.vendor_order_tracking_notify_task.delay(vendor_order_id=paid.pk)
     subjects = [m.subject for m in to(buyer.email)]
     assert subjects == ["[따숨몰] 상품이 발송되었습니다", "[따숨몰] 송장번호가 바뀌었습니다"]
     assert "87654321" in to(buyer.email)[1].body and "한진택배" in to(buyer.email)[1].body
@@ -226,7 +231,7 @@ def test_return_decisions_and_refund_reach_the_buyer(paid, buyer, owner, django_
 def test_cancellation_tells_buyer_and_vendor(paid, buyer, owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         vendor_order_cancel(vendor_order_id=paid.pk, actor=buyer, reason="잘못 주문했어요")
-    notifications.vendor_order_cancelled_notify_task.delay(vendor_order_id=paid.pk)
+    tasks.vendor_order_cancelled_notify_task.delay(vendor_order_id=paid.pk)
     [message] = to(buyer.email)
     assert "취소" in message.subject and f"{paid.total:,}원" in message.body and "잘못 주문했어요" in message.body
     [message] = to(owner.email)
@@ -248,9 +253,9 @@ def test_each_note_reaches_the_buyer_once(paid, buyer, owner, django_capture_on_
         vendor_order_note(vendor_order_id=paid.pk, actor=owner, note="오늘 발송했습니다.")
     paid.refresh_from_db()
     second_start = paid.vendor_note.index("\n\n") + 2
-    notifications.vendor_order_note_notify_task.delay(vendor_order_id=paid.pk, start=0,
+    tasks.vendor_order_note_notify_task.delay(vendor_order_id=paid.pk, start=0,
                                                      end=paid.vendor_note.index("\n\n"))
-    notifications.vendor_order_note_notify_task.delay(vendor_order_id=paid.pk, start=second_start,
+    tasks.vendor_order_note_notify_task.delay(vendor_order_id=paid.pk, start=second_start,
                                                      end=len(paid.vendor_note))
     messages = to(buyer.email)
     assert len(messages) == 2

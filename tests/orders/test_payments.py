@@ -10,20 +10,20 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from catalog.models import ProductVariant
-from orders import payment_deposits as deposits
 from orders.exceptions import PaymentError
 from orders.models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus, VendorOrderStatus
-from orders.payment_tasks import orders_expire_due_task
-from orders.payments import (
+from orders.services import deposits
+from orders.services.actions import order_expire, vendor_order_cancel
+from orders.services.confirmations import payment_deposit_confirm
+from orders.services.payments import (
     CardProvider,
-    payment_deposit_confirm,
     payment_provider,
     payment_refund_done,
     payment_start,
     providers,
     refunds_due,
 )
-from orders.services import order_expire, vendor_order_cancel
+from orders.tasks import orders_expire_due_task
 from tests.factories import ProductFactory, UserFactory, VendorFactory, place_order, upload
 
 from .fake_gateway import FakeGateway
@@ -120,7 +120,7 @@ def test_a_guest_opens_the_card_page_from_the_session_that_placed_the_order(clie
     order = place_order(items=[(rice, 1)], payment_method=PaymentMethod.CARD)
     url = reverse("orders:pay_card", args=[order.number])
     assert client.get(url).status_code == 404
-    from orders.views import GUEST_ORDERS_SESSION_KEY
+    from orders.selectors.access import SESSION_LOOKUP_KEY as GUEST_ORDERS_SESSION_KEY
 
     session = client.session
     session[GUEST_ORDERS_SESSION_KEY] = [order.number]  # what the shop's checkout keeps for a guest
@@ -629,7 +629,7 @@ def test_a_late_approval_that_cannot_be_cancelled_goes_on_the_refund_list(client
 def test_bank_transfer_box_shows_account_amount_and_deadline(rice, settings):
     from django.template.loader import render_to_string
 
-    from orders.payments import bank_transfer_info
+    from orders.services.payments import bank_transfer_info
 
     order = place_order(items=[(rice, 1)])
     html = render_to_string("orders/payments/_bank_transfer.html", {"bank": bank_transfer_info(order)})

@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.models import ShippingPolicy
 from ddasum.demo import orders as demo
 from orders.models import Order, OrderLine, Settlement, SettlementStatus, StatusEvent, VendorOrder, VendorOrderStatus
-from orders.reports import (
+from orders.selectors.reports import (
     monthly_chart_svg,
     sales_by_category,
     sales_by_enterprise_type,
@@ -22,7 +22,7 @@ from orders.reports import (
     sales_by_region,
     sales_by_vendor,
 )
-from orders.services import vendor_order_transition
+from orders.services.actions import vendor_order_transition
 from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, category, place_order
 from vendors.models import EnterpriseType, Region
 

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from accounts.models import Notification
 from catalog.models import ShippingPolicy
-from orders import settlements as service
 from orders.exceptions import InvalidTransition
 from orders.models import (
     Order,
@@ -27,8 +26,9 @@ from orders.models import (
     VendorOrder,
     VendorOrderStatus,
 )
-from orders.services import vendor_order_transition
-from orders.settlements import (
+from orders.services import settlements as service
+from orders.services.actions import vendor_order_transition
+from orders.services.settlements import (
     SettlementError,
     commission_expression,
     commission_of,
@@ -37,8 +37,8 @@ from orders.settlements import (
     settlement_csv,
     settlement_mark_paid,
     settlements_build_period,
-    settlements_monthly_task,
 )
+from orders.tasks import settlements_monthly_task
 from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, place_order
 from vendors.models import CommissionRateChange, Vendor
 

@@ -7,9 +7,9 @@ from django.contrib.auth.hashers import check_password
 from django.urls import reverse
 
 from catalog.models import ProductStatus, ProductVariant, ShippingPolicy
-from orders import fulfilment
 from orders.models import Address, Cart, Order, OrderStatus, TaxInvoiceRequest, VendorOrder, VendorOrderStatus
-from orders.services import order_mark_paid, vendor_order_transition
+from orders.services import return_photos
+from orders.services.actions import order_mark_paid, vendor_order_transition
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -621,7 +621,7 @@ def test_return_request_with_photos(client, user):
     assert "반품을 요청했습니다" in " ".join(messages_of(response))
     vendor_order.refresh_from_db()
     assert vendor_order.status == VendorOrderStatus.RETURN_REQUESTED
-    assert len(fulfilment.vendor_order_return_photos(vendor_order.pk)) == 2
+    assert len(return_photos.vendor_order_return_photos(vendor_order.pk)) == 2
     assert "상자가 젖어 왔습니다" in section(html(response), "vendor-order")
 
 

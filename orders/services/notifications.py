@@ -1,0 +1,329 @@
+"""Notices to buyers and vendors (email + in-app), written by the tasks in orders/tasks.py.
+
+Each notice has a key naming what it is about (the order, the status event, the note), so a
+task that runs twice sends nothing the second time. A signed-in buyer gets an email and an
+in-app notification keyed `<key>:u<user id>`; a guest has no account, so the email alone is
+remembered, in the cache, for GUEST_NOTICE_SECONDS. Vendors' members are told through
+`vendors.services.vendor_notify` (every member, not only the owners: staff ship the orders).
+
+The mail is written as for a sale the buyer cares about and only says what is needed: what,
+from whom, what happens next, the order page. Vendors get no buyer contact by mail; the
+address is in their admin.
+"""
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Notification
+from accounts.services import absolute_url, email_send, notification_create
+from ddasum.money import won
+from vendors.services import vendor_notify
+
+from ..models import Order, OrderStatus, PaymentMethod, Settlement, StatusEvent, VendorOrder, VendorOrderStatus
+from .return_photos import vendor_order_return_photos
+
+logger = logging.getLogger(__name__)
+
+
+V = VendorOrderStatus
+
+
+# How long a guest's sent mail is remembered (a retried task within this time sends nothing).
+GUEST_NOTICE_SECONDS = 60 * 60 * 24 * 60
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _order_path(order: Order) -> str:
+    try:
+        return order.get_absolute_url()
+    except NoReverseMatch:  # the shop's pages are not there (yet): the mail goes without a link
+        return ""
+
+
+def _partner_path(vendor_order: VendorOrder) -> str:
+    try:
+        return reverse("partner:orders_vendororder_change", args=[vendor_order.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _items(vendor_order: VendorOrder) -> str:
+    return "\n".join(f"- {ln.product_name} {ln.variant_name} × {ln.quantity}" for ln in vendor_order.lines.all())
+
+
+def _buyer_mail(order: Order, body: str) -> str:
+    path = _order_path(order)
+    parts = [_("%(name)s님, 따숨몰입니다.") % {"name": order.orderer_name}, "", body, "",
+             _("주문번호: %(number)s") % {"number": order.number}]
+    if path:
+        parts.append(_("주문 상세: %(url)s") % {"url": absolute_url(path)})
+        if order.buyer_id is None:
+            parts.append(_("비회원 주문은 주문번호, 이메일, 주문 비밀번호로 조회할 수 있습니다."))
+    info = settings.OPERATOR_INFO
+    parts += ["", _("따숨몰 고객센터 %(phone)s · %(email)s") % {"phone": info["phone"], "email": info["email"]}]
+    return "\n".join(parts)
+
+
+def buyer_notify(order: Order, *, key: str, title: str, body: str) -> bool:
+    """Tell the order's buyer by mail (and in the app when a member), once per `key`; True if sent now."""
+    subject = f"[따숨몰] {title}"
+    if order.buyer_id:
+        user_key = f"{key}:u{order.buyer_id}"
+        if Notification.objects.filter(key=user_key).exists():
+            return False
+        # Mail first: if it fails the task retries, and the notification marks it sent only after.
+        email_send(to=[order.email], subject=subject, body=_buyer_mail(order, body))
+        notification_create(user=order.buyer, title=title, body=body, url=_order_path(order), key=user_key)
+        return True
+    cache_key = f"orders:notice:{key}"
+    if cache.get(cache_key):
+        return False
+    email_send(to=[order.email], subject=subject, body=_buyer_mail(order, body))
+    cache.set(cache_key, True, GUEST_NOTICE_SECONDS)
+    return True
+
+
+def _vendor_tell(vendor_order: VendorOrder, *, key: str, title: str, body: str) -> int:
+    body = f"{body}\n\n" + _("입점기업 관리자에서 확인해 주세요.")
+    return vendor_notify(vendor_order.vendor, title=title, body=body, url=_partner_path(vendor_order), key=key,
+                         owners_only=False)
+
+
+def _vendor_orders(order: Order):
+    return order.vendor_orders.select_related("vendor").prefetch_related("lines").order_by("pk")
+
+
+def _order_of(order_id: int) -> Order:
+    return Order.objects.select_related("buyer").get(pk=order_id)
+
+
+def _vendor_order_of(vendor_order_id: int) -> VendorOrder:
+    return (VendorOrder.objects.select_related("order__buyer", "vendor").prefetch_related("lines")
+            .get(pk=vendor_order_id))
+
+
+# --- order-level notices ---------------------------------------------------------------
+
+
+def order_placed_notify(*, order_id: int) -> int:
+    """A bank-transfer order was placed: the buyer gets the account, the amount and the deadline.
+
+    A card order is paid right after it is placed (or not at all); its buyer hears when it is paid.
+    """
+    order = _order_of(order_id)
+    if order.payment_method != PaymentMethod.BANK_TRANSFER:
+        return 0
+    bank = settings.BANK_TRANSFER_ACCOUNT
+    lines = [
+        _("주문이 접수되었습니다. 아래 계좌로 입금해 주시면 입금 확인 후 상품을 보내 드립니다."),
+        "",
+        _("입금하실 금액: %(amount)s") % {"amount": won(order.total)},
+        _("입금 계좌: %(bank)s %(number)s (예금주 %(holder)s)") % bank,
+    ]
+    if order.expires_at:
+        lines.append(_("입금 기한: %(when)s까지") % {"when": _when(order.expires_at)})
+        lines.append(_("기한 안에 입금이 확인되지 않으면 주문이 자동으로 취소됩니다."))
+    lines.append("")
+    for vendor_order in _vendor_orders(order):
+        lines += [f"[{vendor_order.vendor.name}]", _items(vendor_order)]
+    sent = buyer_notify(order, key=f"order-placed:{order.pk}", title=_("주문이 접수되었습니다"), body="\n".join(lines))
+    logger.info("order %s placed: buyer notified=%s", order.number, sent)
+    return int(sent)
+
+
+def order_paid_notify(*, order_id: int) -> int:
+    """Paid: the buyer is told, each vendor's members hear of their new order."""
+    order = _order_of(order_id)
+    sent = 0
+    if order.status == OrderStatus.PAID:
+        if order.payment_method == PaymentMethod.BANK_TRANSFER:
+            title, first = _("입금이 확인되었습니다"), _("입금하신 %(amount)s이 확인되었습니다.")
+        else:
+            title, first = _("결제가 완료되었습니다"), _("%(amount)s 결제가 완료되었습니다.")
+        body = first % {"amount": won(order.total)} + "\n" + _("판매기업이 상품을 준비해 보내 드립니다.")
+        sent += buyer_notify(order, key=f"order-paid:{order.pk}", title=title, body=body)
+        for vendor_order in _vendor_orders(order):
+            if vendor_order.status not in (V.PAID, V.PREPARING):
+                continue
+            body = "\n".join([
+                _("새 주문이 들어왔습니다. 상품을 준비해 발송해 주세요."), "", _items(vendor_order),
+                _("합계: %(amount)s (배송비 %(fee)s 포함)") % {"amount": won(vendor_order.total),
+                                                         "fee": won(vendor_order.shipping_fee)},
+            ])
+            sent += _vendor_tell(vendor_order, key=f"vo-new:{vendor_order.pk}",
+                                 title=_("새 주문 %(number)s") % {"number": vendor_order.number}, body=body)
+    logger.info("order %s paid: %s notified", order.number, sent)
+    return sent
+
+
+def order_expired_notify(*, order_id: int) -> int:
+    """An unpaid order passed its deadline and was cancelled."""
+    order = _order_of(order_id)
+    body = _("입금 기한(%(when)s)까지 입금이 확인되지 않아 주문이 취소되었습니다. 필요하시면 다시 주문해 주세요.") % {
+        "when": _when(order.expires_at) if order.expires_at else "-"}
+    sent = buyer_notify(order, key=f"order-expired:{order.pk}", title=_("입금 기한이 지나 주문이 취소되었습니다"),
+                        body=body)
+    return int(sent)
+
+
+# --- vendor-order notices --------------------------------------------------------------
+
+
+def vendor_order_cancelled_notify(*, vendor_order_id: int) -> int:
+    """A vendor order was cancelled: the buyer (with the refund) and, if it had been paid, the vendor."""
+    vendor_order = _vendor_order_of(vendor_order_id)
+    if vendor_order.status != V.CANCELLED:
+        return 0
+    order = vendor_order.order
+    event = vendor_order.events.filter(to_status=V.CANCELLED).order_by("-pk").first()
+    reason = event.reason if event else ""
+    lines = [_("%(vendor)s 주문(%(number)s)이 취소되었습니다.") % {"vendor": vendor_order.vendor.name,
+                                                           "number": vendor_order.number},
+             _items(vendor_order)]
+    if reason:
+        lines.append(_("사유: %(reason)s") % {"reason": reason})
+    if vendor_order.refunded_amount:
+        lines += ["", _("환불 금액: %(amount)s") % {"amount": won(vendor_order.refunded_amount)}, _refund_hint(order)]
+    sent = buyer_notify(order, key=f"vo-cancelled:{vendor_order.pk}", title=_("주문이 취소되었습니다"),
+                        body="\n".join(lines))
+    if vendor_order.paid_at:
+        body = "\n".join([_("결제된 주문이 취소되었습니다. 발송하지 마세요."), _items(vendor_order)]
+                         + ([_("사유: %(reason)s") % {"reason": reason}] if reason else []))
+        sent += _vendor_tell(vendor_order, key=f"vo-cancelled:{vendor_order.pk}",
+                             title=_("주문 취소 %(number)s") % {"number": vendor_order.number}, body=body)
+    return sent
+
+
+def _refund_hint(order: Order) -> str:
+    if order.payment_method == PaymentMethod.CARD:
+        return _("카드 결제는 카드사에 따라 3~7영업일 안에 취소가 반영됩니다.")
+    return _("무통장입금으로 결제하신 금액은 고객센터가 환불 계좌를 확인해 돌려드립니다.")
+
+
+def _shipping_lines(vendor_order: VendorOrder) -> list[str]:
+    if vendor_order.carrier == "direct":
+        return [_("판매기업이 직접 배송합니다.")]
+    lines = [_("택배사: %(carrier)s") % {"carrier": vendor_order.get_carrier_display()},
+             _("송장번호: %(number)s") % {"number": vendor_order.tracking_number}]
+    if vendor_order.tracking_url:
+        lines.append(_("배송 조회: %(url)s") % {"url": vendor_order.tracking_url})
+    return lines
+
+
+def _event_notice(event: StatusEvent, vendor_order: VendorOrder) -> tuple[str, str, str] | None:
+    """(to whom, title, body) for a vendor-order event, or None when nobody is told of it."""
+    vendor = vendor_order.vendor.name
+    items = _items(vendor_order)
+    to, came_from = event.to_status, event.from_status
+    if to == V.SHIPPED:
+        return "buyer", _("상품이 발송되었습니다"), "\n".join(
+            [_("%(vendor)s에서 상품을 보냈습니다.") % {"vendor": vendor}, *_shipping_lines(vendor_order), "", items])
+    if to == V.DELIVERED and came_from == V.SHIPPED:
+        return "buyer", _("배송이 완료되었습니다"), "\n".join([
+            _("%(vendor)s 상품의 배송이 완료되었습니다.") % {"vendor": vendor}, items, "",
+            _("상품에 문제가 없다면 주문 상세에서 구매 확정을 눌러 주세요. %(days)s일이 지나면 자동으로 구매 확정되며, "
+              "그 전까지 반품을 요청할 수 있습니다.") % {"days": settings.ORDER_AUTO_COMPLETE_DAYS},
+        ])
+    if to == V.DELIVERED and came_from == V.RETURN_REQUESTED:
+        return "buyer", _("반품 요청이 거절되었습니다"), "\n".join([
+            _("%(vendor)s에서 반품 요청을 거절했습니다.") % {"vendor": vendor},
+            _("사유: %(reason)s") % {"reason": event.reason or "-"}, "",
+            _("궁금한 점은 고객센터로 문의해 주세요."),
+        ])
+    if to == V.RETURN_REQUESTED:
+        prefix = f"{event.pk:010d}-"
+        photos = [n for n in vendor_order_return_photos(vendor_order.pk) if n.rsplit("/", 1)[-1].startswith(prefix)]
+        return "vendor", _("반품 요청 %(number)s") % {"number": vendor_order.number}, "\n".join([
+            _("구매자가 반품을 요청했습니다. 반품을 승인하거나, 사유와 함께 거절해 주세요."), items,
+            _("사유: %(reason)s") % {"reason": event.reason or "-"},
+            _("사진: %(n)s장") % {"n": len(photos)},
+        ])
+    if to == V.RETURNED:
+        return "buyer", _("반품이 승인되었습니다"), "\n".join([
+            _("%(vendor)s에서 반품을 승인했습니다. 곧 환불해 드립니다.") % {"vendor": vendor}, items])
+    if to == V.REFUNDED:
+        return "buyer", _("환불이 완료되었습니다"), "\n".join([
+            _("%(vendor)s 주문(%(number)s)을 환불했습니다.") % {"vendor": vendor, "number": vendor_order.number},
+            _("환불 금액: %(amount)s") % {"amount": won(vendor_order.refunded_amount or vendor_order.total)},
+            _refund_hint(vendor_order.order),
+        ])
+    return None
+
+
+def vendor_order_event_notify(*, event_id: int) -> int:
+    """Tell whoever needs to know of a vendor order's status change (shipped, delivered, returns)."""
+    event = StatusEvent.objects.select_related("vendor_order").get(pk=event_id)
+    if event.vendor_order_id is None:
+        return 0
+    vendor_order = _vendor_order_of(event.vendor_order_id)
+    notice = _event_notice(event, vendor_order)
+    if notice is None:
+        return 0
+    to, title, body = notice
+    key = f"vo-event:{event.pk}"
+    if to == "vendor":
+        return _vendor_tell(vendor_order, key=key, title=title, body=body)
+    return int(buyer_notify(vendor_order.order, key=key, title=title, body=body))
+
+
+def vendor_order_tracking_notify(*, vendor_order_id: int) -> int:
+    """A shipped vendor order's tracking number was corrected: the buyer gets the right one."""
+    vendor_order = _vendor_order_of(vendor_order_id)
+    if vendor_order.status != V.SHIPPED:
+        return 0
+    body = "\n".join([_("%(vendor)s에서 송장번호를 바로잡았습니다.") % {"vendor": vendor_order.vendor.name},
+                      *_shipping_lines(vendor_order)])
+    key = f"vo-tracking:{vendor_order.pk}:{vendor_order.carrier}:{vendor_order.tracking_number}"
+    return int(buyer_notify(vendor_order.order, key=key, title=_("송장번호가 바뀌었습니다"), body=body))
+
+
+def vendor_order_note_notify(*, vendor_order_id: int, start: int, end: int) -> int:
+    """The vendor left a note for the buyer (the text between `start` and `end` of its notes)."""
+    vendor_order = _vendor_order_of(vendor_order_id)
+    note = vendor_order.vendor_note[start:end].strip()
+    if not note:
+        return 0
+    body = "\n".join([_("%(vendor)s에서 주문(%(number)s)에 메시지를 남겼습니다.") % {
+        "vendor": vendor_order.vendor.name, "number": vendor_order.number}, "", note])
+    return int(buyer_notify(vendor_order.order, key=f"vo-note:{vendor_order.pk}:{start}",
+                            title=_("판매기업의 메시지가 도착했습니다"), body=body))
+
+
+# --- settlement notices ----------------------------------------------------------------
+
+
+def settlements_built_notify(*, settlement_ids: list[int]) -> int:
+    """Tell each vendor its statement is ready (once per settlement)."""
+    sent = 0
+    for settlement in Settlement.objects.filter(pk__in=settlement_ids).select_related("vendor"):
+        if not settlement.order_count:
+            continue
+        sent += vendor_notify(
+            settlement.vendor,
+            title=_("%(period)s 정산서가 나왔습니다") % {"period": f"{settlement.period_start:%Y-%m}"},
+            body=_("정산번호 %(number)s, 지급 예정액 %(payout)s원 (구매 확정 %(count)s건).") % {
+                "number": settlement.number, "payout": f"{settlement.payout:,}", "count": settlement.order_count},
+            url=reverse("partner:orders_settlement_change", args=[settlement.pk]),
+            key=f"settlement-built:{settlement.pk}",
+        )
+    return sent
+
+
+def settlement_paid_notify(*, settlement_id: int) -> int:
+    """The operator paid the settlement: the vendor is told, once."""
+    settlement = Settlement.objects.select_related("vendor").get(pk=settlement_id)
+    return vendor_notify(
+        settlement.vendor,
+        title=_("정산금 %(payout)s원을 보냈습니다") % {"payout": f"{settlement.payout:,}"},
+        body=_("%(number)s (%(start)s ~ %(end)s) 정산금을 등록하신 계좌로 보냈습니다.") % {
+            "number": settlement.number, "start": settlement.period_start, "end": settlement.period_end},
+        url=reverse("partner:orders_settlement_change", args=[settlement.pk]),
+        key=f"settlement-paid:{settlement.pk}",
+    )

@@ -1,0 +1,24 @@
+"""The buyer's pages: cart, checkout, orders (in the "orders" namespace of orders/urls.py)."""
+from django.urls import path, re_path
+
+from ..views import shop as views
+
+# Order numbers are date + sequence (20261122-00042); the pattern keeps /orders/reports/ and the
+# other parts' pages from being read as an order number.
+NUMBER = r"(?P<number>\d{8}-\d{5,})"
+
+urlpatterns = [
+    path("", views.order_list, name="list"),
+    path("cart/", views.cart, name="cart"),
+    path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/update/", views.cart_update, name="cart_update"),
+    path("cart/remove/", views.cart_remove, name="cart_remove"),
+    path("cart/postal-code/", views.cart_postal_code, name="cart_postal_code"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("lookup/", views.order_lookup, name="lookup"),
+    re_path(rf"^{NUMBER}/$", views.order_detail, name="detail"),
+    re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/cancel/$", views.vendor_order_cancel_view, name="vendor_order_cancel"),
+    re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/return/$", views.vendor_order_return_view, name="vendor_order_return"),
+    re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/complete/$", views.vendor_order_complete_view,
+            name="vendor_order_complete"),
+]

@@ -1,0 +1,1 @@
+"""The orders app's pages: shop (cart, checkout, order pages), payments, documents, reports."""
