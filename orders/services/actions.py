@@ -160,6 +160,16 @@ def order_mark_paid(*, order_id: int, actor=None, reason: str = "") -> Order:
     return order
 
 
+def _refund_paid(vendor_order: VendorOrder, order: Order, *, reason: str) -> None:
+    """Give back what was paid for this vendor order (its total less its share of the coupon discount).
+
+    Runs inside the caller's transaction: a refund the provider refuses rolls the step back.
+    """
+    payment_refund(order=order, amount=vendor_order.paid_total, reason=reason)
+    vendor_order.refunded_amount = vendor_order.paid_total
+    vendor_order.save(update_fields=["refunded_amount"])
+
+
 def _release_campaign(vendor_orders, customer: str) -> None:
     """Give back the campaign quantities of these vendor orders' lines, once per line, by item pk."""
     lines = OrderLine.objects.filter(vendor_order__in=vendor_orders, campaign_item__isnull=False,
@@ -223,10 +233,7 @@ def vendor_order_cancel(*, vendor_order_id: int, actor, reason: str = "", guest_
         _release_coupon(order)
     _release_stock(vendor_order)
     if was_paid:
-        # What was paid for this vendor order: its total less its share of the coupon discount.
-        payment_refund(order=order, amount=vendor_order.paid_total, reason=reason or _("주문 취소"))
-        vendor_order.refunded_amount = vendor_order.paid_total
-        vendor_order.save(update_fields=["refunded_amount"])
+        _refund_paid(vendor_order, order, reason=reason or _("주문 취소"))
     if whole_order:
         _order_transition(Order.objects.select_for_update().get(pk=order.pk), OrderStatus.CANCELLED,
                           actor=actor if actor and actor.is_authenticated else None, reason=reason)
@@ -438,11 +445,7 @@ def vendor_order_return_refund(*, vendor_order_id: int, actor) -> VendorOrder:
     _vendor_check(actor, vendor_order)
     event = vendor_order_transition(vendor_order, V.REFUNDED, actor=_user(actor), reason=_("반품 환불"))
     # Inside the transaction: a refund the provider refuses leaves the vendor order 'returned'.
-    # What was paid for it: its total less its share of the order's coupon discount.
-    payment_refund(order=vendor_order.order, amount=vendor_order.paid_total, reason=_("반품 환불 %(number)s")
-                   % {"number": vendor_order.number})
-    vendor_order.refunded_amount = vendor_order.paid_total
-    vendor_order.save(update_fields=["refunded_amount"])
+    _refund_paid(vendor_order, vendor_order.order, reason=_("반품 환불 %(number)s") % {"number": vendor_order.number})
     _notify_event(event)
     jobs.after_commit("orders.order_documents_task", order_id=vendor_order.order_id)
     return vendor_order
