@@ -145,7 +145,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
     "campaigns-mails": {
-        "task": "campaigns.subscriptions.campaign_mails_send_task",
+        "task": "campaigns.campaign_mails_send_task",
         "schedule": crontab(minute=5),
     },
     "procurement-remind-unanswered": {

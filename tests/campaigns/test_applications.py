@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
-from campaigns import services
 from campaigns.models import Campaign, CampaignItem, CampaignSection, ItemStatus
+from campaigns.services import campaigns as services
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import ProductFactory, image_bytes, upload
 

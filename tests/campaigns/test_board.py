@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import board
 from campaigns.models import Comment, CommentStatus, Post, PostKind
+from campaigns.services import board
 from ddasum.demo import accounts as accounts_demo
 from ddasum.demo import board as demo_board
 from tests.campaigns.factories import CampaignFactory

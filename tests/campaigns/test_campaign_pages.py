@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns import views_campaigns
 from campaigns.models import CampaignSection, CampaignVisit, ItemStatus
+from campaigns.views import campaigns as views_campaigns
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import OperatorFactory, ProductFactory, category
 

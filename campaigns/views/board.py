@@ -19,9 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ddasum.exceptions import DomainError
 from ddasum.views import call_service
 
-from . import board
-from .models import Post, PostKind, Subscription
-from .subscriptions import CONSENT_TEXT, subscription_for_user, subscription_subscribe, subscription_unsubscribe
+from ..models import Post, PostKind, Subscription
+from ..services import board
+from ..services.subscriptions import (
+    CONSENT_TEXT,
+    subscription_for_user,
+    subscription_subscribe,
+    subscription_unsubscribe,
+)
 
 # --- forms ----------------------------------------------------------------------------------
 
