@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from catalog.models import Category, Product, ProductImage, ProductStatus, ShippingPolicy
+from catalog.services import product_action, product_image_add
 from tests.factories import MembershipFactory, ProductFactory, category, image_bytes, upload
 from vendors.models import MembershipRole, SocialFactKind, VendorSocialFact
 from vendors.services import vendor_social_fact_verify
@@ -264,8 +265,6 @@ def test_one_shipping_policy_per_vendor(partner_client, vendor, other_vendor):
 
 @pytest.fixture
 def pending(vendor, owner, django_capture_on_commit_callbacks):
-    from catalog.services import product_action, product_image_add
-
     product = ProductFactory(vendor=vendor, status=ProductStatus.DRAFT, published_at=None, name="검토할 배추")
     with django_capture_on_commit_callbacks(execute=True):
         product_image_add(product_id=product.pk, upload=upload("p.png", image_bytes("PNG")))
