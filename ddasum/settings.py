@@ -129,7 +129,7 @@ CELERY_TIMEZONE = "Asia/Seoul"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "vendors-certification-check": {
-        "task": "vendors.tasks.vendor_certifications_check_task",
+        "task": "vendors.vendor_certifications_check_task",
         "schedule": crontab(hour=6, minute=0),
     },
     "orders-expire-unpaid": {

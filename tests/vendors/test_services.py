@@ -22,6 +22,7 @@ from vendors.models import (
     VendorDocument,
     VendorStatus,
 )
+from vendors.tasks import vendor_status_notify_task
 
 pytestmark = pytest.mark.django_db
 
@@ -135,8 +136,6 @@ def test_full_review_flow_records_every_transition_and_notifies(draft, applicant
 
 
 def test_notify_task_is_idempotent(draft, applicant, operator, django_capture_on_commit_callbacks):
-    from vendors.tasks import vendor_status_notify_task
-
     submitted(draft, applicant)
     with django_capture_on_commit_callbacks(execute=True):
         services.vendor_action(vendor_id=draft.pk, action="start_review", actor=operator)
