@@ -86,9 +86,8 @@ def test_lockout_is_per_account_not_global(client, user):
     assert response.status_code == 302
 
 
-def test_password_change(client, user):
-    client.force_login(user)
-    response = client.post(
+def test_password_change(user_client, user):
+    response = user_client.post(
         reverse("accounts:password_change"),
         {"old_password": PASSWORD, "new_password1": "Another-Pass-77", "new_password2": "Another-Pass-77"},
     )
@@ -123,25 +122,23 @@ def test_password_reset_for_unknown_email_sends_nothing_and_reveals_nothing(clie
     assert mail.outbox == []
 
 
-def test_notifications_are_personal(client, user):
+def test_notifications_are_personal(user_client, user):
     other = UserFactory()
     mine = notification_create(user=user, title="내 알림", url="/accounts/me/")
     notification_create(user=other, title="남의 알림")
-    client.force_login(user)
-    page = client.get(reverse("accounts:notifications")).content.decode()
+    page = user_client.get(reverse("accounts:notifications")).content.decode()
     assert "내 알림" in page and "남의 알림" not in page
-    assert 'class="badge">1<' in client.get("/").content.decode()
-    response = client.post(reverse("accounts:notifications_read"), {"id": mine.pk})
+    assert 'class="badge">1<' in user_client.get("/").content.decode()
+    response = user_client.post(reverse("accounts:notifications_read"), {"id": mine.pk})
     assert response["Location"] == "/accounts/me/"
     mine.refresh_from_db()
     assert mine.read_at is not None
 
 
-def test_cannot_mark_someone_elses_notification(client, user):
+def test_cannot_mark_someone_elses_notification(user_client, user):
     other = UserFactory()
     theirs = notification_create(user=other, title="남의 알림")
-    client.force_login(user)
-    client.post(reverse("accounts:notifications_read"), {"id": theirs.pk})
+    user_client.post(reverse("accounts:notifications_read"), {"id": theirs.pk})
     theirs.refresh_from_db()
     assert theirs.read_at is None
 

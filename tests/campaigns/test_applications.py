@@ -20,12 +20,6 @@ WITHDRAW = "partner:campaigns_campaignapplication_withdraw"
 
 
 @pytest.fixture
-def partner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def campaign():
     now = timezone.now()
     return CampaignFactory(title="추석 판매전", starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=10))

@@ -32,11 +32,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def moment():
-    return timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
 def campaign(moment):
     return CampaignFactory(starts_at=moment + timedelta(days=1), ends_at=moment + timedelta(days=8))
 

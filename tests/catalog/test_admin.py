@@ -33,12 +33,6 @@ def variant_row(i, **values):
 
 
 @pytest.fixture
-def partner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def mine(vendor):
     return ProductFactory(vendor=vendor, name="우리 현미")
 
