@@ -1,9 +1,11 @@
 import re
 
 import pytest
+from celery import Task
 from django.core import mail
 from django.urls import reverse
 
+from accounts import tasks as accounts_tasks
 from accounts.models import Notification, User
 from accounts.services import notification_create
 from tests.factories import PASSWORD, UserFactory
@@ -155,3 +157,9 @@ def test_pages_need_login(client):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert reverse("accounts:login") in response["Location"]
+
+
+def test_every_task_is_registered_as_app_dot_function_name():
+    """Services queue tasks by these names (ddasum.jobs); a worker finds them under the same ones."""
+    named = {name: task.name for name, task in vars(accounts_tasks).items() if isinstance(task, Task)}
+    assert named == {"email_send_task": "accounts.email_send_task"}

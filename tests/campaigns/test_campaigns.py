@@ -4,12 +4,14 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+from celery import Task
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Notification
+from campaigns import tasks as campaigns_tasks
 from campaigns.exceptions import InvalidTransition, NotAllowed
 from campaigns.models import (
     Campaign,
@@ -395,3 +397,14 @@ def test_demo_calendar_has_exactly_one_live_campaign_whatever_the_date(monkeypat
     campaigns_demo.seed(stdout=io.StringIO(), rng=__import__("random").Random(1))
     assert (Campaign.objects.count(), CampaignItem.objects.count(), Coupon.objects.count()) == counts
     assert len(Campaign.objects.live(moment)) == 1
+
+
+def test_every_task_is_registered_as_app_dot_function_name():
+    """Services queue tasks by these names (ddasum.jobs); a worker finds them under the same ones."""
+    named = {name: task.name for name, task in vars(campaigns_tasks).items() if isinstance(task, Task)}
+    expected = (
+        "item_event_notify_task",
+        "campaign_mails_send_task",
+        "campaign_mail_batch_task",
+    )
+    assert named == {name: f"campaigns.{name}" for name in expected}
