@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.db import transaction
 from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ddasum import jobs
 from ddasum.validators import normalize_phone, validate_phone
 
 from .models import User
@@ -76,8 +76,6 @@ class CeleryPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
-        from .tasks import email_send_task
-
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        transaction.on_commit(lambda: email_send_task.delay(to=[to_email], subject=subject, body=body))
+        jobs.after_commit("accounts.email_send_task", to=[to_email], subject=subject, body=body)

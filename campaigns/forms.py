@@ -8,7 +8,7 @@ from ddasum.money import won
 from ddasum.uploads import image_field_clean
 
 from .models import Campaign, CampaignItem, CampaignSection
-from .services import ApplicationRefused, ItemTerms, item_terms_check
+from .services.campaigns import ApplicationRefused, ItemTerms, item_terms_check
 
 # Paths under /campaigns/ that are pages, not campaigns.
 RESERVED_SLUGS = frozenset({"archive"})

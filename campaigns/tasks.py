@@ -1,3 +1,31 @@
-"""Celery tasks of campaigns; each part defines its tasks, this module imports them so workers register them."""
-from .subscriptions import campaign_mail_batch_task, campaign_mails_send_task  # noqa: F401
-from .tasks_campaigns import item_event_notify_task  # noqa: F401
+"""Celery tasks of campaigns: thin wrappers taking ids, safe to run twice."""
+import logging
+
+from celery import shared_task
+from django.utils.dateparse import parse_datetime
+
+from .services.campaigns import item_event_notify
+from .services.subscriptions import campaign_mail_batch_send, campaign_mails_send
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="campaigns.item_event_notify_task", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def item_event_notify_task(*, event_id: int) -> int:
+    """Tell the vendor about the operator's decision on its campaign application, once."""
+    sent = item_event_notify(event_id=event_id)
+    logger.info("campaign item event %s: %s notified", event_id, sent)
+    return sent
+
+
+@shared_task(name="campaigns.campaign_mails_send_task")
+def campaign_mails_send_task() -> int:
+    """Hourly: queue the campaign start and ends-tomorrow mails that are due."""
+    return campaign_mails_send()
+
+
+@shared_task(name="campaigns.campaign_mail_batch_task")
+def campaign_mail_batch_task(*, campaign_id: int, kind: str, now: str | None = None) -> int:
+    """Send one campaign notice to whoever has not had it (idempotent)."""
+    moment = parse_datetime(now) if now else None
+    return campaign_mail_batch_send(campaign_id=campaign_id, kind=kind, now=moment)

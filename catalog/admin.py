@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ddasum import jobs
 from ddasum.admin_scoping import HistoryInline, ScopedAdminSite
 from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
@@ -43,7 +44,6 @@ from .services import (
     PRODUCT_MACHINE,
     product_action,
     product_image_add,
-    product_image_thumbnails_queue,
     product_refresh,
 )
 from .stock import variant_stock_set
@@ -246,7 +246,7 @@ class ProductAdminBase(admin.ModelAdmin):
             if "image" in changed:
                 obj.thumbs = {}
                 obj.save()
-                transaction.on_commit(lambda pk=obj.pk: product_image_thumbnails_queue(image_id=pk))
+                jobs.after_commit("catalog.product_image_thumbnails_task", image_id=obj.pk)
             else:
                 obj.save(update_fields=changed)
 

@@ -1,6 +1,7 @@
 """Forms of the catalog's admin pages: products, images, review reasons, bulk import."""
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,8 +42,6 @@ class ProductImageForm(forms.ModelForm):
     clean_upload = None
 
     def clean_image(self):
-        from django.core.files.uploadedfile import UploadedFile
-
         value = self.cleaned_data.get("image")
         if isinstance(value, UploadedFile):
             self.clean_upload = upload_clean(value, allowed=(JPEG, PNG, WEBP))

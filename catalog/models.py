@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -236,8 +237,6 @@ class ProductImage(models.Model):
 
     def thumb_url(self, width: int) -> str:
         """The thumbnail of that width, or the original while the task has not made it."""
-        from django.core.files.storage import default_storage
-
         name = self.thumbs.get(str(width))
         return default_storage.url(name) if name else self.image.url
 

@@ -10,14 +10,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
+from ddasum import jobs
 from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PNG, WEBP, CleanUpload, upload_clean
 from vendors.selectors import user_is_vendor_member
+from vendors.services import vendor_notify
 
 from .exceptions import InvalidTransition, NotAllowed, ProductIncomplete
 from .models import Product, ProductImage, ProductStatus, ProductStatusEvent, ProductVariant, variant_available_q
@@ -129,10 +132,24 @@ def product_action(*, product_id: int, action: str, actor, reason: str = "") -> 
         raise InvalidTransition(_("이미 검토를 기다리고 있습니다."))
     event = _transition(product, target, actor=actor, reason=reason)
     if action in ("approve", "reject"):
-        from .tasks import product_reviewed_notify_task
-
-        transaction.on_commit(lambda: product_reviewed_notify_task.delay(event_id=event.pk))
+        jobs.after_commit("catalog.product_reviewed_notify_task", event_id=event.pk)
     return product
+
+
+def product_reviewed_notify(*, event_id: int) -> int:
+    """Tell the vendor's members the operator approved or rejected its product (once per event)."""
+    event = ProductStatusEvent.objects.select_related("product__vendor").get(pk=event_id)
+    product = event.product
+    if event.to_status == ProductStatus.ON_SALE:
+        title = _("상품 판매가 승인되었습니다: %(name)s") % {"name": product.name}
+        body = _("이제 따숨몰에서 판매됩니다.")
+    else:
+        title = _("상품이 반려되었습니다: %(name)s") % {"name": product.name}
+        body = _("사유: %(reason)s") % {"reason": event.reason}
+    return vendor_notify(
+        product.vendor, title=title, body=body, owners_only=False,
+        url=reverse("partner:catalog_product_change", args=[product.pk]), key=f"product-event:{event.pk}",
+    )
 
 
 def render_description(source: str) -> str:
@@ -173,14 +190,8 @@ def product_image_add(*, product_id: int, upload, actor=None, alt: str = "", pos
     image = ProductImage(product=product, alt=alt or product.name, position=position)
     image.image.save(clean.content.name, clean.content, save=False)
     image.save()
-    transaction.on_commit(lambda: product_image_thumbnails_queue(image_id=image.pk))
+    jobs.after_commit("catalog.product_image_thumbnails_task", image_id=image.pk)
     return image
-
-
-def product_image_thumbnails_queue(*, image_id: int) -> None:
-    from .tasks import product_image_thumbnails_task
-
-    product_image_thumbnails_task.delay(image_id=image_id)
 
 
 def product_image_thumbnails(*, image_id: int) -> dict:

@@ -16,12 +16,15 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from ddasum import jobs
+from vendors.services import vendor_notify
 
 from .exceptions import ProductIncomplete, StockShort
 from .models import Product, ProductVariant
 from .services import product_edit_check, product_refresh
-from .tasks import variant_low_stock_notify_task
 
 VARIANT_FIELDS = frozenset({
     "name", "sku", "price", "list_price", "stock", "track_stock", "low_stock_threshold", "is_active", "position",
@@ -80,7 +83,24 @@ def stock_changed(*, variant: ProductVariant, before: int, refresh: bool = True)
         product_refresh(product_id=variant.product_id)
     threshold = variant.low_stock_threshold
     if variant.track_stock and before > threshold >= variant.stock:
-        transaction.on_commit(lambda: variant_low_stock_notify_task.delay(variant_id=variant.pk, stock=variant.stock))
+        jobs.after_commit("catalog.variant_low_stock_notify_task", variant_id=variant.pk, stock=variant.stock)
+
+
+def variant_low_stock_notify(*, variant_id: int, stock: int) -> int:
+    """Tell the vendor's members a variant runs low (once per variant and stock level)."""
+    variant = ProductVariant.objects.select_related("product__vendor").filter(pk=variant_id).first()
+    if variant is None:
+        return 0
+    product = variant.product
+    title = _("재고 부족: %(name)s") % {"name": f"{product.name} · {variant.name}"}
+    body = _("남은 재고가 %(stock)s개입니다 (알림 기준 %(threshold)s개). 재고를 확인해 주세요.") % {
+        "stock": stock, "threshold": variant.low_stock_threshold,
+    }
+    return vendor_notify(
+        product.vendor, title=title, body=body, owners_only=False,
+        url=reverse("partner:catalog_product_change", args=[product.pk]),
+        key=f"low-stock:{variant.pk}:{stock}",
+    )
 
 
 # --- the vendor's writes (admin, API) -----------------------------------------------------

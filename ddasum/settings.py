@@ -129,7 +129,7 @@ CELERY_TIMEZONE = "Asia/Seoul"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "vendors-certification-check": {
-        "task": "vendors.tasks.vendor_certifications_check_task",
+        "task": "vendors.vendor_certifications_check_task",
         "schedule": crontab(hour=6, minute=0),
     },
     "orders-expire-unpaid": {
@@ -145,7 +145,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
     "campaigns-mails": {
-        "task": "campaigns.subscriptions.campaign_mails_send_task",
+        "task": "campaigns.campaign_mails_send_task",
         "schedule": crontab(minute=5),
     },
     "procurement-remind-unanswered": {

@@ -123,7 +123,7 @@ class CheckoutForm(forms.Form):
                                       widget=forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}))
     business_name = forms.CharField(label=_("상호"), max_length=100, required=False)
 
-    # Checked by the checkout view and again by order_place (campaigns.coupons); a refusal is
+    # Checked by the checkout view and again by order_place (campaigns.services.coupons); a refusal is
     # shown next to this field. Automatic coupons need no code.
     coupon_code = forms.CharField(label=_("쿠폰 코드"), max_length=30, required=False,
                                   widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("예: CHUSEOK10"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ddasum.admin_scoping import ScopedAdminSite, ScopedInline, ScopedModelAdmin
 
+from .models import Vendor
 from .selectors import partner_vendor_ids
 
 
@@ -31,8 +32,6 @@ class PartnerAdminSite(ScopedAdminSite):
     index_template = "admin/partner/index.html"
 
     def index(self, request, extra_context=None):
-        from .models import Vendor
-
         ids = self.scope_ids(request)
         vendors = Vendor.objects.all() if ids is None else Vendor.objects.filter(pk__in=ids)
         extra_context = {**(extra_context or {}), "my_vendors": vendors.order_by("name")[:20]}

@@ -1,4 +1,5 @@
-"""Every write about vendors: the application, its documents, review, certification."""
+"""Every write about vendors: the application, its documents, review, certification, and their notices."""
+import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+from accounts.models import Notification, User
+from accounts.services import absolute_url, email_send, notification_create
+from ddasum import jobs
 from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PDF, PNG, CleanUpload, upload_clean
 
@@ -27,12 +30,14 @@ from .models import (
     Vendor,
     VendorDocument,
     VendorMembership,
+    VendorSocialFact,
     VendorStatus,
     VendorStatusEvent,
     document_label,
 )
 from .selectors import user_is_vendor_member
 
+logger = logging.getLogger(__name__)
 S = VendorStatus
 
 # The one transition table of the vendor's life.
@@ -102,9 +107,7 @@ def _actor_may(user, vendor: Vendor, action: Action) -> bool:
 def _transition(vendor: Vendor, to: str, *, actor, reason: str = "") -> VendorStatusEvent:
     """Check the table, save the status, write the event row, notify after commit."""
     event = VENDOR_MACHINE.move(vendor, to, actor=actor, reason=reason)
-    from .tasks import vendor_status_notify_task
-
-    transaction.on_commit(lambda: vendor_status_notify_task.delay(event_id=event.pk))
+    jobs.after_commit("vendors.vendor_status_notify_task", event_id=event.pk)
     return event
 
 
@@ -257,9 +260,7 @@ def vendor_certification_renewal_request(
         vendor=vendor, document=document, cert_number=cert_number.strip(), valid_until=valid_until,
         requested_by=user,
     )
-    from .tasks import vendor_renewal_requested_notify_task
-
-    transaction.on_commit(lambda: vendor_renewal_requested_notify_task.delay(renewal_id=renewal.pk))
+    jobs.after_commit("vendors.vendor_renewal_requested_notify_task", renewal_id=renewal.pk)
     return renewal
 
 
@@ -284,9 +285,7 @@ def vendor_certification_renewal_decide(*, renewal_id: int, actor: User, confirm
         vendor.cert_valid_until = renewal.valid_until
         vendor.cert_expired = False
         vendor.save(update_fields=["cert_number", "cert_valid_until", "cert_expired", "updated_at"])
-    from .tasks import vendor_renewal_decided_notify_task
-
-    transaction.on_commit(lambda: vendor_renewal_decided_notify_task.delay(renewal_id=renewal.pk))
+    jobs.after_commit("vendors.vendor_renewal_decided_notify_task", renewal_id=renewal.pk)
     return renewal
 
 
@@ -297,9 +296,6 @@ def vendor_notify(
 
     Returns how many people were newly notified; later apps call it for their own notices.
     """
-    from accounts.models import Notification
-    from accounts.services import absolute_url, email_send, notification_create
-
     sent = 0
     members = User.objects.filter(vendor_memberships__vendor=vendor, is_active=True)
     if owners_only:
@@ -313,6 +309,70 @@ def vendor_notify(
         notification_create(user=user, title=title, body=body, url=url, key=user_key)
         sent += 1
     return sent
+
+
+# What the applicant is told for each status it lands in (statuses not here notify no one).
+_STATUS_MESSAGES = {
+    VendorStatus.UNDER_REVIEW: (gettext_lazy("입점 심사를 시작했습니다"), gettext_lazy("%(name)s의 입점 신청을 심사하고 있습니다.")),
+    VendorStatus.APPROVED: (gettext_lazy("입점이 승인되었습니다"), gettext_lazy("%(name)s의 입점이 승인되었습니다. 입점기업 관리자에서 상품을 등록해 주세요.")),
+    VendorStatus.CHANGES_REQUESTED: (gettext_lazy("입점 신청 보완을 요청드립니다"), gettext_lazy("%(name)s의 입점 신청에 보완이 필요합니다.")),
+    VendorStatus.REJECTED: (gettext_lazy("입점 신청이 반려되었습니다"), gettext_lazy("%(name)s의 입점 신청이 반려되었습니다.")),
+    VendorStatus.SUSPENDED: (gettext_lazy("판매가 정지되었습니다"), gettext_lazy("%(name)s의 판매가 정지되었습니다.")),
+}
+
+
+def vendor_status_notify(*, event_id: int) -> int:
+    """Tell the vendor's owners about a status change, once per event."""
+    with transaction.atomic():
+        event = VendorStatusEvent.objects.select_for_update().select_related("vendor").get(pk=event_id)
+        if event.notified_at:
+            return 0
+        message = _STATUS_MESSAGES.get(event.to_status)
+        if event.to_status == VendorStatus.APPROVED and event.from_status == VendorStatus.SUSPENDED:
+            message = (_("판매가 재개되었습니다"), _("%(name)s의 판매가 재개되었습니다."))
+        sent = 0
+        if message:
+            title, body = message
+            body = body % {"name": event.vendor.name}
+            if event.reason:
+                body += "\n" + _("사유: %(reason)s") % {"reason": event.reason}
+            sent = vendor_notify(
+                event.vendor, title=title, body=body,
+                url=reverse("vendors:application", args=[event.vendor_id]), key=f"vendor-event:{event.pk}",
+            )
+        event.notified_at = timezone.now()
+        event.save(update_fields=["notified_at"])
+    logger.info("vendor %s event %s: %s notified", event.vendor_id, event.pk, sent)
+    return sent
+
+
+def vendor_renewal_requested_notify(*, renewal_id: int) -> int:
+    """Tell the operators a renewed certificate waits for them."""
+    renewal = CertificationRenewal.objects.select_related("vendor").get(pk=renewal_id)
+    url = reverse("admin:vendors_certificationrenewal_change", args=[renewal.pk])
+    count = 0
+    for operator in User.objects.filter(is_staff=True, is_active=True):
+        notification_create(
+            user=operator, title=_("인증 갱신 확인 요청: %(name)s") % {"name": renewal.vendor.name},
+            url=url, key=f"renewal-requested:{renewal.pk}:u{operator.pk}",
+        )
+        count += 1
+    return count
+
+
+def vendor_renewal_decided_notify(*, renewal_id: int) -> int:
+    """Tell the vendor's owners the operator confirmed or rejected its renewal."""
+    renewal = CertificationRenewal.objects.select_related("vendor").get(pk=renewal_id)
+    if renewal.status == RenewalStatus.CONFIRMED:
+        title = _("인증 갱신이 확인되었습니다")
+        body = _("새 인증 유효기간 만료일(%(date)s)이 반영되었습니다.") % {"date": renewal.valid_until}
+    else:
+        title = _("인증 갱신이 반려되었습니다")
+        body = _("사유: %(reason)s") % {"reason": renewal.reason}
+    return vendor_notify(
+        renewal.vendor, title=title, body=body, url=reverse("vendors:renewal", args=[renewal.vendor_id]),
+        key=f"renewal-decided:{renewal.pk}",
+    )
 
 
 def vendor_certifications_check(*, today: date | None = None) -> dict:
@@ -368,8 +428,6 @@ def vendor_certifications_check(*, today: date | None = None) -> dict:
 
 
 def _social_fact_locked(fact_id: int, actor: User):
-    from .models import VendorSocialFact
-
     if not (actor and actor.is_active and actor.is_staff):
         raise NotAllowed(_("운영자만 사회적 가치 정보를 확인할 수 있습니다."))
     return VendorSocialFact.objects.select_for_update().get(pk=fact_id)

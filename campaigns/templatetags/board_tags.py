@@ -1,7 +1,7 @@
 """Template helpers of the board and the campaign-mail consent box."""
 from django import template
 
-from campaigns.subscriptions import CONSENT_TEXT, subscription_for_user
+from campaigns.services.subscriptions import CONSENT_TEXT, subscription_for_user
 
 register = template.Library()
 

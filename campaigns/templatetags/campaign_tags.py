@@ -1,6 +1,6 @@
 """Campaigns on storefront pages: home banners, card and product-page prices, countdowns.
 
-Every tag reads the request's one price book (campaigns.selectors.price_book), so a list page
+Every tag reads the request's one price book (campaigns.selectors.campaigns.price_book), so a list page
 costs the same few queries whatever number of cards it shows.
 """
 from datetime import datetime
@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.selectors import campaign_schedule, price_book
+from campaigns.selectors.campaigns import campaign_schedule, price_book
 
 register = template.Library()
 HOME_UPCOMING = 4

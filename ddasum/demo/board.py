@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from campaigns.board import post_comment_count_recompute
 from campaigns.models import Campaign, CampaignKind, Comment, CommentStatus, Post, PostKind, Subscription
-from campaigns.subscriptions import CONSENT_TEXT
+from campaigns.services.board import post_comment_count_recompute
+from campaigns.services.subscriptions import CONSENT_TEXT
 
 from .accounts import CONSUMERS, OPERATOR_EMAIL
 

@@ -1,5 +1,5 @@
 """Reads about orders used by several services and pages."""
-from campaigns.limits import customer_key
+from campaigns.services.limits import customer_key
 
 from ..models import Order
 

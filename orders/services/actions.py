@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.coupons import coupon_release
-from campaigns.limits import item_release
+from campaigns.services.coupons import coupon_release
+from campaigns.services.limits import item_release
 from catalog.stock import stock_return_many
 from ddasum import jobs
 from ddasum.transitions import StateMachine

@@ -4,7 +4,7 @@ One function, `cart_summary`, computes what the cart page, the checkout page and
 `order_place` show and charge, so the three never disagree; `summary_apply_coupon` adds the
 coupon discount to it the same way for the checkout page and for `order_place`.
 
-Campaign prices (campaigns.pricing, the one price rule) are computed at every view for the
+Campaign prices (campaigns.selectors.pricing, the one price rule) are computed at every view for the
 moment `now`, for all lines in one query: a campaign that ended while the item sat in the cart
 simply shows the regular price at the next view (and the line says the price changed since it
 was added). The buyer pays the campaign price, so totals, the VAT split and the free-shipping
@@ -18,7 +18,7 @@ the campaign price). Nothing is split into two prices.
 Per-customer limits: when the customer is known (signed in, or the email typed at checkout), a
 line over what the customer may still buy keeps the campaign price but is flagged with the limit
 and how many are left, and checkout is refused with that message until the quantity is lowered
-(`order_place` takes the limit again under lock; see campaigns.limits).
+(`order_place` takes the limit again under lock; see campaigns.services.limits).
 
 Coupons: one per order, on the goods at the prices paid (campaign prices included); shipping
 and its free threshold are computed before the coupon. The discount is divided among the
@@ -33,9 +33,9 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.coupons import CouponChoice, CouponLine, allocate, coupon_choose
-from campaigns.limits import customer_uses
-from campaigns.pricing import CampaignPrice, campaign_prices
+from campaigns.selectors.pricing import CampaignPrice, campaign_prices
+from campaigns.services.coupons import CouponChoice, CouponLine, allocate, coupon_choose
+from campaigns.services.limits import customer_uses
 from catalog.models import Product, ProductVariant, TaxType
 from catalog.shipping import shipping_fee
 from ddasum.money import EXEMPT, TAXABLE, VatSplit, vat_split
@@ -207,7 +207,7 @@ def cart_summary(cart: Cart | None, *, postal_code: str = "", now: datetime | No
     """The cart grouped by vendor, with shipping per vendor and the lines that cannot be bought.
 
     Prices are those at `now` (campaign prices included); `customer` ("u<id>"/"e<email>", see
-    campaigns.limits.customer_key) checks the per-customer campaign limits when known.
+    campaigns.services.limits.customer_key) checks the per-customer campaign limits when known.
     """
     if cart is None or cart.pk is None:
         return CartSummary([], [], 0, 0, 0, 0)

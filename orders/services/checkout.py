@@ -5,9 +5,9 @@ in primary-key order inside the order's transaction (catalog.stock): two buyers 
 take the last unit, and locks are always taken in the same order so checkouts cannot deadlock.
 
 Campaigns and coupons: the price is decided inside the order's transaction, with one `now` for
-every line (campaigns.pricing through `cart_summary`); each line records the campaign item and
+every line (campaigns.selectors.pricing through `cart_summary`); each line records the campaign item and
 campaign that set its price and its regular price. Campaign caps and per-customer limits are
-taken like stock (campaigns.limits, conditional UPDATEs), then the coupon (campaigns.coupons),
+taken like stock (campaigns.services.limits, conditional UPDATEs), then the coupon (campaigns.services.coupons),
 then the stock — every writer takes these rows in that order (campaign items by pk, coupon,
 variants by pk), releases included (services/actions.py), so concurrent checkouts and
 cancellations cannot deadlock.
@@ -22,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.coupons import coupon_redeem
 from campaigns.exceptions import CampaignLimitReached, CouponRefused
-from campaigns.limits import customer_key, item_take
+from campaigns.services.coupons import coupon_redeem
+from campaigns.services.limits import customer_key, item_take
 from catalog.exceptions import StockShort
 from catalog.stock import stock_take_many
 from ddasum import jobs

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from campaigns.limits import customer_key
+from campaigns.services.limits import customer_key
 from catalog.models import Product, ProductImage, ProductVariant
 from ddasum.money import EXEMPT, TAXABLE, won
 from ddasum.views import call_service

@@ -1,9 +1,11 @@
 import re
 
 import pytest
+from celery import Task
 from django.core import mail
 from django.urls import reverse
 
+from accounts import tasks as accounts_tasks
 from accounts.models import Notification, User
 from accounts.services import notification_create
 from tests.factories import PASSWORD, UserFactory
@@ -86,9 +88,8 @@ def test_lockout_is_per_account_not_global(client, user):
     assert response.status_code == 302
 
 
-def test_password_change(client, user):
-    client.force_login(user)
-    response = client.post(
+def test_password_change(user_client, user):
+    response = user_client.post(
         reverse("accounts:password_change"),
         {"old_password": PASSWORD, "new_password1": "Another-Pass-77", "new_password2": "Another-Pass-77"},
     )
@@ -123,25 +124,23 @@ def test_password_reset_for_unknown_email_sends_nothing_and_reveals_nothing(clie
     assert mail.outbox == []
 
 
-def test_notifications_are_personal(client, user):
+def test_notifications_are_personal(user_client, user):
     other = UserFactory()
     mine = notification_create(user=user, title="내 알림", url="/accounts/me/")
     notification_create(user=other, title="남의 알림")
-    client.force_login(user)
-    page = client.get(reverse("accounts:notifications")).content.decode()
+    page = user_client.get(reverse("accounts:notifications")).content.decode()
     assert "내 알림" in page and "남의 알림" not in page
-    assert 'class="badge">1<' in client.get("/").content.decode()
-    response = client.post(reverse("accounts:notifications_read"), {"id": mine.pk})
+    assert 'class="badge">1<' in user_client.get("/").content.decode()
+    response = user_client.post(reverse("accounts:notifications_read"), {"id": mine.pk})
     assert response["Location"] == "/accounts/me/"
     mine.refresh_from_db()
     assert mine.read_at is not None
 
 
-def test_cannot_mark_someone_elses_notification(client, user):
+def test_cannot_mark_someone_elses_notification(user_client, user):
     other = UserFactory()
     theirs = notification_create(user=other, title="남의 알림")
-    client.force_login(user)
-    client.post(reverse("accounts:notifications_read"), {"id": theirs.pk})
+    user_client.post(reverse("accounts:notifications_read"), {"id": theirs.pk})
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
@@ -158,3 +157,9 @@ def test_pages_need_login(client):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert reverse("accounts:login") in response["Location"]
+
+
+def test_every_task_is_registered_as_app_dot_function_name():
+    """Services queue tasks by these names (ddasum.jobs); a worker finds them under the same ones."""
+    named = {name: task.name for name, task in vars(accounts_tasks).items() if isinstance(task, Task)}
+    assert named == {"email_send_task": "accounts.email_send_task"}

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
-from campaigns import services
 from campaigns.models import Campaign, CampaignItem, CampaignSection, ItemStatus
+from campaigns.services import campaigns as services
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import ProductFactory, image_bytes, upload
 
@@ -17,12 +17,6 @@ LIST = "partner:campaigns_campaignapplication_changelist"
 ADD = "partner:campaigns_campaignapplication_add"
 CHANGE = "partner:campaigns_campaignapplication_change"
 WITHDRAW = "partner:campaigns_campaignapplication_withdraw"
-
-
-@pytest.fixture
-def partner_client(client, owner):
-    client.force_login(owner)
-    return client
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import board
-from campaigns.models import Comment, CommentStatus, Post, PostKind
+from campaigns.models import Comment, CommentStatus, Post, PostKind, Subscription
+from campaigns.services import board
 from ddasum.demo import accounts as accounts_demo
 from ddasum.demo import board as demo_board
 from tests.campaigns.factories import CampaignFactory
@@ -420,8 +420,6 @@ def test_inactive_member_cannot_comment():
 def test_demo_board_seed_is_idempotent_and_consistent(client):
     import io
     import random
-
-    from campaigns.models import Subscription
 
     out = io.StringIO()
     accounts_demo.seed(stdout=out, rng=random.Random(1))

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns import views_campaigns
-from campaigns.models import CampaignSection, CampaignVisit, ItemStatus
+from campaigns.models import CampaignSection, CampaignVisit, ItemStatus, Post
+from campaigns.views import campaigns as views_campaigns
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import OperatorFactory, ProductFactory, category
 
@@ -28,11 +28,6 @@ def clock(monkeypatch):
             monkeypatch.setattr(timezone, "now", lambda: moment)
 
     return Clock()
-
-
-@pytest.fixture
-def moment():
-    return timezone.now().replace(microsecond=0)
 
 
 @pytest.fixture
@@ -311,8 +306,6 @@ def test_a_listing_with_nothing_live_asks_for_prices_once(client):
 
 
 def test_sitemap_lists_published_campaigns_and_posts_not_drafts(client, db):
-    from campaigns.models import Post
-
     live = CampaignFactory(slug="kimchi-live")
     CampaignFactory(slug="draft-one", is_published=False)
     post = Post.objects.create(title="설 배송 안내", body="내용")

@@ -1,28 +1,36 @@
 """Campaign core: state by the clock, the item state machine, notifications, the visit counter."""
+import io
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from celery import Task
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import Notification
-from campaigns import services
+from campaigns import tasks as campaigns_tasks
 from campaigns.exceptions import InvalidTransition, NotAllowed
-from campaigns.models import Campaign, CampaignItemEvent, CampaignState, CampaignVisit, ItemStatus
-from campaigns.pricing import campaign_prices
-from campaigns.selectors import PriceBook, campaign_schedule
+from campaigns.models import (
+    Campaign,
+    CampaignItem,
+    CampaignItemEvent,
+    CampaignState,
+    CampaignVisit,
+    Coupon,
+    ItemStatus,
+)
+from campaigns.selectors.campaigns import PriceBook, campaign_schedule
+from campaigns.selectors.pricing import campaign_prices
+from campaigns.services import campaigns as services
+from campaigns.tasks import item_event_notify_task
 from ddasum.demo import campaigns as campaigns_demo
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
-from tests.factories import OperatorFactory, ProductFactory
+from tests.factories import MembershipFactory, OperatorFactory, ProductFactory, category
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moment():
-    return timezone.now().replace(microsecond=0)
 
 
 @pytest.fixture
@@ -193,7 +201,6 @@ def test_approve_notifies_the_vendor_once(owner, operator, vendor, campaign, pro
     event = item.events.get(to_status=ItemStatus.APPROVED)
     assert event.notified_at is not None
     # The task running again (a retry) tells no one twice.
-    from campaigns.tasks_campaigns import item_event_notify_task
     assert item_event_notify_task.delay(event_id=event.pk).get() == 0
     assert Notification.objects.filter(user=owner).count() == 1 and len(mail.outbox) == 1
 
@@ -328,9 +335,6 @@ def test_concurrent_first_visits_of_a_day_are_all_counted():
 def test_concurrent_duplicate_applications_make_one_item():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (row locks under real concurrency)")
-    from campaigns.models import CampaignItem
-    from tests.factories import MembershipFactory
-
     membership = MembershipFactory()
     product = ProductFactory(vendor=membership.vendor)
     campaign = CampaignFactory()
@@ -361,14 +365,6 @@ def test_concurrent_duplicate_applications_make_one_item():
 
 @pytest.mark.parametrize("today", ["2026-11-22", "2026-07-15", "2026-12-28", "2027-03-01"])
 def test_demo_calendar_has_exactly_one_live_campaign_whatever_the_date(monkeypatch, today, vendor, owner):
-    import io
-    from datetime import datetime
-
-    from PIL import Image
-
-    from campaigns.models import CampaignItem, Coupon
-    from tests.factories import category
-
     moment = timezone.make_aware(datetime.fromisoformat(f"{today}T10:00:00"))
     monkeypatch.setattr(timezone, "now", lambda: moment)
     for name, slug in [("홍성 절임배추", "fruit-vegetables"), ("홍성 포기김치", "side-dishes-sauces"),
@@ -401,3 +397,14 @@ def test_demo_calendar_has_exactly_one_live_campaign_whatever_the_date(monkeypat
     campaigns_demo.seed(stdout=io.StringIO(), rng=__import__("random").Random(1))
     assert (Campaign.objects.count(), CampaignItem.objects.count(), Coupon.objects.count()) == counts
     assert len(Campaign.objects.live(moment)) == 1
+
+
+def test_every_task_is_registered_as_app_dot_function_name():
+    """Services queue tasks by these names (ddasum.jobs); a worker finds them under the same ones."""
+    named = {name: task.name for name, task in vars(campaigns_tasks).items() if isinstance(task, Task)}
+    expected = (
+        "item_event_notify_task",
+        "campaign_mails_send_task",
+        "campaign_mail_batch_task",
+    )
+    assert named == {name: f"campaigns.{name}" for name in expected}

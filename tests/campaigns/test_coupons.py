@@ -8,7 +8,8 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaigns.coupons import (
+from campaigns.models import Coupon, CouponScope, CouponUse, FundedBy
+from campaigns.services.coupons import (
     CouponLine,
     allocate,
     automatic_coupons,
@@ -17,7 +18,6 @@ from campaigns.coupons import (
     coupon_redeem,
     coupon_release,
 )
-from campaigns.models import Coupon, CouponScope, CouponUse, FundedBy
 from tests.campaigns.factories import CampaignFactory, CouponFactory
 from tests.factories import VendorFactory, category
 

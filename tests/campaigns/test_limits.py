@@ -4,8 +4,8 @@ import threading
 import pytest
 from django.db import connection
 
-from campaigns.limits import customer_key, customer_uses, item_release, item_take
 from campaigns.models import CampaignItem, CampaignItemUse
+from campaigns.services.limits import customer_key, customer_uses, item_release, item_take
 from tests.campaigns.factories import CampaignItemFactory
 from tests.factories import UserFactory
 

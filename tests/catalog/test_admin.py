@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from catalog.models import Category, Product, ProductImage, ProductStatus, ShippingPolicy
+from catalog.services import product_action, product_image_add
 from tests.factories import MembershipFactory, ProductFactory, category, image_bytes, upload
 from vendors.models import MembershipRole, SocialFactKind, VendorSocialFact
 from vendors.services import vendor_social_fact_verify
@@ -29,12 +30,6 @@ def variant_row(i, **values):
     row = {"name": f"옵션{i}", "sku": f"SKU-{i}", "price": "30000", "list_price": "", "stock": "10",
            "track_stock": "on", "low_stock_threshold": "5", "is_active": "on", "position": str(i), **values}
     return {f"variants-{i}-{k}": v for k, v in row.items() if v is not None}
-
-
-@pytest.fixture
-def partner_client(client, owner):
-    client.force_login(owner)
-    return client
 
 
 @pytest.fixture
@@ -264,8 +259,6 @@ def test_one_shipping_policy_per_vendor(partner_client, vendor, other_vendor):
 
 @pytest.fixture
 def pending(vendor, owner, django_capture_on_commit_callbacks):
-    from catalog.services import product_action, product_image_add
-
     product = ProductFactory(vendor=vendor, status=ProductStatus.DRAFT, published_at=None, name="검토할 배추")
     with django_capture_on_commit_callbacks(execute=True):
         product_image_add(product_id=product.pk, upload=upload("p.png", image_bytes("PNG")))

@@ -40,12 +40,6 @@ def xlsx_bytes(rows):
     return out.getvalue()
 
 
-@pytest.fixture
-def partner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def preview(client, name, data):
     return client.post(reverse("partner:catalog_product_import"), {"file": upload(name, data)})
 

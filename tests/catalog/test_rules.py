@@ -2,11 +2,13 @@
 from datetime import timedelta
 
 import pytest
+from celery import Task
 from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Notification
 from catalog import services, stock
+from catalog import tasks as catalog_tasks
 from catalog.exceptions import InvalidTransition, NotAllowed, ProductIncomplete
 from catalog.models import Category, Product, ProductImage, ProductStatus
 from catalog.search import grams, product_search, query_terms
@@ -235,3 +237,14 @@ def test_search_uses_the_gin_index_on_postgres(searchable):
     assert search("배추")[0] == "배추"
     qs = product_search(Product.objects.on_sale(), "배추")
     assert "@>" in str(qs.query)
+
+
+def test_every_task_is_registered_as_app_dot_function_name():
+    """Services queue tasks by these names (ddasum.jobs); a worker finds them under the same ones."""
+    named = {name: task.name for name, task in vars(catalog_tasks).items() if isinstance(task, Task)}
+    expected = (
+        "product_image_thumbnails_task",
+        "variant_low_stock_notify_task",
+        "product_reviewed_notify_task",
+    )
+    assert named == {name: f"catalog.{name}" for name in expected}

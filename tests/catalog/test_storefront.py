@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from catalog import views
 from catalog.models import Category, ProductImage, ProductKind, ProductStatus, ShippingPolicy, TaxType
+from catalog.services import product_refresh
 from catalog.templatetags.catalog_tags import highlight, won
 from tests.factories import ProductFactory, VendorFactory, category
 from vendors.models import EnterpriseType, Region, SocialFactKind, VendorPhoto, VendorSocialFact, VendorStatus
@@ -240,7 +241,6 @@ def test_product_page_shows_origin_tax_shipping_specs_and_disabled_sold_out_vari
         variants=[{"name": "10kg", "price": 30000, "list_price": 35000, "stock": 4},
                   {"name": "20kg", "price": 55000, "stock": 0}],
     )
-    from catalog.services import product_refresh
     product_refresh(product_id=product.pk)
     ShippingPolicy.objects.create(vendor=product.vendor, base_fee=3500, free_threshold=50000, remote_extra_fee=4000,
                                   jeju_extra_fee=5000, notes="오후 2시 이전 주문은 당일 출고")

@@ -8,8 +8,8 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from campaigns.exceptions import CampaignLimitReached
-from campaigns.limits import TakeResult
 from campaigns.models import CampaignItem, CampaignItemUse
+from campaigns.services.limits import TakeResult
 from catalog.models import ShippingPolicy
 from ddasum.money import TAXABLE
 from orders.models import Cart, Order, OrderLine, OrderStatus, VendorOrderStatus

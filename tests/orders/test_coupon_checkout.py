@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from campaigns.coupons import coupon_choose
 from campaigns.exceptions import CouponRefused
 from campaigns.models import Coupon, CouponScope, CouponUse, FundedBy
+from campaigns.services.coupons import coupon_choose
 from catalog.models import ShippingPolicy
 from ddasum.money import EXEMPT, TAXABLE
 from orders.models import Cart, Order, OrderStatus, PaymentEvent, VendorOrder, VendorOrderStatus
@@ -340,7 +340,7 @@ def test_thirty_concurrent_checkouts_never_use_a_coupon_past_its_limit():
 def test_choice_reads_the_customer_uses_in_one_query(django_assert_max_num_queries):
     coupons = [CouponFactory(code=None, amount=1000 + i) for i in range(3)]
     CouponUse.objects.create(coupon=coupons[-1], customer="u1", count=1)
-    from campaigns.coupons import CouponLine
+    from campaigns.services.coupons import CouponLine
 
     lines = [CouponLine(key=1, amount=50000, vendor_id=1)]
     coupon_choose(lines=lines, customer="u1")  # the cache of automatic coupons is filled

@@ -71,12 +71,6 @@ def test_operator_cannot_delete_vendors(client, operator, vendor):
 # --- partner admin scoping ---------------------------------------------------------------
 
 
-@pytest.fixture
-def partner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def test_partner_admin_needs_an_approved_vendor(client):
     pending = VendorFactory(status=VendorStatus.SUBMITTED)
     member = MembershipFactory(vendor=pending).user

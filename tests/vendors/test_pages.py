@@ -61,23 +61,22 @@ def test_application_pages_need_login(client):
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 
 
-def test_full_application_through_the_pages(client, user):
-    client.force_login(user)
-    response = client.post(reverse("vendors:apply"), form_data())
+def test_full_application_through_the_pages(user_client):
+    response = user_client.post(reverse("vendors:apply"), form_data())
     vendor = Vendor.objects.get()
     assert response["Location"] == reverse("vendors:application_documents", args=[vendor.pk])
     assert vendor.business_number == "124-81-00998" and vendor.phone == "041-951-2345"
     assert vendor.status == VendorStatus.DRAFT
 
     # Save a draft with one document, come back later.
-    client.post(reverse("vendors:application_documents", args=[vendor.pk]),
-                {"application_form": upload("신청서.pdf", pdf_bytes(), "application/pdf"), "save": "1"})
+    user_client.post(reverse("vendors:application_documents", args=[vendor.pk]),
+                     {"application_form": upload("신청서.pdf", pdf_bytes(), "application/pdf"), "save": "1"})
     assert vendor.documents.count() == 1
-    page = client.get(reverse("vendors:apply"))  # returns to the draft
+    page = user_client.get(reverse("vendors:apply"))  # returns to the draft
     assert page["Location"] == reverse("vendors:application_edit", args=[vendor.pk])
 
     # Submitting with documents missing is refused with their names; the file sent along is kept.
-    response = client.post(
+    response = user_client.post(
         reverse("vendors:application_documents", args=[vendor.pk]),
         {"bank_book": upload("통장.pdf", pdf_bytes(), "application/pdf"), "submit": "1"}, follow=True,
     )
@@ -87,19 +86,18 @@ def test_full_application_through_the_pages(client, user):
     assert vendor.status == VendorStatus.DRAFT
     assert set(vendor.documents.values_list("kind", flat=True)) == {"application_form", "bank_book"}
 
-    response = client.post(
+    response = user_client.post(
         reverse("vendors:application_documents", args=[vendor.pk]), {**document_files(vendor), "submit": "1"}
     )
     assert response["Location"] == reverse("vendors:application", args=[vendor.pk])
     vendor.refresh_from_db()
     assert vendor.status == VendorStatus.SUBMITTED
-    detail = client.get(reverse("vendors:application", args=[vendor.pk])).content.decode()
+    detail = user_client.get(reverse("vendors:application", args=[vendor.pk])).content.decode()
     assert "신청 완료" in detail and "작성 중 → 신청 완료" in detail
 
 
-def test_bad_details_show_korean_errors_and_save_nothing(client, user):
-    client.force_login(user)
-    response = client.post(
+def test_bad_details_show_korean_errors_and_save_nothing(user_client):
+    response = user_client.post(
         reverse("vendors:apply"),
         form_data(business_number="124-81-00999", phone="12", cert_number="", postal_code="1234"),
     )
@@ -112,19 +110,17 @@ def test_bad_details_show_korean_errors_and_save_nothing(client, user):
     assert not Vendor.objects.exists()
 
 
-def test_expired_certificate_cannot_apply(client, user):
-    client.force_login(user)
-    response = client.post(reverse("vendors:apply"), form_data(cert_valid_until="2020-01-01"))
+def test_expired_certificate_cannot_apply(user_client):
+    response = user_client.post(reverse("vendors:apply"), form_data(cert_valid_until="2020-01-01"))
     assert "유효기간이 지난 인증" in response.context["form"].errors["cert_valid_until"][0]
 
 
-def test_one_bad_file_saves_none_of_the_batch(client, user):
-    client.force_login(user)
-    client.post(reverse("vendors:apply"), form_data())
+def test_one_bad_file_saves_none_of_the_batch(user_client):
+    user_client.post(reverse("vendors:apply"), form_data())
     vendor = Vendor.objects.get()
     files = document_files(vendor)
     files[DocumentKind.BANK_BOOK] = upload("통장.pdf", b"MZ not a pdf", "application/pdf")
-    response = client.post(reverse("vendors:application_documents", args=[vendor.pk]), {**files, "submit": "1"})
+    response = user_client.post(reverse("vendors:application_documents", args=[vendor.pk]), {**files, "submit": "1"})
     assert response.status_code == 200
     assert "PDF, JPEG, PNG 파일만" in response.context["form"].errors[DocumentKind.BANK_BOOK][0]
     assert vendor.documents.count() == 0

@@ -3,12 +3,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from celery import Task
 from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Notification
 from tests.factories import MembershipFactory, UserFactory, VendorFactory, pdf_upload, png_upload
 from vendors import services
+from vendors import tasks as vendors_tasks
 from vendors.exceptions import ApplicationIncomplete, InvalidTransition, NotAllowed
 from vendors.models import (
     REQUIRED_DOCUMENTS,
@@ -22,6 +24,7 @@ from vendors.models import (
     VendorDocument,
     VendorStatus,
 )
+from vendors.tasks import vendor_status_notify_task
 
 pytestmark = pytest.mark.django_db
 
@@ -135,8 +138,6 @@ def test_full_review_flow_records_every_transition_and_notifies(draft, applicant
 
 
 def test_notify_task_is_idempotent(draft, applicant, operator, django_capture_on_commit_callbacks):
-    from vendors.tasks import vendor_status_notify_task
-
     submitted(draft, applicant)
     with django_capture_on_commit_callbacks(execute=True):
         services.vendor_action(vendor_id=draft.pk, action="start_review", actor=operator)
@@ -358,3 +359,15 @@ def test_setting_the_commission_rate_records_who_set_which_rate_when(operator):
     assert list(CommissionRateChange.objects.filter(vendor=vendor).values_list("rate", flat=True)) == [
         Decimal("9.00"), Decimal("8.50")]  # newest first
     assert Vendor.objects.get(pk=vendor.pk).commission_rate == Decimal("9.00")
+
+
+def test_every_task_is_registered_as_app_dot_function_name():
+    """Services queue tasks by these names (ddasum.jobs); a worker finds them under the same ones."""
+    named = {name: task.name for name, task in vars(vendors_tasks).items() if isinstance(task, Task)}
+    expected = (
+        "vendor_status_notify_task",
+        "vendor_certifications_check_task",
+        "vendor_renewal_requested_notify_task",
+        "vendor_renewal_decided_notify_task",
+    )
+    assert named == {name: f"vendors.{name}" for name in expected}

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Campaign, CampaignItem, ItemStatus
+from ..models import Campaign, CampaignItem, ItemStatus
 
 
 @dataclass(frozen=True)

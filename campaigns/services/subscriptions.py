@@ -22,21 +22,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.services import absolute_url, email_send
+from ddasum import jobs
 
-from .exceptions import CampaignError
-from .models import Campaign, CampaignMailSent, Subscription
+from ..exceptions import CampaignError
+from ..models import Campaign, CampaignMailSent, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -177,8 +176,9 @@ def campaign_mails_send(now: datetime | None = None) -> int:
     # A moment given by the caller (tests, a re-run for a past hour) goes with the batches;
     # otherwise each batch judges by its own clock when it runs.
     moment = now.isoformat() if now else None
+    batch_task = jobs.task("campaigns.campaign_mail_batch_task")
     for campaign_id, kind in due:
-        campaign_mail_batch_task.delay(campaign_id=campaign_id, kind=str(kind), now=moment)
+        batch_task.delay(campaign_id=campaign_id, kind=str(kind), now=moment)
     return len(due)
 
 
@@ -226,15 +226,3 @@ def campaign_mail_batch_send(*, campaign_id: int, kind: str, now: datetime | Non
     logger.info("campaign %s mail %s: %s sent, %s failed", campaign.pk, kind, sent, len(failed))
     return sent
 
-
-@shared_task
-def campaign_mails_send_task() -> int:
-    """Hourly: queue the campaign start and ends-tomorrow mails that are due."""
-    return campaign_mails_send()
-
-
-@shared_task
-def campaign_mail_batch_task(*, campaign_id: int, kind: str, now: str | None = None) -> int:
-    """Send one campaign notice to whoever has not had it (idempotent)."""
-    moment = parse_datetime(now) if now else None
-    return campaign_mail_batch_send(campaign_id=campaign_id, kind=kind, now=moment)

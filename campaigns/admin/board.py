@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from ddasum.exceptions import DomainError
 
-from . import board
-from .models import CampaignMailSent, Comment, CommentStatus, Post, Subscription
+from ..models import CampaignMailSent, Comment, CommentStatus, Post, Subscription
+from ..services import board
 
 
 class CommentInline(admin.TabularInline):

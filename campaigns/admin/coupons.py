@@ -1,6 +1,6 @@
 """Operator admin of coupons: the list with uses against the limits, filters, a checked form.
 
-Used counts only move through checkout (campaigns.coupons.coupon_redeem / coupon_release): they
+Used counts only move through checkout (campaigns.services.coupons.coupon_redeem / coupon_release): they
 are read-only here, and a total limit cannot be set below what was already used.
 """
 from django import forms
@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from ddasum.money import won
 
-from .coupons import automatic_coupons_changed
-from .models import Coupon, CouponScope, DiscountKind
+from ..models import Coupon, CouponScope, DiscountKind
+from ..services.coupons import automatic_coupons_changed
 
 SCOPE_TARGET = {CouponScope.CAMPAIGN: "campaign", CouponScope.CATEGORY: "category", CouponScope.VENDOR: "vendor"}
 

@@ -4,6 +4,6 @@ from django.urls import include, path
 app_name = "campaigns"
 
 urlpatterns = [
-    path("", include("campaigns.urls_campaigns")),
-    path("", include("campaigns.urls_board")),
+    path("", include("campaigns.urls.campaigns")),
+    path("", include("campaigns.urls.board")),
 ]

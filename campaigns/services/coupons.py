@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from ddasum.money import won
 
-from .models import Coupon, CouponScope, CouponUse, DiscountKind, FundedBy
+from ..models import Coupon, CouponScope, CouponUse, DiscountKind, FundedBy
 
 AUTOMATIC_CACHE_KEY = "campaigns:automatic-coupons"
 AUTOMATIC_CACHE_SECONDS = 300

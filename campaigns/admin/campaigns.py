@@ -4,7 +4,7 @@ Operators (admin.site): campaigns with their sections and items, the state by th
 column and a filter, banners checked like uploads, and the review of vendors' applications
 (approve; decline or withdraw with a reason). Vendors (partner admin, "기획전 참여 신청"): the
 open campaigns, their own applications with status and decline reason, apply, withdraw.
-Every status change goes through campaigns.services.
+Every status change goes through campaigns.services.campaigns.
 """
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -23,9 +23,8 @@ from ddasum.exceptions import DomainError
 from ddasum.money import won
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from . import services
-from .forms import ApplicationForm, CampaignAdminForm, CampaignItemInlineForm, open_campaigns
-from .models import (
+from ..forms import ApplicationForm, CampaignAdminForm, CampaignItemInlineForm, open_campaigns
+from ..models import (
     Campaign,
     CampaignApplication,
     CampaignItem,
@@ -34,7 +33,8 @@ from .models import (
     CampaignState,
     ItemStatus,
 )
-from .pricing import item_unit_price
+from ..selectors.pricing import item_unit_price
+from ..services import campaigns as services
 
 
 def price_rule(item: CampaignItem) -> str:
@@ -77,7 +77,7 @@ class SectionInline(admin.TabularInline):
 
 
 class ItemInline(admin.TabularInline):
-    """Items the operator puts in directly are approved at once (campaigns.services.item_add)."""
+    """Items the operator puts in directly are approved at once (campaigns.services.campaigns.item_add)."""
 
     model = CampaignItem
     form = CampaignItemInlineForm

@@ -14,9 +14,15 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from .models import Campaign, CampaignState
-from .selectors import campaign_for_page, campaign_schedule, campaign_sections, request_now, upcoming_by_month
-from .services import campaign_visit_record
+from ..models import Campaign, CampaignState
+from ..selectors.campaigns import (
+    campaign_for_page,
+    campaign_schedule,
+    campaign_sections,
+    request_now,
+    upcoming_by_month,
+)
+from ..services.campaigns import campaign_visit_record
 
 ARCHIVE_PAGE_SIZE = 12
 DESCRIPTION_CHARS = 150

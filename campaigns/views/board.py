@@ -19,9 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ddasum.exceptions import DomainError
 from ddasum.views import call_service
 
-from . import board
-from .models import Post, PostKind, Subscription
-from .subscriptions import CONSENT_TEXT, subscription_for_user, subscription_subscribe, subscription_unsubscribe
+from ..models import Comment, Post, PostKind, Subscription
+from ..services import board
+from ..services.subscriptions import (
+    CONSENT_TEXT,
+    subscription_for_user,
+    subscription_subscribe,
+    subscription_unsubscribe,
+)
 
 # --- forms ----------------------------------------------------------------------------------
 
@@ -119,7 +124,7 @@ def comment_delete(request, pk: int):
     """The author (or an operator) deletes a comment."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("campaigns:board"))
-    comment = get_object_or_404(board.Comment.objects.only("pk", "post_id", "user_id"), pk=pk)
+    comment = get_object_or_404(Comment.objects.only("pk", "post_id", "user_id"), pk=pk)
     if not (request.user.is_staff or comment.user_id == request.user.pk):
         raise PermissionDenied
     _result, ok = call_service(request, board.comment_delete, comment_id=comment.pk, actor=request.user)
@@ -135,7 +140,7 @@ def comment_moderate(request, pk: int):
         return redirect_to_login(reverse("campaigns:board"))
     if not (request.user.is_active and request.user.is_staff):
         raise PermissionDenied
-    comment = get_object_or_404(board.Comment.objects.only("pk", "post_id"), pk=pk)
+    comment = get_object_or_404(Comment.objects.only("pk", "post_id"), pk=pk)
     action = request.POST.get("action", "")
     _result, ok = call_service(request, board.comment_moderate, comment_id=comment.pk, actor=request.user,
                                action=action)

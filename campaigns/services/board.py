@@ -20,8 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .exceptions import CampaignError, NotAllowed
-from .models import Comment, CommentStatus, Post, PostKind
+from ..exceptions import CampaignError, NotAllowed
+from ..models import Comment, CommentStatus, Post, PostKind
 
 POSTS_PER_PAGE = 15
 COMMENT_MIN_LENGTH = 2

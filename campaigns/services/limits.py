@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Q
 
-from .models import CampaignItem, CampaignItemUse
+from ..models import CampaignItem, CampaignItemUse
 
 
 def customer_key(*, user=None, email: str = "") -> str:

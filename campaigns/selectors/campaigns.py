@@ -1,7 +1,7 @@
 """Reads of the storefront's campaigns: what is on now, what comes, and the prices cards show.
 
 Every page reads the clock once (`request_now`) so a page never mixes two moments. Prices go
-through campaigns.pricing.campaign_prices, the rule the cart and checkout use.
+through campaigns.selectors.pricing.campaign_prices, the rule the cart and checkout use.
 """
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalog.models import Product, ProductImage, ProductVariant
 
-from .models import Campaign, CampaignItem, CampaignState, ItemStatus
+from ..models import Campaign, CampaignItem, CampaignState, ItemStatus
 from .pricing import CampaignPrice, campaign_prices, item_unit_price, live_item_q
 
 UPCOMING_LIMIT = 24

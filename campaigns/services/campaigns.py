@@ -24,12 +24,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Product, ProductVariant
+from ddasum import jobs
 from ddasum.money import won
 from ddasum.transitions import StateMachine
 from vendors.selectors import user_is_vendor_member
+from vendors.services import vendor_notify
 
-from .exceptions import CampaignError, InvalidTransition, NotAllowed
-from .models import (
+from ..exceptions import CampaignError, InvalidTransition, NotAllowed
+from ..models import (
     Campaign,
     CampaignItem,
     CampaignItemEvent,
@@ -97,9 +99,7 @@ def _transition(item: CampaignItem, to: str, *, actor, reason: str = "") -> Camp
 
 
 def _notify_after_commit(event: CampaignItemEvent) -> None:
-    from .tasks_campaigns import item_event_notify_task
-
-    transaction.on_commit(lambda: item_event_notify_task.delay(event_id=event.pk))
+    jobs.after_commit("campaigns.item_event_notify_task", event_id=event.pk)
 
 
 # --- the rules of an application -----------------------------------------------------------
@@ -277,8 +277,6 @@ def item_withdraw(*, item_id: int, actor, reason: str = "") -> CampaignItem:
 
 def item_event_notify(*, event_id: int) -> int:
     """Tell the vendor what the operator did with its application (once per event)."""
-    from vendors.services import vendor_notify
-
     with transaction.atomic():
         event = (
             CampaignItemEvent.objects.select_for_update(of=("self",))

@@ -1,2 +1,0 @@
-"""Admin registrations of campaigns: each part keeps its own module."""
-from . import admin_board, admin_campaigns, admin_coupons  # noqa: F401

@@ -1,0 +1,1 @@
+"""Reads of campaigns: pricing (the one campaign-price rule) and campaigns (the storefront's reads)."""

@@ -1,0 +1,1 @@
+"""Pages of campaigns: campaigns (/campaigns/…) and board (/board/…, /subscribe/…)."""
