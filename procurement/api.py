@@ -47,7 +47,7 @@ from .models import (
     RequestStatus,
     VendorQuote,
 )
-from .selectors import agency_ids_for_user
+from .selectors.access import agency_ids_for_user
 
 domain_error_status_register(NotAllowed, status.HTTP_403_FORBIDDEN)
 
@@ -245,7 +245,7 @@ class BundleSerializer(serializers.ModelSerializer):
                   "pdf_url")
 
     def get_current(self, bundle) -> bool:
-        from .bundle import bundle_is_current
+        from .services.bundle import bundle_is_current
 
         return bundle.status == BundleStatus.READY and bundle_is_current(bundle)
 
@@ -535,7 +535,7 @@ class BundleApi(QuoteObjectMixin, APIView):
     @extend_schema(summary=gettext_lazy("서류 묶음 만들기 요청 (바뀐 것이 없으면 있는 묶음을 그대로 씀)"),
                    request=None, responses={202: BundleSerializer, 404: ErrorSerializer})
     def post(self, request, number: str):
-        from .bundle import bundle_request
+        from .services.bundle import bundle_request
 
         quote = self.quote_get(number)
         bundle_request(quote_id=quote.pk, user=request.user)
@@ -563,7 +563,7 @@ class BundlePdfApi(QuoteObjectMixin, APIView):
             raise Conflict(_("서류 묶음을 만드는 중입니다. 잠시 뒤에 다시 받아 주세요."))
         if bundle.status == BundleStatus.FAILED or not bundle.pdf:
             raise Conflict(_("서류 묶음을 만들지 못했습니다. 묶음을 다시 요청해 주세요."))
-        from .bundle import bundle_is_current
+        from .services.bundle import bundle_is_current
 
         if not bundle_is_current(bundle):
             raise Conflict(_("견적이나 서류가 바뀌었습니다. 묶음을 다시 요청해 주세요."))

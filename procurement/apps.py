@@ -10,6 +10,6 @@ class ProcurementConfig(AppConfig):
         # An agency may read a vendor's documents through a quote it holds (vendors asks us).
         from vendors.selectors import document_access_rule_register
 
-        from .selectors import agency_may_read_vendor_document
+        from .selectors.access import agency_may_read_vendor_document
 
         document_access_rule_register(agency_may_read_vendor_document)

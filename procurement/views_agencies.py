@@ -12,7 +12,7 @@ from vendors.selectors import partner_vendor_ids
 
 from .forms import AgencyJoinForm, AgencyRequestForm
 from .models import AgencyMembership, MembershipStatus, QuoteBasketLine, QuoteRequest, QuoteStatus, VendorQuote
-from .selectors import active_memberships
+from .selectors.access import active_memberships
 from .services.agencies import agency_email_confirm, agency_join, domain_auto_accepts
 
 RECENT_REQUESTS = 5

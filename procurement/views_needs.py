@@ -21,7 +21,7 @@ from vendors.selectors import vendor_ids_for_user
 
 from .forms_purchases import NeedForm, ProposalForm
 from .models import Need, NeedAttachment, NeedProposal, NeedStatus
-from .selectors import agency_ids_for_user
+from .selectors.access import agency_ids_for_user
 from .services import needs as svc
 from .views_purchases import _no_agency, _user_agencies, private_file_response
 

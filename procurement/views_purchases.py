@@ -31,7 +31,7 @@ from .forms_purchases import (
     PaymentForm,
 )
 from .models import POStatus, PublicAgency, PurchaseOrder, PurchaseRecord, PurchaseSource, RecordStatus, VendorQuote
-from .selectors import active_memberships, agency_ids_for_user, purchase_order_may_view, quote_may_view
+from .selectors.access import active_memberships, agency_ids_for_user, purchase_order_may_view, quote_may_view
 from .services import purchases as svc
 
 PER_PAGE = 20

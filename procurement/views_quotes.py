@@ -49,7 +49,8 @@ from .models import (
     RequestStatus,
     VendorQuote,
 )
-from .selectors import active_memberships, agency_ids_for_user, quote_may_view, request_may_view
+from .selectors.access import active_memberships, agency_ids_for_user, quote_may_view, request_may_view
+from .selectors.quotes import basket_groups, basket_lines
 from .services import quotes as svc
 
 Side = QuoteMessage.Side
@@ -136,8 +137,8 @@ def basket(request):
     _memberships, gate = _buyer_gate(request)
     if gate:
         return gate
-    lines = svc.basket_lines(request.user)
-    groups = svc.basket_groups(lines)
+    lines = basket_lines(request.user)
+    groups = basket_groups(lines)
     context = {
         "groups": groups,
         "problems": [ln for ln in lines if ln.problem],
@@ -244,13 +245,13 @@ def request_new(request):
             messages.info(request, FILES_AGAIN)
     else:
         form = QuoteRequestForm(agencies=agencies)
-    lines = svc.basket_lines(request.user)
+    lines = basket_lines(request.user)
     quotable = [ln for ln in lines if not ln.problem]
     if not quotable and request.method == "GET":
         messages.info(request, _("견적을 요청할 상품이 바구니에 없습니다. 공공구매 가능 상품을 담아 주세요."))
         return redirect("procurement:basket")
     context = {
-        "form": form, "groups": svc.basket_groups(quotable), "problems": [ln for ln in lines if ln.problem],
+        "form": form, "groups": basket_groups(quotable), "problems": [ln for ln in lines if ln.problem],
         "seo": {"title": _("견적 요청"), "noindex": True},
     }
     return render(request, "procurement/request_form.html", context)

@@ -27,9 +27,9 @@ from ddasum.views import int_param
 from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids
 
-from . import reports
 from .models import AgencyStatus, PublicAgency
-from .selectors import active_memberships
+from .selectors import reports
+from .selectors.access import active_memberships
 
 
 def _login_required(view):

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from catalog import stock as catalog_stock
 from catalog.models import ProductVariant
+from procurement import tasks
 from procurement.exceptions import DirectPurchaseNotAllowed, NotVerified, ProcurementError
 from procurement.models import (
     AgencyKind,
@@ -42,10 +43,8 @@ def rule():
 
 @pytest.fixture
 def no_pdf():
-    from procurement import documents
-
-    with mock.patch.object(documents.po_pdf_task, "delay") as po_pdf, \
-            mock.patch.object(documents.delivery_note_pdf_task, "delay"):
+    with mock.patch.object(tasks.po_pdf_task, "delay") as po_pdf, \
+            mock.patch.object(tasks.delivery_note_pdf_task, "delay"):
         yield po_pdf
 
 
@@ -294,7 +293,7 @@ def test_two_agencies_race_for_the_last_units():
             connections.close_all()
 
     threads = [threading.Thread(target=buy, args=(m,)) for m in buyers]
-    with mock.patch("procurement.documents.po_pdf_task.delay"):  # patched once: threads must not race on it
+    with mock.patch("procurement.tasks.po_pdf_task.delay"):  # patched once: threads must not race on it
         for t in threads:
             t.start()
         for t in threads:

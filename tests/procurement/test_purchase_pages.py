@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from procurement import tasks
 from procurement.models import POStatus, PurchaseOrder, PurchaseRecord, PurchaseSource, RecordStatus
 from procurement.services import purchases as svc
 from tests.factories import MembershipFactory, VendorFactory, category, pdf_upload, upload
@@ -17,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_pdf():
-    from procurement import documents
-
-    with mock.patch.object(documents.po_pdf_task, "delay"), mock.patch.object(documents.delivery_note_pdf_task, "delay"):
+    with mock.patch.object(tasks.po_pdf_task, "delay"), mock.patch.object(tasks.delivery_note_pdf_task, "delay"):
         yield
 
 

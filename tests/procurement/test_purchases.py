@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Notification
+from procurement import tasks
 from procurement.exceptions import InvalidTransition, NotAllowed, NotVerified, ProcurementError, QuoteExpired
 from procurement.models import (
     POStatus,
@@ -60,10 +61,8 @@ def quote(agency, vendor, buyer, rice, household, other_vendor):
 @pytest.fixture
 def no_pdf():
     """Purchase-order PDFs are DOCS' business; these tests only check they are queued."""
-    from procurement import documents
-
-    with mock.patch.object(documents.po_pdf_task, "delay") as po_pdf, \
-            mock.patch.object(documents.delivery_note_pdf_task, "delay") as note_pdf:
+    with mock.patch.object(tasks.po_pdf_task, "delay") as po_pdf, \
+            mock.patch.object(tasks.delivery_note_pdf_task, "delay") as note_pdf:
         yield {"po": po_pdf, "note": note_pdf}
 
 
@@ -320,7 +319,7 @@ def test_every_step_notifies_the_other_side_once(quote, buyer, owner, no_pdf, dj
     # A retried task sends nothing twice.
     sent = len(mail.outbox)
     for event in po.events.all():
-        svc.po_event_notify_task.delay(event_id=event.pk)
+        tasks.po_event_notify_task.delay(event_id=event.pk)
     assert len(mail.outbox) == sent
 
 
@@ -505,7 +504,7 @@ def test_concurrent_accepts_make_one_order():
             connections.close_all()
 
     threads = [threading.Thread(target=accept, args=(pk,)) for pk in targets]
-    with mock.patch("procurement.documents.po_pdf_task.delay"):  # patched once: threads must not race on it
+    with mock.patch("procurement.tasks.po_pdf_task.delay"):  # patched once: threads must not race on it
         for t in threads:
             t.start()
         for t in threads:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement import documents
+from procurement import tasks
 from procurement.exceptions import InvalidTransition
 from procurement.models import (
     AgencyEvent,
@@ -95,7 +95,7 @@ def test_cancelling_a_request_records_who_cancelled_it(quote, buyer):
 
 
 def test_accepting_a_quote_records_the_request_with_the_purchase_order_number(quote, buyer):
-    with mock.patch.object(documents.po_pdf_task, "delay"):
+    with mock.patch.object(tasks.po_pdf_task, "delay"):
         po = quote_accept(quote_id=quote.pk, actor=buyer)
     assert history(quote.request.events) == [(buyer, R.OPEN, R.ACCEPTED, po.number)]
 

@@ -4,24 +4,23 @@ and product spec sheets (상품 사양서).
 Each document is made from plain "facts" (the lines, the amounts, the parties' details);
 their hash is the document's fingerprint (the pipeline is ddasum.documents), so making it again writes nothing unless something
 it shows has changed, and a retried task is harmless. Rendering happens in Celery tasks
-(ddasum.pdf); the download views only queue them.
+(procurement.tasks, with ddasum.pdf); the download views only queue them.
 
 A quote version's PDF is the quote as issued: once a later version exists, an earlier
 version's PDF is never made again (a new seal or address shows on the new version only).
 The current version's PDF follows the vendor's details until the next version.
 """
-from celery import shared_task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Product, TaxType
-from ddasum.documents import data_uri, document_make_if_changed, document_task_run, fingerprint
+from ddasum.documents import data_uri, document_make_if_changed, fingerprint
 from ddasum.money import EXEMPT, TAXABLE
 from ddasum.pdf import render_pdf
 from vendors.selectors import vendor_seal_data_uri, vendor_supplier_facts
 
-from .amounts import amount_in_words, quote_totals
-from .models import AgencyMembership, POStatus, PurchaseOrder, QuoteVersion
+from ..amounts import amount_in_words, quote_totals
+from ..models import AgencyMembership, POStatus, PurchaseOrder, QuoteVersion
 
 # Bump when a template changes what it shows: every document is made again when next asked.
 TEMPLATE_VERSION = 1
@@ -316,24 +315,3 @@ def delivery_note_pdf_make(*, po_id: int) -> PurchaseOrder | None:
         field="delivery_note_pdf", fingerprint_field="delivery_note_fingerprint",
         name=lambda po: f"{po.number}-delivery.pdf",
     )
-
-
-# --- tasks ------------------------------------------------------------------------------------
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
-def quote_pdf_task(*, version_id: int) -> bool:
-    return bool(document_task_run(quote_pdf_make, label=f"quote pdf of version {version_id}",
-                                  missing=(QuoteVersion.DoesNotExist,), version_id=version_id))
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
-def po_pdf_task(*, po_id: int) -> bool:
-    return bool(document_task_run(po_pdf_make, label=f"purchase order pdf of {po_id}",
-                                  missing=(PurchaseOrder.DoesNotExist,), po_id=po_id))
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
-def delivery_note_pdf_task(*, po_id: int) -> bool:
-    return bool(document_task_run(delivery_note_pdf_make, label=f"delivery note pdf of {po_id}",
-                                  missing=(PurchaseOrder.DoesNotExist,), po_id=po_id))

@@ -1,7 +1,11 @@
-"""Reads about agencies shared by views, the API and other apps."""
-from vendors.models import DocumentKind
+"""Who may see what: agency memberships, and the rules for quotes, requests and purchase orders.
 
-from .models import AgencyMembership, AgencyStatus, MembershipStatus, QuoteStatus, VendorQuote
+Shared by the services, the views, the API and (through the rule registered in apps.py) vendors.
+"""
+from vendors.models import DocumentKind
+from vendors.selectors import user_is_vendor_member
+
+from ..models import AgencyMembership, AgencyStatus, MembershipStatus, PublicAgency, QuoteStatus, VendorQuote
 
 # What an agency may read of a vendor through a quote: the documents of the bundle.
 AGENCY_READABLE_DOCUMENTS = frozenset({
@@ -16,6 +20,11 @@ def active_memberships(user):
     return AgencyMembership.objects.filter(
         user=user, status=MembershipStatus.ACTIVE, agency__status=AgencyStatus.VERIFIED
     ).select_related("agency")
+
+
+def agency_list(*, user) -> list[PublicAgency]:
+    """The verified agencies `user` is an active member of, by name (what the pages let them act for)."""
+    return [m.agency for m in active_memberships(user).order_by("agency__name")]
 
 
 def agency_ids_for_user(user) -> frozenset:
@@ -40,8 +49,6 @@ def user_is_agency_member(user, agency_id) -> bool:
 
 def quote_may_view(user, quote: VendorQuote) -> bool:
     """Members of the requesting agency, the vendor's members and operators; nobody else."""
-    from vendors.selectors import user_is_vendor_member
-
     if not (user and user.is_authenticated and user.is_active):
         return False
     if user.is_staff:
@@ -57,8 +64,6 @@ def request_may_view(user, request) -> bool:
 
 
 def purchase_order_may_view(user, purchase_order) -> bool:
-    from vendors.selectors import user_is_vendor_member
-
     if not (user and user.is_authenticated and user.is_active):
         return False
     if user.is_staff:

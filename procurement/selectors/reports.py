@@ -29,7 +29,7 @@ from ddasum.charts import MonthBar, monthly_bars_svg
 from ddasum.spreadsheets import Sheet, excel_csv, excel_xlsx
 from vendors.models import EnterpriseType, Region
 
-from .models import (
+from ..models import (
     AGENCY_REGION_CHOICES,
     AgencyKind,
     AgencyTarget,

@@ -25,7 +25,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
@@ -36,9 +35,14 @@ from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PyPdfError
 
 from catalog.models import Product
+from ddasum import jobs
 from ddasum.documents import file_store, fingerprint
+from ddasum.pdf import render_pdf
 from vendors.models import CERTIFIED_TYPES, DocumentKind, VendorDocument, document_label
 
+from ..exceptions import NotAllowed, ProcurementError
+from ..models import BundleStatus, PurchaseOrder, QuoteBundle, QuoteVersion, VendorQuote
+from ..selectors.access import quote_may_view
 from .documents import (
     DELIVERED_STATUSES,
     delivery_note_facts,
@@ -49,12 +53,10 @@ from .documents import (
     spec_sheet_pages,
     spec_sheets_render,
 )
-from .exceptions import NotAllowed, ProcurementError
-from .models import BundleStatus, PurchaseOrder, QuoteBundle, QuoteVersion, VendorQuote
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["bundle_build", "bundle_build_task", "bundle_is_current", "bundle_request", "bundle_state"]
+__all__ = ["bundle_build", "bundle_is_current", "bundle_request", "bundle_state"]
 
 # Bump when the cover or the assembly changes: every bundle is built again when next asked.
 BUNDLE_VERSION = 1
@@ -216,8 +218,6 @@ def bundle_is_current(bundle: QuoteBundle | None) -> bool:
 @transaction.atomic
 def bundle_request(*, quote_id: int, user=None) -> QuoteBundle:
     """Ask for the quote's bundle: queue a build when its inputs changed or the last build failed."""
-    from .selectors import quote_may_view
-
     quote = _quote_for_bundle(quote_id)
     if user is not None and not quote_may_view(user, quote):
         raise NotAllowed(_("이 견적의 서류를 받을 수 없습니다."))
@@ -236,7 +236,7 @@ def bundle_request(*, quote_id: int, user=None) -> QuoteBundle:
     bundle.error = ""
     bundle.requested_at = timezone.now()
     bundle.save(update_fields=["status", "fingerprint", "error", "requested_at"])
-    transaction.on_commit(lambda: bundle_build_task.delay(quote_id=quote_id))
+    jobs.after_commit("procurement.bundle_build_task", quote_id=quote_id)
     return bundle
 
 
@@ -394,8 +394,6 @@ def _pages(part: Part):
 
 
 def _render_cover(plan: Plan, parts: list[Part], cover_pages: int) -> bytes:
-    from ddasum.pdf import render_pdf
-
     number = cover_pages + 1
     rows = []
     for part in parts:
@@ -497,15 +495,6 @@ def bundle_build(*, quote_id: int) -> QuoteBundle:
         QuoteBundle.objects.filter(pk=bundle.pk).update(status=BundleStatus.FAILED, error=message[:1000])
         bundle.refresh_from_db()
     return bundle
-
-
-@shared_task
-def bundle_build_task(*, quote_id: int) -> str:
-    """Build the quote's bundle (idempotent: nothing is written when it is current)."""
-    try:
-        return bundle_build(quote_id=quote_id).status
-    except VendorQuote.DoesNotExist:
-        return ""
 
 
 # --- what the page shows ----------------------------------------------------------------------
