@@ -19,11 +19,16 @@ from django.views.decorators.http import require_GET, require_POST
 from ddasum.exceptions import DomainError
 from ddasum.views import call_service
 
-from .models import PurchaseOrder, QuoteBundle, QuoteVersion, VendorQuote
-from .selectors.access import purchase_order_may_view, quote_may_view
-from .services.bundle import bundle_is_current, bundle_request, bundle_state
-from .services.documents import delivery_note_applies, delivery_note_is_current, po_pdf_is_current, quote_pdf_is_current
-from .tasks import delivery_note_pdf_task, po_pdf_task, quote_pdf_task
+from ..models import PurchaseOrder, QuoteBundle, QuoteVersion, VendorQuote
+from ..selectors.access import purchase_order_may_view, quote_may_view
+from ..services.bundle import bundle_is_current, bundle_request, bundle_state
+from ..services.documents import (
+    delivery_note_applies,
+    delivery_note_is_current,
+    po_pdf_is_current,
+    quote_pdf_is_current,
+)
+from ..tasks import delivery_note_pdf_task, po_pdf_task, quote_pdf_task
 
 logger = logging.getLogger(__name__)
 

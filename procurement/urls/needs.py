@@ -1,7 +1,7 @@
-"""The needs board (views_needs)."""
+"""The needs board (views.needs)."""
 from django.urls import path
 
-from . import views_needs as views
+from ..views import needs as views
 
 urlpatterns = [
     path("needs/", views.need_list, name="need_list"),

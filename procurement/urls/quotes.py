@@ -1,7 +1,7 @@
-"""Quote basket, requests, quotes, the vendor's inbox and answers, messages (views_quotes)."""
+"""Quote basket, requests, quotes, the vendor's inbox and answers, messages (views.quotes)."""
 from django.urls import path, re_path
 
-from . import views_quotes as views
+from ..views import quotes as views
 
 # Readable numbers (RQ-20261122-00042, QT-20261122-00043); the patterns keep other parts' pages
 # under quotes/ and requests/ from being read as a number.

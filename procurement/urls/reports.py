@@ -1,7 +1,7 @@
 """Report pages: the agency dashboard, the vendor's agency sales, the operator's totals (with exports)."""
 from django.urls import path
 
-from . import views_reports as views
+from ..views import reports as views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -1,7 +1,7 @@
 """Document downloads of procurement: quote PDFs, the quote's bundle, purchase orders, delivery notes."""
 from django.urls import path
 
-from . import views_documents as views
+from ..views import documents as views
 
 urlpatterns = [
     path("documents/quote-version/<int:pk>/pdf/", views.quote_pdf, name="quote_pdf"),

@@ -1,4 +1,5 @@
 """Agency pages: the procurement home, joining or requesting an agency, the waiting page, mail confirmation."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -10,10 +11,10 @@ from django.views.decorators.cache import never_cache
 from ddasum.views import call_service
 from vendors.selectors import partner_vendor_ids
 
-from .forms import AgencyJoinForm, AgencyRequestForm
-from .models import AgencyMembership, MembershipStatus, QuoteBasketLine, QuoteRequest, QuoteStatus, VendorQuote
-from .selectors.access import active_memberships
-from .services.agencies import agency_email_confirm, agency_join, domain_auto_accepts
+from ..forms import AgencyJoinForm, AgencyRequestForm
+from ..models import AgencyMembership, MembershipStatus, QuoteBasketLine, QuoteRequest, QuoteStatus, VendorQuote
+from ..selectors.access import active_memberships
+from ..services.agencies import agency_email_confirm, agency_join, domain_auto_accepts
 
 RECENT_REQUESTS = 5
 
@@ -90,8 +91,6 @@ def agency_join_view(request):
 
 
 def _official_domains():
-    from django.conf import settings
-
     return [f"*.{d.lstrip('.')}" for d in settings.PROCUREMENT_OFFICIAL_DOMAINS]
 
 

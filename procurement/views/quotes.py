@@ -27,8 +27,8 @@ from ddasum.views import call_service
 from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids, user_is_vendor_member
 
-from . import amounts
-from .forms import (
+from .. import amounts
+from ..forms import (
     BasketAddForm,
     BasketUpdateForm,
     CustomItemFormSet,
@@ -38,7 +38,7 @@ from .forms import (
     QuoteMessageForm,
     QuoteRequestForm,
 )
-from .models import (
+from ..models import (
     AgencyMembership,
     QuoteLine,
     QuoteMessage,
@@ -49,9 +49,9 @@ from .models import (
     RequestStatus,
     VendorQuote,
 )
-from .selectors.access import active_memberships, agency_ids_for_user, quote_may_view, request_may_view
-from .selectors.quotes import basket_groups, basket_lines
-from .services import quotes as svc
+from ..selectors.access import active_memberships, agency_ids_for_user, quote_may_view, request_may_view
+from ..selectors.quotes import basket_groups, basket_lines
+from ..services import quotes as svc
 
 Side = QuoteMessage.Side
 REQUESTS_PER_PAGE = 20

@@ -19,11 +19,11 @@ from ddasum.views import call_service
 from vendors.models import Vendor, VendorStatus
 from vendors.selectors import vendor_ids_for_user
 
-from .forms_purchases import NeedForm, ProposalForm
-from .models import Need, NeedAttachment, NeedProposal, NeedStatus
-from .selectors.access import agency_ids_for_user
-from .services import needs as svc
-from .views_purchases import _no_agency, _user_agencies, private_file_response
+from ..forms_purchases import NeedForm, ProposalForm
+from ..models import Need, NeedAttachment, NeedProposal, NeedStatus
+from ..selectors.access import agency_ids_for_user, agency_list
+from ..services import needs as svc
+from .common import no_agency_response, private_file_response
 
 PER_PAGE = 20
 APPROVED = frozenset({VendorStatus.APPROVED})
@@ -56,9 +56,9 @@ def need_list(request):
 @never_cache
 @login_required
 def need_new(request):
-    agencies = _user_agencies(request.user)
+    agencies = agency_list(user=request.user)
     if not agencies:
-        return _no_agency(request)
+        return no_agency_response(request)
     form = NeedForm(request.POST or None, request.FILES or None, agencies=agencies,
                     initial={"category": request.GET.get("category")})
     status = 200

@@ -1,7 +1,7 @@
-"""The procurement home and agency membership pages (views_agencies)."""
+"""The procurement home and agency membership pages (views.agencies)."""
 from django.urls import path
 
-from . import views_agencies as views
+from ..views import agencies as views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from ddasum.views import call_service
 from vendors.selectors import partner_vendor_ids, user_is_vendor_member
 
-from .forms_purchases import (
+from ..forms_purchases import (
     CancelForm,
     DeliverForm,
     DirectPurchaseForm,
@@ -30,9 +30,10 @@ from .forms_purchases import (
     OutsideRecordForm,
     PaymentForm,
 )
-from .models import POStatus, PublicAgency, PurchaseOrder, PurchaseRecord, PurchaseSource, RecordStatus, VendorQuote
-from .selectors.access import active_memberships, agency_ids_for_user, purchase_order_may_view, quote_may_view
-from .services import purchases as svc
+from ..models import POStatus, PurchaseOrder, PurchaseRecord, PurchaseSource, RecordStatus, VendorQuote
+from ..selectors.access import agency_ids_for_user, agency_list, purchase_order_may_view, quote_may_view
+from ..services import purchases as svc
+from .common import chosen_agency, no_agency_response, private_file_response
 
 PER_PAGE = 20
 RECORDS_PER_PAGE = 50
@@ -40,20 +41,6 @@ RECORDS_PER_PAGE = 50
 
 def _url(name: str, *args) -> str:
     return reverse(name, args=args)
-
-
-def _user_agencies(user) -> list[PublicAgency]:
-    return [m.agency for m in active_memberships(user).order_by("agency__name")]
-
-
-def _chosen_agency(request, agencies):
-    """The agency the page is about: ?agency= among the user's, else the first."""
-    wanted = request.POST.get("agency") or request.GET.get("agency")
-    return next((a for a in agencies if str(a.pk) == str(wanted)), agencies[0] if agencies else None)
-
-
-def _no_agency(request):
-    return render(request, "procurement/po_no_agency.html", {"join_url": _url("procurement:agency_join")}, status=403)
 
 
 # --- accepting a quote -----------------------------------------------------------------------
@@ -85,7 +72,7 @@ def po_list(request):
     elif agency_ids or vendor_ids:
         orders = PurchaseOrder.objects.filter(Q(agency_id__in=agency_ids) | Q(vendor_id__in=vendor_ids))
     else:
-        return _no_agency(request)
+        return no_agency_response(request)
     status = request.GET.get("status", "")
     if status in POStatus.values:
         orders = orders.filter(status=status)
@@ -230,10 +217,10 @@ def po_invoice(request, number):
 @login_required
 def direct_purchase(request):
     """GET: what the basket would buy directly and the form; POST: place the orders."""
-    agencies = _user_agencies(request.user)
+    agencies = agency_list(user=request.user)
     if not agencies:
-        return _no_agency(request)
-    agency = _chosen_agency(request, agencies)
+        return no_agency_response(request)
+    agency = chosen_agency(request, agencies)
     if request.method == "POST":
         form = DirectPurchaseForm(request.POST, agencies=agencies)
         if form.is_valid():
@@ -269,10 +256,10 @@ def direct_purchase(request):
 @login_required
 def record_list(request):
     """The agency's purchase records of a year (this year by default), outside purchases with their state."""
-    agencies = _user_agencies(request.user)
+    agencies = agency_list(user=request.user)
     if not agencies:
-        return _no_agency(request)
-    agency = _chosen_agency(request, agencies)
+        return no_agency_response(request)
+    agency = chosen_agency(request, agencies)
     this_year = timezone.localdate().year
     try:
         year = int(request.GET.get("year", this_year))
@@ -295,11 +282,11 @@ def record_list(request):
 @never_cache
 @login_required
 def outside_record_new(request):
-    agencies = _user_agencies(request.user)
+    agencies = agency_list(user=request.user)
     if not agencies:
-        return _no_agency(request)
+        return no_agency_response(request)
     form = OutsideRecordForm(request.POST or None, request.FILES or None, agencies=agencies,
-                             initial={"agency": _chosen_agency(request, agencies).pk})
+                             initial={"agency": chosen_agency(request, agencies).pk})
     status = 200
     if request.method == "POST":
         status = 400
@@ -331,17 +318,3 @@ def record_evidence(request, pk):
     if not (allowed and record.evidence):
         raise Http404
     return private_file_response(request, record.evidence, record.evidence_name)
-
-
-def private_file_response(request, file, original_name: str) -> FileResponse:
-    """Stream a stored private file; the type comes from the stored name (upload_clean chose it), never the upload's."""
-    ext = file.name.rsplit(".", 1)[-1].lower()
-    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
-                    "webp": "image/webp"}.get(ext, "application/octet-stream")
-    base = (original_name or "file").rsplit(".", 1)[0] or "file"
-    download = request.GET.get("download") == "1" or content_type == "application/octet-stream"
-    response = FileResponse(file.open("rb"), content_type=content_type, as_attachment=download,
-                            filename=f"{base}.{ext}")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

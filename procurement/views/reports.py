@@ -27,9 +27,9 @@ from ddasum.views import int_param
 from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids
 
-from .models import AgencyStatus, PublicAgency
-from .selectors import reports
-from .selectors.access import active_memberships
+from ..models import AgencyStatus, PublicAgency
+from ..selectors import reports
+from ..selectors.access import agency_list
 
 
 def _login_required(view):
@@ -80,7 +80,7 @@ def _format(request) -> str | None:
 def _agency(request) -> tuple[PublicAgency | None, list[PublicAgency]]:
     """The agency the page is about, and the ones the user may switch between."""
     wanted = int_param(request.GET.get("agency"), 1, 2**62)
-    agencies = [m.agency for m in active_memberships(request.user).order_by("agency__name")]
+    agencies = agency_list(user=request.user)
     seen, unique = set(), []
     for a in agencies:
         if a.pk not in seen:

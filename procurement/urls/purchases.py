@@ -1,7 +1,7 @@
-"""Pages from an accepted quote to the purchase record (views_purchases)."""
+"""Pages from an accepted quote to the purchase record (views.purchases)."""
 from django.urls import path
 
-from . import views_purchases as views
+from ..views import purchases as views
 
 urlpatterns = [
     path("quotes/<str:number>/accept/", views.quote_accept, name="quote_accept"),
