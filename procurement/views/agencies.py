@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from ddasum.views import call_service
 from vendors.selectors import partner_vendor_ids
 
-from ..forms import AgencyJoinForm, AgencyRequestForm
+from ..forms.quotes import AgencyJoinForm, AgencyRequestForm
 from ..models import AgencyMembership, MembershipStatus, QuoteBasketLine, QuoteRequest, QuoteStatus, VendorQuote
 from ..selectors.access import active_memberships
 from ..services.agencies import agency_email_confirm, agency_join, domain_auto_accepts

@@ -19,7 +19,7 @@ from ddasum.views import call_service
 from vendors.models import Vendor, VendorStatus
 from vendors.selectors import vendor_ids_for_user
 
-from ..forms_purchases import NeedForm, ProposalForm
+from ..forms.purchases import NeedForm, ProposalForm
 from ..models import Need, NeedAttachment, NeedProposal, NeedStatus
 from ..selectors.access import agency_ids_for_user, agency_list
 from ..services import needs as svc

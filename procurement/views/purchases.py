@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from ddasum.views import call_service
 from vendors.selectors import partner_vendor_ids, user_is_vendor_member
 
-from ..forms_purchases import (
+from ..forms.purchases import (
     CancelForm,
     DeliverForm,
     DirectPurchaseForm,

@@ -28,7 +28,7 @@ from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids, user_is_vendor_member
 
 from .. import amounts
-from ..forms import (
+from ..forms.quotes import (
     BasketAddForm,
     BasketUpdateForm,
     CustomItemFormSet,

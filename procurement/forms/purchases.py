@@ -13,9 +13,9 @@ from ddasum.forms import MultipleFileField
 from ddasum.uploads import JPEG, PDF, PNG, upload_clean
 from vendors.models import Vendor, VendorStatus
 
-from .models import ProcurementPaymentMethod
-from .services.needs import NEED_ATTACHMENTS_MAX
-from .services.purchases import APPROVAL_NUMBER_RE
+from ..models import ProcurementPaymentMethod
+from ..services.needs import NEED_ATTACHMENTS_MAX
+from ..services.purchases import APPROVAL_NUMBER_RE
 
 DATE = {"type": "date"}
 

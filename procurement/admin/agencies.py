@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin, ReasonForm, reason_action_page
 from ddasum.exceptions import DomainError
 
-from .models import (
+from ..models import (
     AgencyEvent,
     AgencyMembership,
     AgencyMembershipEvent,
@@ -19,7 +19,7 @@ from .models import (
     DirectPurchaseRule,
     PublicAgency,
 )
-from .services.agencies import agency_verify, membership_verify
+from ..services.agencies import agency_verify, membership_verify
 
 
 def _reject_form(data=None) -> ReasonForm:

@@ -17,7 +17,7 @@ from ddasum.exceptions import DomainError
 from ddasum.money import won, won_or_dash
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from .models import (
+from ..models import (
     POStatus,
     PurchaseOrder,
     PurchaseOrderEvent,
@@ -26,7 +26,7 @@ from .models import (
     PurchaseSource,
     RecordStatus,
 )
-from .services.purchases import outside_record_verify
+from ..services.purchases import outside_record_verify
 
 
 class POLineInline(ReadOnlyAdminMixin, ScopedInline):

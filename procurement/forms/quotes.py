@@ -13,7 +13,7 @@ from ddasum.forms import MultipleFileField
 from ddasum.uploads import JPEG, PDF, PNG, upload_clean
 from ddasum.validators import normalize_business_number, normalize_phone, validate_business_number, validate_phone
 
-from .models import AgencyRole, AgencyStatus, PublicAgency
+from ..models import AgencyRole, AgencyStatus, PublicAgency
 
 ATTACHMENT_KINDS = (PDF, JPEG, PNG)
 ATTACHMENT_ACCEPT = "application/pdf,image/jpeg,image/png"

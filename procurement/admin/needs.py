@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from .models import Need, NeedAttachment, NeedEvent, NeedProposal
+from ..models import Need, NeedAttachment, NeedEvent, NeedProposal
 
 
 def _need_link(need) -> str:

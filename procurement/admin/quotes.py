@@ -12,7 +12,7 @@ from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin
 from ddasum.money import won_or_dash
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from .models import (
+from ..models import (
     QuoteEvent,
     QuoteMessage,
     QuoteRequest,
