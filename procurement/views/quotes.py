@@ -1,7 +1,7 @@
 """Quote pages: the basket, requests (from the basket or custom), the quote page with its thread,
 the vendor's inbox and answer form, and the private attachments.
 
-Who may see what is one rule per object (procurement.selectors.quote_may_view /
+Who may see what is one rule per object (procurement.selectors.access.quote_may_view /
 request_may_view); anyone else gets 404, as if the number did not exist. List pages run a
 fixed number of queries whatever their length.
 """

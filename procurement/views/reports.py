@@ -1,6 +1,6 @@
 """Report pages: the agency's dashboard, the vendor's view of its agency sales, the operator's totals.
 
-Each page reads one report (procurement.reports) and renders it, or exports it as XLSX or
+Each page reads one report (procurement.selectors.reports) and renders it, or exports it as XLSX or
 CSV with ?format=. Who sees what:
 - dashboard: members of a verified agency (their agencies only; ?agency= picks one), and
   operators (any agency, from the operator report's links);
