@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from catalog import stock as catalog_stock
 from catalog.models import ProductVariant
-from procurement import tasks
 from procurement.exceptions import DirectPurchaseNotAllowed, NotVerified, ProcurementError
 from procurement.models import (
     AgencyKind,
@@ -32,20 +31,8 @@ def agency():
 
 
 @pytest.fixture
-def buyer(agency):
-    return AgencyMembershipFactory(agency=agency).user
-
-
-@pytest.fixture
 def rule():
     return DirectPurchaseRule.objects.create(kind=AgencyKind.LOCAL_GOVERNMENT, limit=500_000)
-
-
-@pytest.fixture
-def no_pdf():
-    with mock.patch.object(tasks.po_pdf_task, "delay") as po_pdf, \
-            mock.patch.object(tasks.delivery_note_pdf_task, "delay"):
-        yield po_pdf
 
 
 @pytest.fixture
@@ -94,7 +81,7 @@ def test_places_one_order_per_vendor_at_catalog_prices(agency, buyer, basket, ru
     assert ProductVariant.objects.get(pk=basket["towel"].pk).stock == 40
     assert not QuoteBasketLine.objects.filter(user=buyer).exists()
     assert Notification.objects.filter(user=owner, title="새 발주가 도착했습니다").count() == 1
-    assert sorted(c.kwargs["po_id"] for c in no_pdf.call_args_list) == sorted(po.pk for po in orders)
+    assert sorted(c.kwargs["po_id"] for c in no_pdf["po"].call_args_list) == sorted(po.pk for po in orders)
     assert all(list(po.events.values_list("to_status", flat=True)) == ["issued"] for po in orders)
 
 

@@ -18,21 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agency():
-    return AgencyFactory()
-
-
-@pytest.fixture
-def buyer(agency):
-    return AgencyMembershipFactory(agency=agency).user
-
-
-@pytest.fixture
-def household():
-    return category("household")
-
-
-@pytest.fixture
 def towel(vendor, household):
     return ProductFactory(vendor=vendor, category=household, name="면 수건", procurement_eligible=True,
                           variants=[{"name": "흰색", "price": 3_300, "stock": 500}])

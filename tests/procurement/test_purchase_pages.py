@@ -1,35 +1,18 @@
 """Pages of purchase orders, purchase records and outside purchases; who may see and do what; the admins."""
 import html
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement import tasks
 from procurement.models import POStatus, PurchaseOrder, PurchaseRecord, PurchaseSource, RecordStatus
 from procurement.services import purchases as svc
 from tests.factories import MembershipFactory, VendorFactory, category, pdf_upload, upload
 from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory, answered_quote
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_pdf():
-    with mock.patch.object(tasks.po_pdf_task, "delay"), mock.patch.object(tasks.delivery_note_pdf_task, "delay"):
-        yield
-
-
-@pytest.fixture
-def agency():
-    return AgencyFactory()
-
-
-@pytest.fixture
-def buyer(agency):
-    return AgencyMembershipFactory(agency=agency).user
+# Purchase-order and delivery-note PDFs are not made here (test_documents makes them).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf")]
 
 
 @pytest.fixture

@@ -29,23 +29,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agency():
-    return AgencyFactory()
-
-
-@pytest.fixture
-def buyer(agency):
-    return AgencyMembershipFactory(agency=agency).user
-
-
-@pytest.fixture
 def rice():
     return category("rice-grains")
-
-
-@pytest.fixture
-def household():
-    return category("household")
 
 
 @pytest.fixture
@@ -56,14 +41,6 @@ def quote(agency, vendor, buyer, rice, household, other_vendor):
         {"name": "면 수건", "quantity": 10, "unit_price": 3_300, "tax_type": "taxable", "category": household},
         {"name": "장바구니", "quantity": 1, "unit_price": 11_000, "tax_type": "taxable", "category": household},
     ])
-
-
-@pytest.fixture
-def no_pdf():
-    """Purchase-order PDFs are DOCS' business; these tests only check they are queued."""
-    with mock.patch.object(tasks.po_pdf_task, "delay") as po_pdf, \
-            mock.patch.object(tasks.delivery_note_pdf_task, "delay") as note_pdf:
-        yield {"po": po_pdf, "note": note_pdf}
 
 
 def _po_through(po, to, *, buyer, owner):

@@ -41,16 +41,6 @@ Q = QuoteStatus
 
 
 @pytest.fixture
-def agency():
-    return AgencyFactory(name="충청남도청")
-
-
-@pytest.fixture
-def buyer(agency):
-    return buyer_of(agency)
-
-
-@pytest.fixture
 def two_vendors():
     rice_vendor, soap_vendor = VendorFactory(name="홍성쌀협동조합"), VendorFactory(name="비누마을기업")
     rice = eligible_product(rice_vendor, price=22_000, tax_type=TaxType.EXEMPT, name="유기농 쌀 10kg")

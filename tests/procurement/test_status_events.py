@@ -79,11 +79,6 @@ def test_a_refused_agency_step_writes_nothing():
 
 
 @pytest.fixture
-def buyer():
-    return AgencyMembershipFactory().user
-
-
-@pytest.fixture
 def quote(buyer, vendor):
     return answered_quote(agency=buyer.agency_memberships.get().agency, vendor=vendor, buyer=buyer, lines=[
         {"name": "면 수건", "quantity": 10, "unit_price": 3_300, "tax_type": "taxable"}])
