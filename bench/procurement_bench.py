@@ -195,9 +195,9 @@ def build_world():
 def run(runs: int) -> None:
     from django.core.cache import cache
 
-    from procurement.bundle import bundle_build
-    from procurement.documents import quote_facts, quote_pdf_make, render_quote
     from procurement.models import QuoteBundle, QuoteVersion
+    from procurement.services.bundle import bundle_build
+    from procurement.services.documents import quote_facts, quote_pdf_make, render_quote
 
     load = os.getloadavg()[0]
     plain, with_specs = build_world()

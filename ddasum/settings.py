@@ -149,11 +149,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
     "procurement-remind-unanswered": {
-        "task": "procurement.services.quotes.quotes_remind_unanswered_task",
+        "task": "procurement.quotes_remind_unanswered_task",
         "schedule": crontab(hour=9, minute=0),
     },
     "procurement-needs-close-due": {
-        "task": "procurement.services.needs.needs_close_due_task",
+        "task": "procurement.needs_close_due_task",
         "schedule": crontab(hour=0, minute=10),
     },
 }

@@ -25,7 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("partner/", partner_admin_site.urls),
     path("api/", include("catalog.api.urls")),
-    path("api/procurement/", include("procurement.api_urls")),
+    path("api/procurement/", include("procurement.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

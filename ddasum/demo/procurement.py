@@ -40,7 +40,6 @@ from ddasum.money import EXEMPT, TAXABLE
 from ddasum.numbering import daily_number
 from ddasum.validators import business_number_check_digit
 from procurement.amounts import quote_totals
-from procurement.bundle import bundle_build, bundle_request
 from procurement.models import (
     AgencyKind,
     AgencyStatus,
@@ -64,12 +63,14 @@ from procurement.models import (
     TargetKind,
     VendorQuote,
 )
+from procurement.selectors.quotes import quotable_variants
 from procurement.services.agencies import (
     agency_email_confirm,
     agency_join,
     membership_confirm_token,
     membership_verify,
 )
+from procurement.services.bundle import bundle_build, bundle_request
 from procurement.services.needs import need_create, need_propose, proposal_to_request
 from procurement.services.purchases import (
     direct_purchase_place,
@@ -85,7 +86,6 @@ from procurement.services.purchases import (
 )
 from procurement.services.quotes import (
     basket_line_set,
-    quotable_variants,
     quote_answer_initial,
     quote_decline,
     quote_request_cancel,

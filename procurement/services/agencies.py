@@ -11,21 +11,15 @@ mailed to that address (valid CONFIRM_MAX_AGE); everything else waits for the op
 Until a membership is active (and its agency verified) the buyer may browse but not ask for
 quotes (procurement.services.quotes raises NotVerified).
 """
-import logging
-
-from celery import shared_task
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Notification, User
-from accounts.services import absolute_url, email_send, notification_create
+from ddasum import jobs
 from ddasum.transitions import StateMachine
 from ddasum.validators import normalize_business_number, normalize_phone
 
@@ -40,10 +34,7 @@ from ..models import (
     PublicAgency,
 )
 
-logger = logging.getLogger(__name__)
-
 A, M = AgencyStatus, MembershipStatus
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
 # The one transition table of an agency and of a membership.
 AGENCY_TRANSITIONS: dict[str, frozenset] = {
@@ -73,33 +64,6 @@ CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
 CONFIRM_MAIL_GAP_SECONDS = 5 * 60
 AGENCY_FIELDS = ("name", "kind", "registration_number", "region", "postal_code", "address", "address_detail",
                  "phone", "email_domain")
-
-
-# --- notices (shared with the quotes module) ---------------------------------------------
-
-
-def people_notify(users, *, title: str, body: str, url: str, key: str) -> int:
-    """Tell each user in the app and by mail, once per `key`; how many were newly told."""
-    sent = 0
-    for user in users:
-        if not user.is_active:
-            continue
-        user_key = f"{key}:u{user.pk}"
-        if Notification.objects.filter(key=user_key).exists():
-            continue
-        # Mail first: if it fails the task retries, and the notification marks it sent only after.
-        email_send(to=[user.email], subject=f"[따숨몰] {title}",
-                   body=f"{body}\n\n{absolute_url(url)}" if url else body)
-        notification_create(user=user, title=title, body=body, url=url, key=user_key)
-        sent += 1
-    return sent
-
-
-def agency_members(agency_id: int):
-    """The active members of an agency (who hear about its quotes)."""
-    return User.objects.filter(
-        agency_memberships__agency_id=agency_id, agency_memberships__status=M.ACTIVE, is_active=True
-    ).distinct().order_by("pk")
 
 
 # --- rules -------------------------------------------------------------------------------
@@ -142,9 +106,8 @@ def _membership_transition(membership: AgencyMembership, to: str, *, actor=None,
     event = MEMBERSHIP_MACHINE.move(membership, to, actor=actor, reason=reason, fields=fields)
     if to in (M.ACTIVE, M.REJECTED):
         # The stamp names this decision: a retried task sends nothing twice, a later decision is new.
-        membership_id, status, stamp = membership.pk, to, int(timezone.now().timestamp() * 1000)
-        transaction.on_commit(lambda: membership_decided_notify_task.delay(membership_id=membership_id,
-                                                                          status=status, stamp=stamp))
+        jobs.after_commit("procurement.membership_decided_notify_task", membership_id=membership.pk, status=to,
+                          stamp=int(timezone.now().timestamp() * 1000))
     return event
 
 
@@ -218,8 +181,7 @@ def agency_join(*, user, agency_id: int | None = None, agency_data: dict | None 
         membership.role, membership.department, membership.request_note = role, department[:50], note
         membership.save(update_fields=["role", "department", "request_note"])
     if domain_auto_accepts(user.email, agency):
-        membership_id = membership.pk
-        transaction.on_commit(lambda: agency_confirm_mail_task.delay(membership_id=membership_id))
+        jobs.after_commit("procurement.agency_confirm_mail_task", membership_id=membership.pk)
     return membership
 
 
@@ -286,51 +248,3 @@ def membership_verify(*, membership_id: int, actor, approve: bool = True, reason
             raise ProcurementError(_("반려 사유를 적어 주세요."))
         _membership_transition(membership, M.REJECTED, actor=actor, reason=reason)
     return membership
-
-
-# --- tasks ---------------------------------------------------------------------------------
-
-
-@shared_task(**RETRY)
-def agency_confirm_mail_task(*, membership_id: int) -> bool:
-    """Mail the confirmation link to the address that qualifies for acceptance by domain."""
-    membership = AgencyMembership.objects.select_related("agency", "user").filter(pk=membership_id).first()
-    if membership is None or membership.status != M.PENDING:
-        return False
-    if not domain_auto_accepts(membership.user.email, membership.agency):
-        return False
-    if not cache.add(f"procurement:agency-confirm-mail:{membership.pk}", 1, CONFIRM_MAIL_GAP_SECONDS):
-        return False
-    url = absolute_url(reverse("procurement:agency_confirm", args=[membership_confirm_token(membership)]))
-    body = "\n".join([
-        _("%(name)s님, 따숨몰입니다.") % {"name": membership.user.name},
-        "",
-        _("%(agency)s 구매 담당자로 가입을 요청하셨습니다. 아래 링크를 열면 기관 메일 주소가 확인되어 "
-          "바로 견적을 요청할 수 있습니다.") % {"agency": membership.agency.name},
-        url,
-        "",
-        _("링크는 %(days)s일 동안 쓸 수 있습니다. 요청하지 않으셨다면 이 메일을 무시해 주세요.")
-        % {"days": CONFIRM_MAX_AGE // 86400},
-    ])
-    email_send(to=[membership.user.email], subject=_("[따숨몰] 기관 메일 주소를 확인해 주세요"), body=body)
-    logger.info("agency confirmation mail sent for membership %s", membership.pk)
-    return True
-
-
-@shared_task(**RETRY)
-def membership_decided_notify_task(*, membership_id: int, status: str, stamp: int = 0) -> int:
-    """Tell the buyer their membership was accepted or rejected (once per decision)."""
-    membership = AgencyMembership.objects.select_related("agency", "user").filter(pk=membership_id).first()
-    if membership is None or membership.status != status:
-        return 0
-    agency = membership.agency.name
-    if status == M.ACTIVE:
-        title = _("%(agency)s 구매 담당자로 확인되었습니다") % {"agency": agency}
-        body = _("이제 공공구매 견적을 요청할 수 있습니다.")
-        url = reverse("procurement:home")
-    else:
-        title = _("%(agency)s 기관 가입 요청이 반려되었습니다") % {"agency": agency}
-        body = _("사유: %(reason)s") % {"reason": membership.reject_reason or "-"}
-        url = reverse("procurement:agency_pending")
-    key = f"agency-membership:{membership.pk}:{status}:{stamp}"
-    return people_notify([membership.user], title=title, body=body, url=url, key=key)

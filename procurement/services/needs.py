@@ -5,35 +5,30 @@ after commit). Vendors answer with a proposal (message, price idea, their own pr
 the buyer turns a proposal into a quote request in one click, which marks the need
 fulfilled. A daily beat task closes the needs whose deadline has passed.
 """
-import logging
 import re
 from datetime import timedelta
 
-from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Category, Product
+from ddasum import jobs
 from ddasum.transitions import StateMachine
 from ddasum.uploads import CleanUpload, upload_clean
 from vendors.models import Vendor, VendorStatus
 from vendors.selectors import user_is_vendor_member
-from vendors.services import vendor_notify
 
 from ..exceptions import InvalidTransition, NotAllowed, NotVerified, ProcurementError
 from ..models import Need, NeedAttachment, NeedEvent, NeedProposal, NeedStatus, QuoteRequest
-from ..selectors import user_is_agency_member
-from .purchases import agency_notify
+from ..selectors.access import user_is_agency_member
+from ..selectors.quotes import quotable_variants
+from .quotes import quote_request_create
 
-logger = logging.getLogger(__name__)
-
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 NEED_ATTACHMENTS_MAX = 5
 # Days the vendor gets to answer a quote request made from a proposal.
 PROPOSAL_REQUEST_REPLY_DAYS = getattr(settings, "PROCUREMENT_PROPOSAL_REPLY_DAYS", 7)
@@ -56,10 +51,6 @@ NEED_MACHINE = StateMachine(
 def _need_transition(need: Need, to: str, *, actor=None, reason: str = "") -> NeedEvent:
     """The one place a need's status changes."""
     return NEED_MACHINE.move(need, to, actor=actor, reason=reason)
-
-
-def _path(name: str, *args) -> str:
-    return reverse(name, args=args)
 
 
 def _clean(upload) -> CleanUpload:
@@ -113,7 +104,7 @@ def need_create(*, user, agency_id: int, data: dict, attachments=()) -> Need:
                 attachment.file.save(clean.content.name, clean.content, save=False)
                 stored.append(attachment.file)
                 attachment.save()
-            transaction.on_commit(lambda: need_posted_notify_task.delay(need_id=need.pk))
+            jobs.after_commit("procurement.need_posted_notify_task", need_id=need.pk)
     except Exception:
         for f in stored:  # nothing left on disk without its row
             f.storage.delete(f.name)
@@ -175,7 +166,7 @@ def need_propose(*, need_id: int, actor, vendor_id: int, message: str, price_ide
     proposal.save()
     proposal.products.set(products)
     key = f"need-proposal:{proposal.pk}:{timezone.now():%Y%m%d%H%M%S%f}"
-    transaction.on_commit(lambda: proposal_notify_task.delay(proposal_id=proposal.pk, key=key, revised=not created))
+    jobs.after_commit("procurement.proposal_notify_task", proposal_id=proposal.pk, key=key, revised=not created)
     return proposal
 
 
@@ -187,8 +178,6 @@ def _quantity_of(text: str) -> int:
 
 def proposal_items(proposal: NeedProposal) -> list[dict]:
     """The quote request's items: the proposed products, or one free-text item from the need."""
-    from .quotes import quotable_variants
-
     need = proposal.need
     quantity = _quantity_of(need.quantity)
     products = list(proposal.products.order_by("pk").prefetch_related("variants"))
@@ -211,8 +200,6 @@ def proposal_items(proposal: NeedProposal) -> list[dict]:
 @transaction.atomic
 def proposal_to_request(*, proposal_id: int, actor) -> QuoteRequest:
     """Turn a proposal into a quote request to its vendor (one click); the need is fulfilled."""
-    from .quotes import quote_request_create
-
     proposal = NeedProposal.objects.select_for_update().select_related("need__agency").get(pk=proposal_id)
     need = proposal.need
     if not user_is_agency_member(actor, need.agency_id):
@@ -238,48 +225,3 @@ def proposal_to_request(*, proposal_id: int, actor) -> QuoteRequest:
     if need.status != N.FULFILLED:
         _need_transition(need, N.FULFILLED, actor=actor)
     return request
-
-
-# --- notices -----------------------------------------------------------------------------------------
-
-
-@shared_task(**RETRY)
-def need_posted_notify_task(*, need_id: int) -> int:
-    """Tell every vendor selling in the need's category, once per need."""
-    need = Need.objects.select_related("agency", "category").get(pk=need_id)
-    if need.status != N.OPEN:
-        return 0
-    lines = [
-        _("%(agency)s에서 '%(category)s' 분류의 필요 제품을 올렸습니다.") % {"agency": need.agency.name,
-                                                                 "category": need.category.name},
-        need.title,
-        _("수량: %(quantity)s") % {"quantity": need.quantity or "-"},
-    ]
-    if need.budget:
-        lines.append(_("예산: %(amount)s원") % {"amount": f"{need.budget:,}"})
-    lines.append(_("제안 마감일: %(date)s") % {"date": need.deadline.isoformat()})
-    body, url = "\n".join(lines), _path("procurement:need_detail", need.pk)
-    sent = 0
-    for vendor in need_vendors(need):
-        sent += vendor_notify(vendor, title=_("우리 이런 제품 필요해요: %(title)s") % {"title": need.title[:60]},
-                              body=body, url=url, key=f"need-posted:{need.pk}:v{vendor.pk}")
-    logger.info("need %s posted: %s people notified", need.pk, sent)
-    return sent
-
-
-@shared_task(**RETRY)
-def proposal_notify_task(*, proposal_id: int, key: str, revised: bool = False) -> int:
-    """The need's agency hears of a new (or revised) proposal."""
-    proposal = NeedProposal.objects.select_related("need", "vendor").get(pk=proposal_id)
-    need = proposal.need
-    title = (_("제안이 수정되었습니다") if revised else _("새 제안이 도착했습니다"))
-    body = _("%(vendor)s에서 '%(title)s'에 제안했습니다.") % {"vendor": proposal.vendor.name, "title": need.title}
-    return agency_notify(need.agency_id, title=title, body=body, url=_path("procurement:need_detail", need.pk), key=key,
-                         prefer_user_id=need.created_by_id)
-
-
-@shared_task
-def needs_close_due_task() -> int:
-    closed = needs_close_due()
-    logger.info("needs closed past their deadline: %s", closed)
-    return closed

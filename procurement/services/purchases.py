@@ -16,14 +16,12 @@ DirectPurchaseRule for the agency's kind allows the amount: stock is taken by a 
 UPDATE per variant in primary-key order (all or nothing), one order per vendor.
 """
 import hashlib
-import logging
 import re
 from dataclasses import dataclass, field
 
-from celery import shared_task
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,13 +29,13 @@ from django.utils.translation import gettext_lazy
 from catalog.exceptions import StockShort
 from catalog.models import Category, Product, ProductVariant
 from catalog.stock import stock_return_many, stock_take_many
-from ddasum.money import EXEMPT, TAXABLE, won
+from ddasum import jobs
+from ddasum.money import EXEMPT, TAXABLE
 from ddasum.numbering import daily_number
 from ddasum.transitions import StateMachine
 from ddasum.uploads import CleanUpload, upload_clean
 from vendors.models import Vendor, VendorStatus
 from vendors.selectors import user_is_vendor_member
-from vendors.services import vendor_notify
 
 from ..amounts import quote_totals
 from ..exceptions import (
@@ -65,12 +63,10 @@ from ..models import (
     RequestStatus,
     VendorQuote,
 )
-from ..selectors import user_is_agency_member
-
-logger = logging.getLogger(__name__)
+from ..selectors.access import user_is_agency_member
+from .quotes import quote_transition, request_transition
 
 P = POStatus
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
 # --- the purchase-order state machine ------------------------------------------------------
 
@@ -125,7 +121,7 @@ def _transition(po: PurchaseOrder, to: str, *, actor, reason: str = "") -> Purch
     if not (po_sides(actor, po) & PO_STEP_SIDES[to]):
         raise NotAllowed(_("이 발주를 '%(to)s' 처리할 권한이 없습니다.") % {"to": P(to).label})
     event = PO_MACHINE.move(po, to, actor=actor, reason=reason)
-    transaction.on_commit(lambda: po_event_notify_task.delay(event_id=event.pk))
+    jobs.after_commit("procurement.po_event_notify_task", event_id=event.pk)
     return event
 
 
@@ -154,8 +150,6 @@ def quote_accept(*, quote_id: int, actor) -> PurchaseOrder:
 
 @transaction.atomic
 def _quote_accept(*, quote_id: int, actor) -> PurchaseOrder:
-    from .quotes import _quote_transition, _request_transition
-
     request_id = VendorQuote.objects.filter(pk=quote_id).values_list("request_id", flat=True).first()
     if request_id is None:
         raise ProcurementError(_("없는 견적입니다."))
@@ -202,24 +196,22 @@ def _quote_accept(*, quote_id: int, actor) -> PurchaseOrder:
         for line in lines
     ])
     PurchaseOrderEvent.objects.create(purchase_order=po, actor=actor, from_status="", to_status=P.ISSUED)
-    _quote_transition(quote, QuoteStatus.ACCEPTED, actor=actor, reason=po.number)
+    quote_transition(quote, QuoteStatus.ACCEPTED, actor=actor, reason=po.number)
     quote.accepted_at = now
     quote.save(update_fields=["accepted_at"])
     # A vendor that declined keeps its "declined"; the ones still waiting or answered were not chosen.
     others = (VendorQuote.objects.select_for_update().filter(request=request)
               .filter(status__in=(QuoteStatus.REQUESTED, QuoteStatus.ANSWERED)).exclude(pk=quote.pk).order_by("pk"))
     for other in others:
-        _quote_transition(other, QuoteStatus.NOT_SELECTED, actor=actor, reason=quote.number)
-    _request_transition(request, RequestStatus.ACCEPTED, actor=actor, reason=po.number)
+        quote_transition(other, QuoteStatus.NOT_SELECTED, actor=actor, reason=quote.number)
+    request_transition(request, RequestStatus.ACCEPTED, actor=actor, reason=po.number)
     _po_issued_after_commit(po)
     return po
 
 
 def _po_issued_after_commit(po: PurchaseOrder) -> None:
-    from ..documents import po_pdf_task
-
-    transaction.on_commit(lambda: po_pdf_task.delay(po_id=po.pk))
-    transaction.on_commit(lambda: po_issued_notify_task.delay(po_id=po.pk))
+    jobs.after_commit("procurement.po_pdf_task", po_id=po.pk)
+    jobs.after_commit("procurement.po_issued_notify_task", po_id=po.pk)
 
 
 # --- the vendor's and the agency's steps ------------------------------------------------------
@@ -242,9 +234,7 @@ def po_deliver(*, po_id: int, actor, note: str = "") -> PurchaseOrder:
     if note:
         po.delivery_note = note
         po.save(update_fields=["delivery_note"])
-    from ..documents import delivery_note_pdf_task
-
-    transaction.on_commit(lambda: delivery_note_pdf_task.delay(po_id=po.pk))
+    jobs.after_commit("procurement.delivery_note_pdf_task", po_id=po.pk)
     return po
 
 
@@ -312,15 +302,13 @@ def po_payment_record(*, po_id: int, actor, paid_on, method: str, note: str = ""
     po.save(update_fields=["paid_on", "payment_method", "payment_note"])
     side = AGENCY if AGENCY in sides else VENDOR if VENDOR in sides else "operator"
     key = f"po-paid:{po.pk}:{paid_on.isoformat()}:{method}"
-    transaction.on_commit(lambda: po_notice_task.delay(po_id=po.pk, notice="paid", side=side, key=key))
+    jobs.after_commit("procurement.po_notice_task", po_id=po.pk, notice="paid", side=side, key=key)
     return po
 
 
 @transaction.atomic
 def po_invoice_request(*, po_id: int, actor, email: str) -> PurchaseOrder:
     """The agency asks the vendor for the tax invoice (세금계산서/계산서) to `email`."""
-    from django.core.validators import validate_email
-
     po = _po_locked(po_id)
     if AGENCY not in po_sides(actor, po):
         raise NotAllowed(_("발주한 기관의 구성원만 계산서를 요청할 수 있습니다."))
@@ -336,8 +324,7 @@ def po_invoice_request(*, po_id: int, actor, email: str) -> PurchaseOrder:
     po.invoice_email, po.invoice_requested_at = email, timezone.now()
     po.save(update_fields=["invoice_email", "invoice_requested_at"])
     key = f"po-invoice-request:{po.pk}:{po.invoice_requested_at:%Y%m%d%H%M%S%f}"
-    transaction.on_commit(lambda: po_notice_task.delay(po_id=po.pk, notice="invoice_requested", side=AGENCY,
-                                                       key=key))
+    jobs.after_commit("procurement.po_notice_task", po_id=po.pk, notice="invoice_requested", side=AGENCY, key=key)
     return po
 
 
@@ -355,7 +342,7 @@ def po_invoice_issued(*, po_id: int, actor, approval_number: str) -> PurchaseOrd
     po.invoice_approval_number, po.invoice_issued_at = approval_number, timezone.now()
     po.save(update_fields=["invoice_approval_number", "invoice_issued_at"])
     key = f"po-invoice-issued:{po.pk}:{approval_number}"
-    transaction.on_commit(lambda: po_notice_task.delay(po_id=po.pk, notice="invoice_issued", side=VENDOR, key=key))
+    jobs.after_commit("procurement.po_notice_task", po_id=po.pk, notice="invoice_issued", side=VENDOR, key=key)
     return po
 
 
@@ -606,132 +593,5 @@ def outside_record_verify(*, record_id: int, actor, approve: bool = True, reason
     record.verified_by, record.verified_at = actor, timezone.now()
     record.reject_reason = "" if approve else reason
     record.save(update_fields=["status", "verified_by", "verified_at", "reject_reason"])
-    transaction.on_commit(lambda: record_decided_notify_task.delay(record_id=record.pk))
+    jobs.after_commit("procurement.record_decided_notify_task", record_id=record.pk)
     return record
-
-
-# --- notices -----------------------------------------------------------------------------------
-
-
-def _path(name: str, *args) -> str:
-    return reverse(name, args=args)
-
-
-def agency_notify(agency_id: int, *, title: str, body: str, url: str, key: str, prefer_user_id=None) -> int:
-    """Tell the agency: the user who acted for it (while still a member), else its active members; once per key."""
-    from .agencies import agency_members, people_notify
-
-    members = list(agency_members(agency_id))
-    chosen = [u for u in members if u.pk == prefer_user_id] or members
-    return people_notify(chosen, title=title, body=body, url=url, key=key)
-
-
-def _po_of(po_id: int) -> PurchaseOrder:
-    return PurchaseOrder.objects.select_related("agency", "vendor").get(pk=po_id)
-
-
-def _tell_vendor(po: PurchaseOrder, *, title: str, body: str, key: str) -> int:
-    return vendor_notify(po.vendor, title=title, body=body, url=_path("procurement:po_detail", po.number), key=key,
-                         owners_only=False)
-
-
-def _tell_agency(po: PurchaseOrder, *, title: str, body: str, key: str) -> int:
-    return agency_notify(po.agency_id, title=title, body=body, url=_path("procurement:po_detail", po.number), key=key,
-                         prefer_user_id=po.created_by_id)
-
-
-@shared_task(**RETRY)
-def po_issued_notify_task(*, po_id: int) -> int:
-    """A new purchase order: its vendor is asked to confirm it."""
-    po = _po_of(po_id)
-    source = _("견적 채택") if po.source == PurchaseSource.QUOTE else _("바로구매")
-    body = "\n".join([
-        _("%(agency)s에서 발주했습니다 (%(source)s).") % {"agency": po.agency.name, "source": source},
-        _("발주번호: %(number)s · 합계 %(total)s") % {"number": po.number, "total": won(po.total)},
-        _("납품 장소: %(place)s") % {"place": po.delivery_place},
-        _("발주 내용을 확인하고 '발주 확인'을 눌러 주세요."),
-    ])
-    return _tell_vendor(po, title=_("새 발주가 도착했습니다"), body=body, key=f"po-issued:{po.pk}")
-
-
-# What each status change tells the other side.
-_EVENT_NOTICES = {
-    P.CONFIRMED: (VENDOR, _("발주가 확인되었습니다"), _("%(vendor)s에서 발주 %(number)s을(를) 확인했습니다.")),
-    P.DELIVERED: (VENDOR, _("납품이 완료되었습니다"),
-                  _("%(vendor)s에서 발주 %(number)s의 납품을 마쳤습니다. 물품을 확인하고 검수해 주세요.")),
-    P.INSPECTED: (AGENCY, _("검수가 완료되었습니다"),
-                  _("%(agency)s에서 발주 %(number)s의 검수를 마쳤습니다. 공공구매 실적으로 기록되었습니다.")),
-}
-
-
-@shared_task(**RETRY)
-def po_event_notify_task(*, event_id: int) -> int:
-    """Tell the other side about a status change of a purchase order."""
-    event = PurchaseOrderEvent.objects.select_related("purchase_order__agency", "purchase_order__vendor").get(
-        pk=event_id)
-    po, key = event.purchase_order, f"po-event:{event.pk}"
-    names = {"vendor": po.vendor.name, "agency": po.agency.name, "number": po.number}
-    if event.to_status == P.CANCELLED:
-        by_agency = event.actor_id is not None and user_is_agency_member(event.actor, po.agency_id)
-        body = _("발주 %(number)s이(가) 취소되었습니다.") % names + "\n" + _("사유: %(reason)s") % {"reason": event.reason}
-        title = _("발주가 취소되었습니다")
-        if by_agency:
-            return _tell_vendor(po, title=title, body=body, key=key)
-        return _tell_agency(po, title=title, body=body, key=key)
-    if event.to_status not in _EVENT_NOTICES:
-        return 0
-    side, title, body = _EVENT_NOTICES[event.to_status]
-    body = body % names
-    if event.to_status == P.DELIVERED and event.reason:
-        body += "\n" + _("납품 메모: %(note)s") % {"note": event.reason}
-    if side == VENDOR:
-        return _tell_agency(po, title=title, body=body, key=key)
-    return _tell_vendor(po, title=title, body=body, key=key)
-
-
-@shared_task(**RETRY)
-def po_notice_task(*, po_id: int, notice: str, side: str, key: str) -> int:
-    """Payment recorded, tax invoice asked for or issued: the other side hears of it."""
-    po = _po_of(po_id)
-    names = {"number": po.number, "agency": po.agency.name, "vendor": po.vendor.name}
-    if notice == "paid":
-        title = _("대금 지급이 기록되었습니다")
-        body = _("발주 %(number)s의 대금 %(total)s이(가) %(date)s에 지급된 것으로 기록되었습니다 (%(method)s).") % {
-            **names, "total": won(po.total), "date": po.paid_on.isoformat() if po.paid_on else "-",
-            "method": po.get_payment_method_display()}
-        sent = 0
-        if side in (AGENCY, "operator"):
-            sent += _tell_vendor(po, title=title, body=body, key=key)
-        if side in (VENDOR, "operator"):
-            sent += _tell_agency(po, title=title, body=body, key=key)
-        return sent
-    if notice == "invoice_requested":
-        body = "\n".join([
-            _("%(agency)s에서 발주 %(number)s의 계산서 발행을 요청했습니다.") % names,
-            _("받을 이메일: %(email)s") % {"email": po.invoice_email},
-            _("발행한 뒤 승인번호를 발주 화면에 입력해 주세요."),
-        ])
-        return _tell_vendor(po, title=_("계산서 발행 요청"), body=body, key=key)
-    if notice == "invoice_issued":
-        body = _("%(vendor)s에서 발주 %(number)s의 계산서를 발행했습니다. 승인번호 %(approval)s") % {
-            **names, "approval": po.invoice_approval_number}
-        return _tell_agency(po, title=_("계산서가 발행되었습니다"), body=body, key=key)
-    return 0
-
-
-@shared_task(**RETRY)
-def record_decided_notify_task(*, record_id: int) -> int:
-    """The agency hears whether its outside-purchase record was confirmed or rejected."""
-    record = PurchaseRecord.objects.select_related("vendor").get(pk=record_id)
-    if record.status == RecordStatus.VERIFIED:
-        title = _("구매 실적이 확인되었습니다")
-        body = _("%(vendor)s 구매 실적 %(total)s(%(date)s)이 확인되었습니다.")
-    elif record.status == RecordStatus.REJECTED:
-        title = _("구매 실적이 반려되었습니다")
-        body = _("%(vendor)s 구매 실적 %(total)s(%(date)s)이 반려되었습니다.") + "\n" + _("사유: %(reason)s")
-    else:
-        return 0
-    body = body % {"vendor": record.vendor.name, "total": won(record.total), "date": record.purchased_on.isoformat(),
-                   "reason": record.reject_reason}
-    return agency_notify(record.agency_id, title=title, body=body, url=_path("procurement:record_list"),
-                         key=f"record-decided:{record.pk}:{record.status}", prefer_user_id=record.created_by_id)

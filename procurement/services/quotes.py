@@ -5,12 +5,12 @@ Only an active member of a verified agency puts things in the basket or asks for
 (NotVerified otherwise). A request is one QuoteRequest with one VendorQuote per vendor, made
 in one transaction with its numbers (RQ-YYYYMMDD-NNNNN, QT-YYYYMMDD-NNNNN). A vendor's answer
 is a QuoteVersion; a revision adds the next version and keeps the earlier ones. Notices go
-out after commit through Celery tasks keyed so that a retried task sends nothing twice.
+out after commit through Celery tasks (procurement.tasks; their bodies are in
+services.notifications) keyed so that a retried task sends nothing twice.
 """
 import logging
 from datetime import timedelta
 
-from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.models import Product, ProductVariant, TaxType
+from catalog.models import ProductVariant, TaxType
+from ddasum import jobs
 from ddasum.numbering import daily_number
 from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PDF, PNG, CleanUpload, upload_clean
@@ -48,14 +49,13 @@ from ..models import (
     RequestStatus,
     VendorQuote,
 )
-from ..selectors import active_memberships, user_is_agency_member
-from .agencies import agency_members, people_notify
+from ..selectors.access import active_memberships, user_is_agency_member
+from ..selectors.quotes import basket_lines, quotable_variants
 
 logger = logging.getLogger(__name__)
 
 Q, R = QuoteStatus, RequestStatus
 Side = QuoteMessage.Side
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
 BASKET_LINES_MAX = 50
 QUANTITY_MAX = 999_999
@@ -138,8 +138,11 @@ def quote_sides(user, quote: VendorQuote) -> set:
     return sides
 
 
-def _quote_transition(quote: VendorQuote, to: str, *, actor=None, reason: str = "") -> QuoteEvent:
-    """Check the table, save the status with its timestamp and write the event row (views never assign status)."""
+def quote_transition(quote: VendorQuote, to: str, *, actor=None, reason: str = "") -> QuoteEvent:
+    """Check the table, save the status with its timestamp and write the event row (views never assign status).
+
+    The one place a vendor quote's status changes; quote_accept (services.purchases) uses it too.
+    """
     QUOTE_MACHINE.check(quote, to)
     fields = []
     if to == Q.ANSWERED:
@@ -150,7 +153,8 @@ def _quote_transition(quote: VendorQuote, to: str, *, actor=None, reason: str = 
     return QUOTE_MACHINE.move(quote, to, actor=actor, reason=reason, fields=fields)
 
 
-def _request_transition(request: QuoteRequest, to: str, *, actor=None, reason: str = "") -> QuoteRequestEvent:
+def request_transition(request: QuoteRequest, to: str, *, actor=None, reason: str = "") -> QuoteRequestEvent:
+    """The one place a quote request's status changes (quote_accept in services.purchases uses it too)."""
     return REQUEST_MACHINE.move(request, to, actor=actor, reason=reason)
 
 
@@ -175,13 +179,6 @@ def _int(value, *, label: str, low: int, high: int) -> int:
 
 
 # --- the basket ------------------------------------------------------------------------------
-
-
-def quotable_variants():
-    """Variants an agency may ask a quote for: active options of procurement-eligible products on sale."""
-    return ProductVariant.objects.filter(
-        is_active=True, product__in=Product.objects.on_sale().filter(procurement_eligible=True)
-    )
 
 
 @transaction.atomic
@@ -215,36 +212,6 @@ def basket_line_set(*, user, variant_id: int, quantity: int, add: bool = False) 
     line.quantity = new_quantity
     line.save(update_fields=["quantity"])
     return line
-
-
-def basket_lines(user) -> list[QuoteBasketLine]:
-    """The user's basket lines, each with product, vendor, unit_price (catalog, VAT incl.), amount,
-    tax_type and `problem` ("" when the line can be quoted); two queries whatever the size."""
-    if not (user and user.is_authenticated):
-        return []
-    lines = list(QuoteBasketLine.objects.filter(user=user)
-                 .select_related("variant__product__vendor", "variant__product__category")
-                 .order_by("added_at", "id"))
-    ok = set(quotable_variants().filter(pk__in=[ln.variant_id for ln in lines]).values_list("pk", flat=True))
-    for line in lines:
-        line.product = line.variant.product
-        line.vendor = line.product.vendor
-        line.unit_price = line.variant.price
-        line.amount = line.unit_price * line.quantity
-        line.tax_type = line.product.tax_type
-        line.problem = "" if line.variant_id in ok else _("지금은 견적을 받을 수 없는 상품입니다 (판매 중지·공공구매 제외).")
-    return lines
-
-
-def basket_groups(lines) -> list[dict]:
-    """Basket lines grouped by vendor (name order) with the catalog total of each group."""
-    groups: dict[int, dict] = {}
-    for line in lines:
-        group = groups.setdefault(line.vendor.pk, {"vendor": line.vendor, "lines": [], "total": 0})
-        group["lines"].append(line)
-        if not line.problem:
-            group["total"] += line.amount
-    return sorted(groups.values(), key=lambda g: (g["vendor"].name, g["vendor"].pk))
 
 
 def _basket_rows(user) -> list[dict]:
@@ -355,8 +322,7 @@ def quote_request_create(*, user, agency_id: int, title: str, delivery_place: st
         )
     if basket_ids:
         QuoteBasketLine.objects.filter(pk__in=basket_ids, user=user).delete()
-    request_id = request.pk
-    transaction.on_commit(lambda: quote_request_notify_task.delay(request_id=request_id))
+    jobs.after_commit("procurement.quote_request_notify_task", request_id=request.pk)
     return request
 
 
@@ -366,10 +332,10 @@ def quote_request_cancel(*, request_id: int, actor) -> QuoteRequest:
     request = QuoteRequest.objects.select_for_update().get(pk=request_id)
     if not (actor and actor.is_authenticated and (actor.is_staff or user_is_agency_member(actor, request.agency_id))):
         raise NotAllowed(_("이 기관의 구성원만 견적요청을 취소할 수 있습니다."))
-    _request_transition(request, R.CANCELLED, actor=actor)
+    request_transition(request, R.CANCELLED, actor=actor)
     for quote in request.quotes.select_for_update().filter(status__in=[Q.REQUESTED, Q.ANSWERED]).order_by("pk"):
-        _quote_transition(quote, Q.CANCELLED, actor=actor)
-    transaction.on_commit(lambda: quote_request_cancelled_notify_task.delay(request_id=request_id))
+        quote_transition(quote, Q.CANCELLED, actor=actor)
+    jobs.after_commit("procurement.quote_request_cancelled_notify_task", request_id=request_id)
     return request
 
 
@@ -466,12 +432,9 @@ def quote_submit(*, quote_id: int, actor, valid_until, delivery_terms: str = "",
         line.version = version
     QuoteLine.objects.bulk_create(built)
     quote.current_version = version
-    _quote_transition(quote, Q.ANSWERED, actor=actor, reason=_("견적서 %(n)s차") % {"n": version.version})
-    from ..documents import quote_pdf_task
-
-    version_id = version.pk
-    transaction.on_commit(lambda: quote_pdf_task.delay(version_id=version_id))
-    transaction.on_commit(lambda: quote_answered_notify_task.delay(version_id=version_id))
+    quote_transition(quote, Q.ANSWERED, actor=actor, reason=_("견적서 %(n)s차") % {"n": version.version})
+    jobs.after_commit("procurement.quote_pdf_task", version_id=version.pk)
+    jobs.after_commit("procurement.quote_answered_notify_task", version_id=version.pk)
     return version
 
 
@@ -486,9 +449,9 @@ def quote_decline(*, quote_id: int, actor, reason: str) -> VendorQuote:
     if quote.request.status != R.OPEN:
         raise InvalidTransition(_("이 견적요청은 이미 마감(채택·취소)되었습니다."))
     quote.decline_reason = reason[:2000]
-    _quote_transition(quote, Q.DECLINED, actor=actor, reason=quote.decline_reason)
+    quote_transition(quote, Q.DECLINED, actor=actor, reason=quote.decline_reason)
     stamp = int(timezone.now().timestamp() * 1000)  # names this decline: a later one is told again
-    transaction.on_commit(lambda: quote_declined_notify_task.delay(quote_id=quote_id, stamp=stamp))
+    jobs.after_commit("procurement.quote_declined_notify_task", quote_id=quote_id, stamp=stamp)
     return quote
 
 
@@ -515,8 +478,7 @@ def quote_message_post(*, quote_id: int, actor, body: str, attachment=None) -> Q
         message.attachment_name = clean.original_name
     message.save()
     VendorQuote.objects.filter(pk=quote.pk).update(updated_at=timezone.now())
-    message_id = message.pk
-    transaction.on_commit(lambda: quote_message_notify_task.delay(message_id=message_id))
+    jobs.after_commit("procurement.quote_message_notify_task", message_id=message.pk)
     return message
 
 
@@ -558,101 +520,3 @@ def quotes_remind_unanswered(*, days: int | None = None) -> int:
         reminded += VendorQuote.objects.filter(pk=quote.pk, reminded_at__isnull=True).update(reminded_at=now)
     logger.info("unanswered quote reminders: %s", reminded)
     return reminded
-
-
-# --- notices (Celery, after commit) ------------------------------------------------------
-
-
-def _items_text(items) -> str:
-    return "\n".join(f"- {i.name}{f' ({i.spec})' if i.spec else ''} × {i.quantity:,}{i.unit}" for i in items)
-
-
-@shared_task(**RETRY)
-def quote_request_notify_task(*, request_id: int) -> int:
-    """Each vendor of a new request hears of it (email + in-app), once."""
-    request = QuoteRequest.objects.select_related("agency").get(pk=request_id)
-    sent = 0
-    quotes = request.quotes.filter(status=Q.REQUESTED).select_related("vendor").order_by("pk")
-    items_by_vendor: dict[int, list] = {}
-    for item in request.items.order_by("id"):
-        items_by_vendor.setdefault(item.vendor_id, []).append(item)
-    for quote in quotes:
-        body = "\n".join([
-            _("%(agency)s에서 견적을 요청했습니다.") % {"agency": request.agency.name},
-            _("제목: %(title)s") % {"title": request.title},
-            _("회신 기한: %(date)s") % {"date": request.reply_by.strftime("%Y-%m-%d")},
-            _("납품 장소: %(place)s") % {"place": request.delivery_place},
-            "", _items_text(items_by_vendor.get(quote.vendor_id, [])),
-        ])
-        sent += vendor_notify(quote.vendor, title=_("새 견적요청 %(number)s") % {"number": quote.number}, body=body,
-                              url=reverse("procurement:quote_answer", args=[quote.number]),
-                              key=f"quote-new:{quote.pk}", owners_only=False)
-    return sent
-
-
-@shared_task(**RETRY)
-def quote_answered_notify_task(*, version_id: int) -> int:
-    """The agency's members hear that a quote (or a revision) arrived."""
-    version = QuoteVersion.objects.select_related("quote__request", "quote__vendor").get(pk=version_id)
-    quote = version.quote
-    if version.version > 1:
-        title = _("%(vendor)s 견적이 수정되었습니다 (%(n)s차)") % {"vendor": quote.vendor.name, "n": version.version}
-    else:
-        title = _("%(vendor)s 견적이 도착했습니다") % {"vendor": quote.vendor.name}
-    body = "\n".join([
-        _("견적요청: %(title)s (%(number)s)") % {"title": quote.request.title, "number": quote.request.number},
-        _("합계: %(total)s원 (부가세 포함)") % {"total": f"{version.total:,}"},
-        _("유효기간: %(date)s까지") % {"date": version.valid_until.strftime("%Y-%m-%d")},
-    ])
-    return people_notify(agency_members(quote.request.agency_id), title=title, body=body,
-                         url=quote.get_absolute_url(), key=f"quote-version:{version.pk}")
-
-
-@shared_task(**RETRY)
-def quote_declined_notify_task(*, quote_id: int, stamp: int = 0) -> int:
-    quote = VendorQuote.objects.select_related("request", "vendor").get(pk=quote_id)
-    if quote.status != Q.DECLINED:
-        return 0
-    body = "\n".join([
-        _("견적요청: %(title)s (%(number)s)") % {"title": quote.request.title, "number": quote.request.number},
-        _("사유: %(reason)s") % {"reason": quote.decline_reason},
-    ])
-    return people_notify(agency_members(quote.request.agency_id),
-                         title=_("%(vendor)s에서 견적을 낼 수 없다고 답했습니다") % {"vendor": quote.vendor.name},
-                         body=body, url=quote.get_absolute_url(), key=f"quote-declined:{quote.pk}:{stamp}")
-
-
-@shared_task(**RETRY)
-def quote_request_cancelled_notify_task(*, request_id: int) -> int:
-    request = QuoteRequest.objects.select_related("agency").get(pk=request_id)
-    if request.status != R.CANCELLED:
-        return 0
-    sent = 0
-    for quote in request.quotes.filter(status=Q.CANCELLED).select_related("vendor").order_by("pk"):
-        body = _("%(agency)s에서 견적요청 '%(title)s'을(를) 취소했습니다. 견적을 더 내지 않으셔도 됩니다.") % {
-            "agency": request.agency.name, "title": request.title}
-        sent += vendor_notify(quote.vendor, title=_("견적요청 취소 %(number)s") % {"number": quote.number}, body=body,
-                              url=quote.get_absolute_url(), key=f"quote-cancelled:{quote.pk}", owners_only=False)
-    return sent
-
-
-@shared_task(**RETRY)
-def quote_message_notify_task(*, message_id: int) -> int:
-    """The other side of the thread hears of a new message (once per message)."""
-    message = QuoteMessage.objects.select_related("quote__request__agency", "quote__vendor").get(pk=message_id)
-    quote = message.quote
-    preview = message.body if len(message.body) <= 300 else message.body[:300] + "…"
-    key = f"quote-message:{message.pk}"
-    if message.side == Side.AGENCY:
-        title = _("%(agency)s의 새 메시지 (%(number)s)") % {"agency": quote.request.agency.name, "number": quote.number}
-        return vendor_notify(quote.vendor, title=title, body=preview, url=quote.get_absolute_url(), key=key,
-                             owners_only=False)
-    title = _("%(vendor)s의 새 메시지 (%(number)s)") % {"vendor": quote.vendor.name, "number": quote.number}
-    return people_notify(agency_members(quote.request.agency_id), title=title, body=preview,
-                         url=quote.get_absolute_url(), key=key)
-
-
-@shared_task
-def quotes_remind_unanswered_task(*, days: int | None = None) -> int:
-    """Beat: remind vendors of requests left unanswered (each once)."""
-    return quotes_remind_unanswered(days=days)

@@ -1,7 +1,7 @@
 """`{% bundle_state quote as state %}`: the document bundle of a quote as the quote page shows it."""
 from django import template
 
-from procurement.bundle import bundle_state as _bundle_state
+from procurement.services.bundle import bundle_state as _bundle_state
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 from django import template
 
 from procurement.models import AgencyMembership, MembershipStatus
-from procurement.selectors import active_memberships
+from procurement.selectors.access import active_memberships
 
 register = template.Library()
 

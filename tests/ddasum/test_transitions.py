@@ -14,8 +14,8 @@ from ddasum.exceptions import InvalidTransition as BaseInvalidTransition
 from ddasum.transitions import StateMachine
 from orders.admin.orders import StatusEventInline as VendorOrderEventInline
 from orders.models import StatusEvent, VendorOrder, VendorOrderStatus
-from procurement.admin_purchases import POEventInline
-from procurement.admin_quotes import QuoteEventInline
+from procurement.admin.purchases import POEventInline
+from procurement.admin.quotes import QuoteEventInline
 from procurement.models import POStatus, PurchaseOrder, PurchaseOrderEvent, QuoteEvent, QuoteStatus, VendorQuote
 from tests.factories import ProductFactory, VendorFactory, place_order
 from vendors.exceptions import InvalidTransition as VendorInvalidTransition

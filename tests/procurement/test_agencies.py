@@ -15,6 +15,7 @@ from procurement.services.agencies import (
     membership_verify,
 )
 from procurement.services.quotes import basket_line_set, quote_request_create
+from procurement.tasks import membership_decided_notify_task
 from tests.factories import UserFactory, business_number
 
 from .factories import AgencyFactory, AgencyMembershipFactory
@@ -208,8 +209,6 @@ def test_rejected_can_ask_again(operator):
 
 
 def test_decision_notice_is_sent_once(operator, mailoutbox, django_capture_on_commit_callbacks):
-    from procurement.services.agencies import membership_decided_notify_task
-
     membership = agency_join(user=UserFactory(), agency_id=AgencyFactory().pk)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         membership_verify(membership_id=membership.pk, actor=operator)

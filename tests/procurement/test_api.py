@@ -31,11 +31,6 @@ def agency():
 
 
 @pytest.fixture
-def buyer(agency):
-    return AgencyMembershipFactory(agency=agency).user
-
-
-@pytest.fixture
 def other_buyer():
     return AgencyMembershipFactory(agency=AgencyFactory(name="천안시청")).user
 

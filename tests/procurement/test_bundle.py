@@ -8,11 +8,18 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from catalog.models import TaxType
-from procurement import bundle as bundle_module
-from procurement.bundle import bundle_build, bundle_is_current, bundle_plan, bundle_request, bundle_state, image_pdf
-from procurement.documents import quote_pdf_make
 from procurement.exceptions import NotAllowed, ProcurementError
 from procurement.models import BundleStatus, POStatus, QuoteBundle
+from procurement.services import bundle as bundle_module
+from procurement.services.bundle import (
+    bundle_build,
+    bundle_is_current,
+    bundle_plan,
+    bundle_request,
+    bundle_state,
+    image_pdf,
+)
+from procurement.services.documents import quote_pdf_make
 from tests.factories import ProductFactory, UserFactory, image_bytes, pdf_bytes
 from tests.procurement.docs_helpers import (
     add_version,
@@ -52,7 +59,15 @@ def quote(vendor, membership, product):
 
 def _queued(callbacks) -> list:
     """The builds queued by bundle_request (other callbacks delete replaced files)."""
-    return [c for c in callbacks if "bundle_request" in c.__qualname__]
+    return [c for c in callbacks if _queued_task_name(c) == "procurement.bundle_build_task"]
+
+
+def _queued_task_name(callback) -> str:
+    """The task a jobs.after_commit callback sends ("" for any other callback)."""
+    if "after_commit" not in callback.__qualname__:
+        return ""
+    return next((cell.cell_contents.name for cell in callback.__closure__ or ()
+                 if hasattr(cell.cell_contents, "delay")), "")
 
 
 def _reader(bundle) -> PdfReader:

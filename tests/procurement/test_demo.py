@@ -10,7 +10,6 @@ from ddasum.demo import procurement as demo
 from ddasum.demo.accounts import DEMO_PASSWORD
 from ddasum.storage import private_storage
 from ddasum.validators import business_number_is_valid
-from procurement import reports
 from procurement.models import (
     AgencyKind,
     AgencyMembership,
@@ -33,6 +32,7 @@ from procurement.models import (
     TargetKind,
     VendorQuote,
 )
+from procurement.selectors import reports
 
 
 def test_agency_registration_numbers_are_valid_and_distinct():

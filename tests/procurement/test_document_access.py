@@ -10,9 +10,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from pypdf import PdfReader
 
-from procurement.bundle import bundle_build
-from procurement.documents import delivery_note_pdf_make, po_pdf_make, quote_pdf_make
 from procurement.models import BundleStatus, MembershipStatus, POStatus, QuoteBundle, QuoteStatus
+from procurement.services.bundle import bundle_build
+from procurement.services.documents import delivery_note_pdf_make, po_pdf_make, quote_pdf_make
 from tests.factories import MembershipFactory, OperatorFactory, UserFactory
 from tests.procurement.docs_helpers import make_po, make_quote, vendor_document, vendor_documents
 from tests.procurement.factories import AgencyMembershipFactory

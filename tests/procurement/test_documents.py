@@ -6,18 +6,17 @@ from pypdf import PdfReader
 
 from catalog.models import TaxType
 from ddasum.documents import fingerprint
-from procurement.documents import (
+from procurement.models import POStatus, QuoteVersion
+from procurement.services.documents import (
     delivery_note_pdf_make,
-    delivery_note_pdf_task,
     po_pdf_make,
     quote_facts,
     quote_pdf_make,
-    quote_pdf_task,
     spec_sheet_facts,
     spec_sheet_pages,
     spec_sheets_render,
 )
-from procurement.models import POStatus, QuoteVersion
+from procurement.tasks import delivery_note_pdf_task, quote_pdf_task
 from tests.factories import ProductFactory
 from tests.procurement.docs_helpers import (
     add_version,

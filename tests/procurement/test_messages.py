@@ -5,7 +5,8 @@ from django.urls import reverse
 from accounts.models import Notification
 from procurement.exceptions import NotAllowed, ProcurementError
 from procurement.models import QuoteMessage
-from procurement.services.quotes import quote_message_notify_task, quote_message_post, quote_messages_mark_read
+from procurement.services.quotes import quote_message_post, quote_messages_mark_read
+from procurement.tasks import quote_message_notify_task
 from tests.factories import OperatorFactory, VendorFactory, image_bytes, pdf_bytes, pdf_upload, upload
 
 from .quotes_helpers import buyer_of, eligible_product, request_for, vendor_owner

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
+from procurement import tasks
 from procurement.exceptions import InvalidTransition, NotAllowed, NotVerified, ProcurementError
 from procurement.models import Need, NeedAttachment, NeedProposal, NeedStatus, QuoteRequest, QuoteStatus
 from procurement.services import needs as svc
@@ -14,21 +15,6 @@ from tests.factories import MembershipFactory, ProductFactory, VendorFactory, ca
 from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agency():
-    return AgencyFactory()
-
-
-@pytest.fixture
-def buyer(agency):
-    return AgencyMembershipFactory(agency=agency).user
-
-
-@pytest.fixture
-def household():
-    return category("household")
 
 
 @pytest.fixture
@@ -98,7 +84,7 @@ def test_vendors_of_the_category_are_notified_once(buyer, agency, household, tow
     notice = Notification.objects.get(user=owner)
     assert notice.url == reverse("procurement:need_detail", args=[need.pk]) and "300장" in notice.body
     sent = len(mail.outbox)
-    assert svc.need_posted_notify_task.delay(need_id=need.pk).get() == 0
+    assert tasks.need_posted_notify_task.delay(need_id=need.pk).get() == 0
     assert len(mail.outbox) == sent
 
 
@@ -209,7 +195,7 @@ def test_close_due_closes_only_needs_past_their_deadline(buyer, agency, househol
     Need.objects.filter(pk=due.pk).update(deadline=today - timedelta(days=1))
     Need.objects.filter(pk=today_deadline.pk).update(deadline=today)
     Need.objects.filter(pk=fulfilled.pk).update(deadline=today - timedelta(days=3), status=NeedStatus.FULFILLED)
-    assert svc.needs_close_due_task.delay().get() == 1
+    assert tasks.needs_close_due_task.delay().get() == 1
     assert dict(Need.objects.values_list("pk", "status")) == {
         due.pk: NeedStatus.CLOSED, today_deadline.pk: NeedStatus.OPEN, fulfilled.pk: NeedStatus.FULFILLED}
     assert Need.objects.get(pk=due.pk).closed_at
@@ -219,11 +205,11 @@ def test_close_due_closes_only_needs_past_their_deadline(buyer, agency, househol
 
 def test_close_due_is_in_the_beat_schedule(settings):
     entries = {e["task"]: e for e in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "procurement.services.needs.needs_close_due_task" in entries
+    assert "procurement.needs_close_due_task" in entries
     from ddasum.celery import app
 
     app.loader.import_default_modules()
-    assert "procurement.services.needs.needs_close_due_task" in app.tasks
+    assert "procurement.needs_close_due_task" in app.tasks
 
 
 # --- pages ---------------------------------------------------------------------------------------------

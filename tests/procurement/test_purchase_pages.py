@@ -1,7 +1,6 @@
 """Pages of purchase orders, purchase records and outside purchases; who may see and do what; the admins."""
 import html
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -12,25 +11,8 @@ from procurement.services import purchases as svc
 from tests.factories import MembershipFactory, VendorFactory, category, pdf_upload, upload
 from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory, answered_quote
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_pdf():
-    from procurement import documents
-
-    with mock.patch.object(documents.po_pdf_task, "delay"), mock.patch.object(documents.delivery_note_pdf_task, "delay"):
-        yield
-
-
-@pytest.fixture
-def agency():
-    return AgencyFactory()
-
-
-@pytest.fixture
-def buyer(agency):
-    return AgencyMembershipFactory(agency=agency).user
+# Purchase-order and delivery-note PDFs are not made here (test_documents makes them).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf")]
 
 
 @pytest.fixture

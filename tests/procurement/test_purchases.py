@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Notification
+from procurement import tasks
 from procurement.exceptions import InvalidTransition, NotAllowed, NotVerified, ProcurementError, QuoteExpired
 from procurement.models import (
     POStatus,
@@ -28,23 +29,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agency():
-    return AgencyFactory()
-
-
-@pytest.fixture
-def buyer(agency):
-    return AgencyMembershipFactory(agency=agency).user
-
-
-@pytest.fixture
 def rice():
     return category("rice-grains")
-
-
-@pytest.fixture
-def household():
-    return category("household")
 
 
 @pytest.fixture
@@ -55,16 +41,6 @@ def quote(agency, vendor, buyer, rice, household, other_vendor):
         {"name": "면 수건", "quantity": 10, "unit_price": 3_300, "tax_type": "taxable", "category": household},
         {"name": "장바구니", "quantity": 1, "unit_price": 11_000, "tax_type": "taxable", "category": household},
     ])
-
-
-@pytest.fixture
-def no_pdf():
-    """Purchase-order PDFs are DOCS' business; these tests only check they are queued."""
-    from procurement import documents
-
-    with mock.patch.object(documents.po_pdf_task, "delay") as po_pdf, \
-            mock.patch.object(documents.delivery_note_pdf_task, "delay") as note_pdf:
-        yield {"po": po_pdf, "note": note_pdf}
 
 
 def _po_through(po, to, *, buyer, owner):
@@ -320,7 +296,7 @@ def test_every_step_notifies_the_other_side_once(quote, buyer, owner, no_pdf, dj
     # A retried task sends nothing twice.
     sent = len(mail.outbox)
     for event in po.events.all():
-        svc.po_event_notify_task.delay(event_id=event.pk)
+        tasks.po_event_notify_task.delay(event_id=event.pk)
     assert len(mail.outbox) == sent
 
 
@@ -505,7 +481,7 @@ def test_concurrent_accepts_make_one_order():
             connections.close_all()
 
     threads = [threading.Thread(target=accept, args=(pk,)) for pk in targets]
-    with mock.patch("procurement.documents.po_pdf_task.delay"):  # patched once: threads must not race on it
+    with mock.patch("procurement.tasks.po_pdf_task.delay"):  # patched once: threads must not race on it
         for t in threads:
             t.start()
         for t in threads:

@@ -22,16 +22,6 @@ def _day(days: int) -> str:
 
 
 @pytest.fixture
-def agency():
-    return AgencyFactory(name="충청남도청")
-
-
-@pytest.fixture
-def buyer(agency):
-    return buyer_of(agency)
-
-
-@pytest.fixture
 def products():
     rice = eligible_product(VendorFactory(name="홍성쌀협동조합"), price=22_000, tax_type=TaxType.EXEMPT,
                             name="유기농 쌀 10kg")

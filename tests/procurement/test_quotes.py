@@ -19,16 +19,16 @@ from procurement.models import (
     RequestStatus,
     VendorQuote,
 )
+from procurement.selectors.quotes import basket_lines
 from procurement.services.quotes import (
     basket_line_set,
-    basket_lines,
     quote_decline,
     quote_request_cancel,
     quote_request_create,
-    quote_request_notify_task,
     quote_submit,
     quotes_remind_unanswered,
 )
+from procurement.tasks import quote_request_notify_task
 from tests.factories import ProductFactory, UserFactory, VendorFactory, pdf_upload, upload
 from vendors.models import VendorStatus
 
@@ -38,16 +38,6 @@ from .quotes_helpers import answer, buyer_of, eligible_product, reply_by, reques
 pytestmark = pytest.mark.django_db
 
 Q = QuoteStatus
-
-
-@pytest.fixture
-def agency():
-    return AgencyFactory(name="충청남도청")
-
-
-@pytest.fixture
-def buyer(agency):
-    return buyer_of(agency)
 
 
 @pytest.fixture
@@ -243,7 +233,7 @@ def test_answer_makes_version_one_with_totals_by_tax_type(quote_setup, mailoutbo
     second_buyer = buyer_of(request.agency)
     AgencyMembershipFactory(agency=request.agency, status=MembershipStatus.PENDING)  # not told
     extra = {"name": "배송비", "quantity": 1, "unit_price": 11_000, "tax_type": TaxType.TAXABLE}
-    with mock.patch("procurement.documents.quote_pdf_task.delay") as pdf_task, \
+    with mock.patch("procurement.tasks.quote_pdf_task.delay") as pdf_task, \
             django_capture_on_commit_callbacks(execute=True):
         version = answer(rice_quote, rice_owner, prices={0: 20_000}, extra_lines=[extra], delivery_terms="발주 후 5일")
     pdf_task.assert_called_once_with(version_id=version.pk)
@@ -397,7 +387,7 @@ def test_reminder_skips_fresh_past_due_and_closed(buyer, agency, two_vendors, ma
 def test_reminder_days_default_and_beat_entry(quote_setup, settings):
     assert django_settings.PROCUREMENT_REMIND_AFTER_DAYS == 3
     entry = django_settings.CELERY_BEAT_SCHEDULE["procurement-remind-unanswered"]
-    assert entry["task"] == "procurement.services.quotes.quotes_remind_unanswered_task"
+    assert entry["task"] == "procurement.quotes_remind_unanswered_task"
     from celery import current_app
 
     import procurement.tasks  # noqa: F401  (workers import it)

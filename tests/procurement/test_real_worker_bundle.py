@@ -14,8 +14,9 @@ from celery.result import EagerResult
 from pypdf import PdfReader
 
 from catalog.models import TaxType
-from procurement.bundle import bundle_build_task, bundle_is_current, bundle_state
 from procurement.models import BundleStatus, QuoteBundle
+from procurement.services.bundle import bundle_is_current, bundle_state
+from procurement.tasks import bundle_build_task
 from tests.ddasum.test_celery_worker import worker  # noqa: F401  (the fixture)
 from tests.factories import ProductFactory
 from tests.procurement.docs_helpers import file_bytes, make_quote, vendor_documents

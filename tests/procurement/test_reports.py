@@ -14,7 +14,6 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from catalog.models import Category
-from procurement import reports
 from procurement.models import (
     AgencyTarget,
     PurchaseRecord,
@@ -26,6 +25,7 @@ from procurement.models import (
     TargetKind,
     VendorQuote,
 )
+from procurement.selectors import reports
 from tests.factories import MembershipFactory, OperatorFactory, UserFactory, VendorFactory, category
 from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory, AgencyTargetFactory
 from vendors.models import EnterpriseType, Region

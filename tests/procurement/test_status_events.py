@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement import documents
+from procurement import tasks
 from procurement.exceptions import InvalidTransition
 from procurement.models import (
     AgencyEvent,
@@ -79,11 +79,6 @@ def test_a_refused_agency_step_writes_nothing():
 
 
 @pytest.fixture
-def buyer():
-    return AgencyMembershipFactory().user
-
-
-@pytest.fixture
 def quote(buyer, vendor):
     return answered_quote(agency=buyer.agency_memberships.get().agency, vendor=vendor, buyer=buyer, lines=[
         {"name": "면 수건", "quantity": 10, "unit_price": 3_300, "tax_type": "taxable"}])
@@ -95,7 +90,7 @@ def test_cancelling_a_request_records_who_cancelled_it(quote, buyer):
 
 
 def test_accepting_a_quote_records_the_request_with_the_purchase_order_number(quote, buyer):
-    with mock.patch.object(documents.po_pdf_task, "delay"):
+    with mock.patch.object(tasks.po_pdf_task, "delay"):
         po = quote_accept(quote_id=quote.pk, actor=buyer)
     assert history(quote.request.events) == [(buyer, R.OPEN, R.ACCEPTED, po.number)]
 

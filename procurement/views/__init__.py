@@ -1,0 +1,1 @@
+"""Procurement pages, one module per part (urls/ has the matching patterns)."""
