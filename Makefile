@@ -28,7 +28,7 @@ FILTER_PIP = 2>&1 | { grep -v "^WARNING: Location" || true; }
 
 help:
 	@echo "make run     PDF libraries when root, .venv, migrate, demo data once, http://127.0.0.1:8000"
-	@echo "make test    .venv + dev tools, Chromium/Korean font when root, ruff, pytest (PYTEST_ARGS=...)"
+	@echo "make test    .venv + dev tools, Chromium/Korean font when root, ruff, import contracts, pytest (PYTEST_ARGS=...)"
 	@echo "make migrate | seed | worker | beat | clean"
 
 $(PY):
@@ -74,6 +74,7 @@ run: system-deps migrate var/.seeded
 test: $(VENV)/.requirements-dev.stamp
 	bash scripts/install-system-deps.sh
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # A worker and beat only make sense with a broker: without REDIS_URL the web process
