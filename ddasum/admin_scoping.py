@@ -11,6 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .money import won
+
 
 class ScopedAdminSite(admin.AdminSite):
     def scope_ids(self, request) -> frozenset | None:
@@ -121,6 +123,16 @@ class ScopedInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) if self._operator_site() else True
+
+
+def won_column(field: str, description):
+    """An admin column (or read-only field) showing the integer won in `field` as 12,000원, sortable by it."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj):
+        return won(getattr(obj, field))
+
+    return column
 
 
 class ReadOnlyAdminMixin:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from ddasum.admin_scoping import ReadOnlyAdminMixin
 from ddasum.exceptions import DomainError
 from ddasum.uploads import image_field_clean
 
@@ -68,19 +69,12 @@ class PhotoForm(forms.ModelForm):
         return image_field_clean(self.cleaned_data.get("image"))
 
 
-class StatusEventInline(admin.TabularInline):
+class StatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = VendorStatusEvent
     extra = 0
-    can_delete = False
     fields = ("created_at", "from_status", "to_status", "actor", "reason")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("상태 이력")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class MembershipInline(admin.TabularInline):
@@ -433,7 +427,7 @@ class MembershipPartnerAdmin(VendorScopedAdmin):
         return allowed and not (obj is not None and obj.user_id == request.user.pk)
 
 
-class DocumentPartnerAdmin(VendorScopedAdmin):
+class DocumentPartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
     """The vendor's own documents, to look at (changes go through the application or renewal)."""
 
     list_display = ("kind", "original_name", "uploaded_at", "view_link")
@@ -448,15 +442,6 @@ class DocumentPartnerAdmin(VendorScopedAdmin):
     @admin.display(description=gettext_lazy("미리보기"))
     def preview(self, obj):
         return document_preview(obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SocialFactPartnerAdmin(OwnVendorFieldMixin, VendorScopedAdmin):

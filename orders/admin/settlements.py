@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ddasum import jobs
-from ddasum.admin_scoping import HistoryInline
+from ddasum.admin_scoping import HistoryInline, ReadOnlyAdminMixin, won_column
 from ddasum.exceptions import DomainError
 from ddasum.money import won
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
@@ -55,7 +55,7 @@ class SettlementEventInline(HistoryInline):
     verbose_name_plural = gettext_lazy("상태 이력")
 
 
-class SettlementAdminBase(admin.ModelAdmin):
+class SettlementAdminBase(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What both admins share: the columns, the read-only detail with its lines, the statements."""
 
     list_display = ("number", "vendor", "period", "order_count", "items_display", "commission_display",
@@ -80,29 +80,12 @@ class SettlementAdminBase(admin.ModelAdmin):
             return f"{obj.period_start:%Y-%m}"  # a calendar month
         return f"{obj.period_start:%Y-%m-%d} ~ {obj.period_end:%Y-%m-%d}"
 
-    @admin.display(description=gettext_lazy("상품 판매액"), ordering="items_total")
-    def items_display(self, obj):
-        return won(obj.items_total)
-
-    @admin.display(description=gettext_lazy("배송비"), ordering="shipping_total")
-    def shipping_display(self, obj):
-        return won(obj.shipping_total)
-
-    @admin.display(description=gettext_lazy("환불"), ordering="refund_total")
-    def refund_display(self, obj):
-        return won(obj.refund_total)
-
-    @admin.display(description=gettext_lazy("수수료"), ordering="commission_total")
-    def commission_display(self, obj):
-        return won(obj.commission_total)
-
-    @admin.display(description=gettext_lazy("입점기업 부담 할인"), ordering="discount_total")
-    def discount_display(self, obj):
-        return won(obj.discount_total)
-
-    @admin.display(description=gettext_lazy("지급액"), ordering="payout")
-    def payout_display(self, obj):
-        return won(obj.payout)
+    items_display = won_column("items_total", gettext_lazy("상품 판매액"))
+    shipping_display = won_column("shipping_total", gettext_lazy("배송비"))
+    refund_display = won_column("refund_total", gettext_lazy("환불"))
+    commission_display = won_column("commission_total", gettext_lazy("수수료"))
+    discount_display = won_column("discount_total", gettext_lazy("입점기업 부담 할인"))
+    payout_display = won_column("payout", gettext_lazy("지급액"))
 
     @admin.display(description=gettext_lazy("지급 계좌"))
     def bank_account(self, obj):
@@ -135,16 +118,7 @@ class SettlementAdminBase(admin.ModelAdmin):
         return format_html('<table class="settlement-lines"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}',
                            head, rows, more)
 
-    # permissions: settlements are made by the service, never typed in
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # permissions: settlements are made by the service, never typed in (ReadOnlyAdminMixin)
 
     # statements
 
@@ -311,15 +285,8 @@ class SettlementPartnerAdmin(SettlementAdminBase, VendorScopedAdmin):
         ids = self.scope_ids(request)
         return [d for d in display if d != "vendor"] if ids is not None and len(ids) == 1 else display
 
-    # VendorScopedAdmin allows the vendor's members everything in scope; settlements are read-only.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # VendorScopedAdmin allows the vendor's members everything in scope; settlements stay read-only
+    # (SettlementAdminBase puts ReadOnlyAdminMixin before it in the MRO).
 
     def get_actions(self, request):
         return {}
