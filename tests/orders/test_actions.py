@@ -29,53 +29,13 @@ from orders.services.documents import packing_slip_url
 from orders.services.return_photos import vendor_order_return_photos
 from orders.services.shipping import ShipCsvRefused, vendor_orders_ship_csv
 from orders.tasks import vendor_orders_auto_complete_task
-from tests.factories import ProductFactory, UserFactory, image_bytes, pdf_bytes, place_order, upload
+from tests.factories import UserFactory, image_bytes, pdf_bytes, place_order, upload
+
+from .helpers import paid_vendor_order, put
 
 pytestmark = pytest.mark.django_db
 
 V = VendorOrderStatus
-
-
-@pytest.fixture
-def refunds(monkeypatch):
-    """Record payment_refund calls instead of reaching a provider."""
-    calls = []
-    monkeypatch.setattr("orders.services.actions.payment_refund", lambda **kw: calls.append(kw))
-    return calls
-
-
-@pytest.fixture
-def buyer(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def variant(vendor):
-    return ProductFactory(vendor=vendor, name="홍성 현미", variants=[{"name": "5kg", "price": 25000, "stock": 100}]
-                          ).variants.get()
-
-
-@pytest.fixture
-def other_variant(other_vendor):
-    return ProductFactory(vendor=other_vendor, name="남의 된장",
-                          variants=[{"name": "1kg", "price": 12000, "stock": 100}]).variants.get()
-
-
-def paid_vendor_order(variant, buyer=None, qty=1) -> VendorOrder:
-    order = place_order(items=[(variant, qty)], buyer=buyer, paid=True)
-    return order.vendor_orders.get()
-
-
-def put(vendor_order: VendorOrder, status: str, **fields) -> VendorOrder:
-    """Test set-up only: put a vendor order in a status without going through the services."""
-    VendorOrder.objects.filter(pk=vendor_order.pk).update(status=status, **fields)
-    vendor_order.refresh_from_db()
-    return vendor_order
-
-
-@pytest.fixture
-def vo(variant, buyer):
-    return paid_vendor_order(variant, buyer)
 
 
 # --- the table ------------------------------------------------------------------------
@@ -509,12 +469,6 @@ def test_notes_are_kept_dated_one_under_another(vo, owner, other_owner):
 
 
 @pytest.fixture
-def partner(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def theirs(other_variant, other_owner):
     return paid_vendor_order(other_variant, UserFactory())
 
@@ -523,10 +477,10 @@ def admin_url(site, name, *args):
     return reverse(f"{site}:orders_vendororder_{name}", args=args)
 
 
-def test_partner_list_shows_own_paid_orders_new_first(partner, variant, buyer, vo, theirs):
+def test_partner_list_shows_own_paid_orders_new_first(partner_client, variant, buyer, vo, theirs):
     shipped = put(paid_vendor_order(variant, buyer), V.SHIPPED, carrier="cj", tracking_number="601234567890")
     unpaid = place_order(items=[(variant, 1)], buyer=buyer).vendor_orders.get()
-    response = partner.get(admin_url("partner", "changelist"))
+    response = partner_client.get(admin_url("partner", "changelist"))
     html = response.content.decode()
     assert response.status_code == 200
     assert vo.number in html and shipped.number in html
@@ -534,36 +488,36 @@ def test_partner_list_shows_own_paid_orders_new_first(partner, variant, buyer, v
     assert html.index(vo.number) < html.index(shipped.number)  # the new order first
     assert "홍성 현미 5kg × 1" in html and "CJ대한통운 601234567890" in html
     assert "상품 준비 중으로" in html  # the bulk action
-    assert partner.get(admin_url("partner", "changelist"), {"status": V.SHIPPED}).content.decode().count(
+    assert partner_client.get(admin_url("partner", "changelist"), {"status": V.SHIPPED}).content.decode().count(
         shipped.number) >= 1
 
 
 @pytest.mark.parametrize("view", ["change", "history", "action"])
-def test_partner_cannot_open_another_vendors_order(partner, theirs, view):
+def test_partner_cannot_open_another_vendors_order(partner_client, theirs, view):
     args = (theirs.pk, "ship") if view == "action" else (theirs.pk,)
-    assert partner.get(admin_url("partner", view, *args)).status_code == 404
+    assert partner_client.get(admin_url("partner", view, *args)).status_code == 404
     if view == "action":
-        response = partner.post(admin_url("partner", view, *args), {"carrier": "cj", "tracking_number": "12345678"})
+        response = partner_client.post(admin_url("partner", view, *args), {"carrier": "cj", "tracking_number": "12345678"})
         assert response.status_code == 404
         assert VendorOrder.objects.get(pk=theirs.pk).status == V.PAID
 
 
-def test_partner_cannot_see_unpaid_orders_or_others_photos(partner, variant, buyer, theirs):
+def test_partner_cannot_see_unpaid_orders_or_others_photos(partner_client, variant, buyer, theirs):
     unpaid = place_order(items=[(variant, 1)], buyer=buyer).vendor_orders.get()
-    assert partner.get(admin_url("partner", "change", unpaid.pk)).status_code == 404
-    assert partner.get(admin_url("partner", "return_photo", theirs.pk, "x.png")).status_code == 404
+    assert partner_client.get(admin_url("partner", "change", unpaid.pk)).status_code == 404
+    assert partner_client.get(admin_url("partner", "return_photo", theirs.pk, "x.png")).status_code == 404
 
 
-def test_partner_bulk_prepare_through_the_list(partner, vo, theirs):
-    response = partner.post(admin_url("partner", "changelist"),
+def test_partner_bulk_prepare_through_the_list(partner_client, vo, theirs):
+    response = partner_client.post(admin_url("partner", "changelist"),
                             {"action": "prepare_selected", "_selected_action": [vo.pk, theirs.pk]}, follow=True)
     assert response.status_code == 200
     assert VendorOrder.objects.get(pk=vo.pk).status == V.PREPARING
     assert VendorOrder.objects.get(pk=theirs.pk).status == V.PAID  # not in the vendor's list, so not selected
 
 
-def test_partner_change_page_shows_what_to_deliver_and_the_next_steps(partner, vo):
-    html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
+def test_partner_change_page_shows_what_to_deliver_and_the_next_steps(partner_client, vo):
+    html = partner_client.get(admin_url("partner", "change", vo.pk)).content.decode()
     order = vo.order
     for text in (order.recipient_name, order.recipient_phone, order.postal_code, order.address, "홍성 현미",
                  "25,000원", "처리 이력", packing_slip_url(vo), "포장 명세서"):
@@ -575,88 +529,86 @@ def test_partner_change_page_shows_what_to_deliver_and_the_next_steps(partner, v
     assert admin_url("partner", "action", vo.pk, "cancel") not in html
     assert 'name="_save"' not in html
     # Posting the page itself changes nothing.
-    partner.post(admin_url("partner", "change", vo.pk), {"status": V.COMPLETED})
+    partner_client.post(admin_url("partner", "change", vo.pk), {"status": V.COMPLETED})
     assert VendorOrder.objects.get(pk=vo.pk).status == V.PAID
 
 
-def test_partner_ships_through_the_action_page(partner, vo):
+def test_partner_ships_through_the_action_page(partner_client, vo):
     url = admin_url("partner", "action", vo.pk, "ship")
-    assert "송장번호" in partner.get(url).content.decode()
-    response = partner.post(url, {"carrier": "cj", "tracking_number": "12"})
+    assert "송장번호" in partner_client.get(url).content.decode()
+    response = partner_client.post(url, {"carrier": "cj", "tracking_number": "12"})
     assert response.status_code == 200 and "숫자 8~20자리" in response.content.decode()
     assert VendorOrder.objects.get(pk=vo.pk).status == V.PAID
-    response = partner.post(url, {"carrier": "cj", "tracking_number": "6012-3456-7890"})
+    response = partner_client.post(url, {"carrier": "cj", "tracking_number": "6012-3456-7890"})
     assert response.status_code == 302
     vo.refresh_from_db()
     assert (vo.status, vo.tracking_number) == (V.SHIPPED, "601234567890")
-    html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
+    html = partner_client.get(admin_url("partner", "change", vo.pk)).content.decode()
     assert admin_url("partner", "action", vo.pk, "deliver") in html and vo.tracking_url in html.replace("&amp;", "&")
-    assert partner.post(admin_url("partner", "action", vo.pk, "cancel")).status_code == 404
+    assert partner_client.post(admin_url("partner", "action", vo.pk, "cancel")).status_code == 404
 
 
-def test_partner_decides_a_return_and_sees_its_photos(partner, vo, buyer, refunds):
+def test_partner_decides_a_return_and_sees_its_photos(partner_client, vo, buyer, refunds):
     put(vo, V.DELIVERED)
     vendor_order_return_request(vendor_order_id=vo.pk, actor=buyer, reason="상자가 젖었어요",
                                 photos=[upload("box.png", image_bytes("PNG"), "image/png")])
-    html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
+    html = partner_client.get(admin_url("partner", "change", vo.pk)).content.decode()
     photo = vendor_order_return_photos(vo.pk)[0].rsplit("/", 1)[-1]
     assert "상자가 젖었어요" in html and admin_url("partner", "return_photo", vo.pk, photo) in html
-    response = partner.get(admin_url("partner", "return_photo", vo.pk, photo))
+    response = partner_client.get(admin_url("partner", "return_photo", vo.pk, photo))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert partner.get(admin_url("partner", "return_photo", vo.pk, "nope.png")).status_code == 404
-    response = partner.post(admin_url("partner", "action", vo.pk, "return_reject"), {"reason": ""})
+    assert partner_client.get(admin_url("partner", "return_photo", vo.pk, "nope.png")).status_code == 404
+    response = partner_client.post(admin_url("partner", "action", vo.pk, "return_reject"), {"reason": ""})
     assert "사유를 입력해 주세요" in response.content.decode()
-    partner.post(admin_url("partner", "action", vo.pk, "return_accept"))
-    partner.post(admin_url("partner", "action", vo.pk, "return_refund"))
+    partner_client.post(admin_url("partner", "action", vo.pk, "return_accept"))
+    partner_client.post(admin_url("partner", "action", vo.pk, "return_refund"))
     vo.refresh_from_db()
     assert vo.status == V.REFUNDED and len(refunds) == 1
 
 
-def test_partner_ships_by_csv_preview_then_apply(partner, vendor, three, theirs):
+def test_partner_ships_by_csv_preview_then_apply(partner_client, vendor, three, theirs):
     a, b, _c = three
     upload_url = admin_url("partner", "ship_csv")
-    assert "발송할 주문 CSV 받기" in partner.get(upload_url).content.decode()
-    export = partner.get(admin_url("partner", "ship_csv_export"))
+    assert "발송할 주문 CSV 받기" in partner_client.get(upload_url).content.decode()
+    export = partner_client.get(admin_url("partner", "ship_csv_export"))
     assert a.number in export.content.decode("utf-8-sig") and theirs.number not in export.content.decode("utf-8-sig")
     bad = csv_bytes([(a.number, "cj", "601234567890"), (theirs.number, "cj", "601234567891")])
-    response = partner.post(upload_url, {"file": upload("ship.csv", bad, "text/csv")})
+    response = partner_client.post(upload_url, {"file": upload("ship.csv", bad, "text/csv")})
     html = response.content.decode()
     assert "3행: 주문번호" in html and 'name="token"' not in html
     good = csv_bytes([(a.number, "CJ대한통운", "601234567890"), (b.number, "우체국택배", "1234567890123")])
-    response = partner.post(upload_url, {"file": upload("ship.csv", good, "text/csv")})
+    response = partner_client.post(upload_url, {"file": upload("ship.csv", good, "text/csv")})
     token = response.context["token"]
     assert token and VendorOrder.objects.filter(status=V.SHIPPED).count() == 0
-    response = partner.post(admin_url("partner", "ship_csv_confirm"), {"token": token})
+    response = partner_client.post(admin_url("partner", "ship_csv_confirm"), {"token": token})
     assert response.status_code == 302
     assert set(VendorOrder.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True)) == {V.SHIPPED}
     # The token is spent.
-    response = partner.post(admin_url("partner", "ship_csv_confirm"), {"token": token})
+    response = partner_client.post(admin_url("partner", "ship_csv_confirm"), {"token": token})
     assert response.status_code == 302 and response.url == upload_url
 
 
-def test_operator_sees_every_vendor_and_may_cancel(client, operator, vo, theirs, refunds):
-    client.force_login(operator)
-    html = client.get(admin_url("admin", "changelist")).content.decode()
+def test_operator_sees_every_vendor_and_may_cancel(operator_client, vo, theirs, refunds):
+    html = operator_client.get(admin_url("admin", "changelist")).content.decode()
     assert vo.number in html and theirs.number in html
-    html = client.get(admin_url("admin", "change", theirs.pk)).content.decode()
+    html = operator_client.get(admin_url("admin", "change", theirs.pk)).content.decode()
     assert theirs.order.email in html and admin_url("admin", "action", theirs.pk, "cancel") in html
-    response = client.post(admin_url("admin", "action", theirs.pk, "cancel"), {"reason": "품절"})
+    response = operator_client.post(admin_url("admin", "action", theirs.pk, "cancel"), {"reason": "품절"})
     assert response.status_code == 302
     theirs.refresh_from_db()
     assert theirs.status == V.CANCELLED and refunds[0]["amount"] == theirs.total
-    assert client.get(admin_url("admin", "add")).status_code == 403
+    assert operator_client.get(admin_url("admin", "add")).status_code == 403
 
 
-def test_operator_ship_csv_covers_every_vendor(client, operator, vo, theirs):
-    client.force_login(operator)
+def test_operator_ship_csv_covers_every_vendor(operator_client, vo, theirs):
     data = csv_bytes([(vo.number, "cj", "601234567890"), (theirs.number, "로젠택배", "12345678901")])
-    response = client.post(admin_url("admin", "ship_csv"), {"file": upload("ship.csv", data, "text/csv")})
-    client.post(admin_url("admin", "ship_csv_confirm"), {"token": response.context["token"]})
+    response = operator_client.post(admin_url("admin", "ship_csv"), {"file": upload("ship.csv", data, "text/csv")})
+    operator_client.post(admin_url("admin", "ship_csv_confirm"), {"token": response.context["token"]})
     assert set(VendorOrder.objects.values_list("status", flat=True)) == {V.SHIPPED}
 
 
-def test_history_page_of_own_order_opens(partner, vo):
-    assert partner.get(admin_url("partner", "history", vo.pk)).status_code == 200
+def test_history_page_of_own_order_opens(partner_client, vo):
+    assert partner_client.get(admin_url("partner", "history", vo.pk)).status_code == 200
 
 
 def test_return_photo_files_are_private(vo, buyer):
@@ -671,11 +623,11 @@ def test_return_photo_files_are_private(vo, buyer):
         private_storage.url(name)
 
 
-def test_change_page_escapes_what_buyers_and_vendors_wrote(partner, vo, buyer, owner):
+def test_change_page_escapes_what_buyers_and_vendors_wrote(partner_client, vo, buyer, owner):
     put(vo, V.DELIVERED)
     vendor_order_return_request(vendor_order_id=vo.pk, actor=buyer, reason="<script>alert(1)</script>\n둘째 줄")
     vendor_order_note(vendor_order_id=vo.pk, actor=owner, note="<b>확인</b>했습니다")
-    html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
+    html = partner_client.get(admin_url("partner", "change", vo.pk)).content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;<br>둘째 줄" in html
     assert "<b>확인</b>" not in html and "&lt;b&gt;확인&lt;/b&gt;했습니다" in html
 

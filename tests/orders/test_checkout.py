@@ -14,18 +14,10 @@ from orders.exceptions import CartError, OutOfStock
 from orders.models import Cart, Order, OrderStatus, VendorOrderStatus
 from orders.services.actions import order_expire, order_mark_paid
 from orders.services.cart import cart_line_set, cart_merge, cart_summary
-from orders.services.checkout import Checkout, order_place
-from tests.factories import ProductFactory, UserFactory, VendorFactory, category
+from orders.services.checkout import order_place
+from tests.factories import ProductFactory, UserFactory, VendorFactory, category, checkout_data
 
 pytestmark = pytest.mark.django_db
-
-
-def checkout(**kw):
-    data = dict(email="buyer@example.kr", orderer_name="김구매", orderer_phone="010-1111-2222",
-                recipient_name="김구매", recipient_phone="010-1111-2222", postal_code="32244",
-                address="충청남도 홍성군 홍성읍 아문길 27")
-    data.update(kw)
-    return Checkout(**data)
 
 
 @given(st.integers(min_value=0, max_value=10**10))
@@ -84,8 +76,8 @@ def test_summary_groups_by_vendor_with_shipping_and_vat(two_vendor_cart):
 
 def test_place_takes_stock_snapshots_lines_and_is_idempotent(two_vendor_cart, django_capture_on_commit_callbacks):
     cart, rice, soap = two_vendor_cart
-    order = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k1")
-    again = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k1")
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k1")
+    again = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k1")
     assert again.pk == order.pk and Order.objects.count() == 1
     assert order.vendor_orders.count() == 2
     assert ProductVariant.objects.get(product=rice).stock == 8
@@ -105,7 +97,7 @@ def test_not_enough_stock_places_nothing(two_vendor_cart):
     # The cart flags it; placing leaves it out (sold out is not in the buyable lines).
     summary = cart_summary(cart)
     assert [line.problem for line in summary.problems] == ["품절된 상품입니다."]
-    order = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k2")
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k2")
     assert order.vendor_orders.count() == 1
 
 
@@ -125,7 +117,7 @@ def test_cart_refuses_more_than_stock_and_merges_on_login(two_vendor_cart):
 
 def test_paid_then_expiry_does_nothing_and_unpaid_expiry_returns_stock(two_vendor_cart):
     cart, rice, soap = two_vendor_cart
-    order = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k3")
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k3")
     from django.utils import timezone
 
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now())
@@ -139,7 +131,7 @@ def test_paid_then_expiry_does_nothing_and_unpaid_expiry_returns_stock(two_vendo
 
 def test_mark_paid_twice_is_one_payment(two_vendor_cart):
     cart, rice, soap = two_vendor_cart
-    order = order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key="k4")
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k4")
     order_mark_paid(order_id=order.pk)
     order_mark_paid(order_id=order.pk)
     assert order.events.filter(to_status="paid", vendor_order__isnull=True).count() == 1
@@ -164,7 +156,7 @@ def test_fifty_concurrent_checkouts_for_ten_units():
 
         try:
             barrier.wait()
-            order_place(cart=cart, buyer=None, checkout=checkout(), idempotency_key=f"race-{cart.pk}")
+            order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=f"race-{cart.pk}")
             results.append("ok")
         except OutOfStock as exc:
             results.append(exc.message)

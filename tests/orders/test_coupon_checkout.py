@@ -15,7 +15,7 @@ from catalog.models import ShippingPolicy
 from ddasum.money import EXEMPT, TAXABLE
 from orders.models import Cart, Order, OrderStatus, PaymentEvent, VendorOrder, VendorOrderStatus
 from orders.services import settlements as service
-from orders.services.actions import order_expire, order_mark_paid, vendor_order_cancel, vendor_order_transition
+from orders.services.actions import order_expire, order_mark_paid, vendor_order_cancel
 from orders.services.cart import cart_line_set
 from orders.services.checkout import order_place
 from orders.services.documents import statement_facts
@@ -25,6 +25,8 @@ from tests.campaigns.factories import CampaignFactory, CampaignItemFactory, Coup
 from tests.factories import ProductFactory, VendorFactory, checkout_data
 from tests.orders.test_shop import CART, CHECKOUT, add, html, messages_of
 from tests.orders.test_shop import checkout_data as page_data
+
+from .helpers import vendor_order_completed
 
 pytestmark = pytest.mark.django_db
 V = VendorOrderStatus
@@ -254,11 +256,7 @@ def test_expiry_gives_the_coupon_back_once():
 
 def _completed(order: Order, vendor, at) -> VendorOrder:
     order_mark_paid(order_id=order.pk)
-    vo = order.vendor_orders.get(vendor=vendor)
-    for to in (V.PREPARING, V.SHIPPED, V.DELIVERED, V.COMPLETED):
-        vendor_order_transition(vo, to)
-    VendorOrder.objects.filter(pk=vo.pk).update(completed_at=at)
-    return vo
+    return vendor_order_completed(order.vendor_orders.get(vendor=vendor), at=at)
 
 
 @pytest.mark.parametrize("funded_by", [FundedBy.OPERATOR, FundedBy.VENDOR])

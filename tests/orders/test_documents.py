@@ -83,11 +83,6 @@ def shop(db):
 
 
 @pytest.fixture
-def buyer(db):
-    return UserFactory(name="김구매")
-
-
-@pytest.fixture
 def order(shop, buyer):
     """Paid, by a business buyer: 25,000 taxable from A; 36,000 exempt + 3,000 shipping from B."""
     return place_order(items=[(shop["rice"], 1), (shop["apple"], 2)], buyer=buyer, paid=True,

@@ -24,7 +24,7 @@ from orders.services.payments import (
     refunds_due,
 )
 from orders.tasks import orders_expire_due_task
-from tests.factories import ProductFactory, UserFactory, VendorFactory, place_order, upload
+from tests.factories import ProductFactory, VendorFactory, place_order, upload
 
 from .fake_gateway import FakeGateway
 
@@ -41,11 +41,6 @@ def gateway(settings):
     settings.PAYMENT_TIMEOUT_SECONDS = 5
     yield gw
     gw.stop()
-
-
-@pytest.fixture
-def buyer(db):
-    return UserFactory(name="김구매")
 
 
 @pytest.fixture

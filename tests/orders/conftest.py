@@ -1,0 +1,66 @@
+"""Fixtures shared by the orders tests.
+
+Users, vendors and their owners (`user`, `operator`, `vendor`, `owner`, `other_vendor`, `other_owner`)
+come from tests/conftest.py; functions the test files share are in tests/orders/helpers.py.
+"""
+import pytest
+
+from tests.factories import ProductFactory, UserFactory
+
+from .helpers import paid_vendor_order
+
+# --- people ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def buyer(db):
+    """A signed-up customer, named like the checkout's orderer (김구매), with a mailbox of its own."""
+    return UserFactory(name="김구매", email="member@example.kr")
+
+
+@pytest.fixture
+def partner_client(client, owner):
+    """The test client signed in as the owner of `vendor` (the partner admin's user)."""
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    """The test client signed in as an operator (the admin's and the reports' user)."""
+    client.force_login(operator)
+    return client
+
+
+# --- what is sold and bought --------------------------------------------------------------------
+
+
+@pytest.fixture
+def variant(vendor):
+    """`vendor`'s 홍성 현미 5kg at 25,000원, 100 in stock."""
+    return ProductFactory(vendor=vendor, name="홍성 현미", variants=[{"name": "5kg", "price": 25000, "stock": 100}]
+                          ).variants.get()
+
+
+@pytest.fixture
+def other_variant(other_vendor):
+    """`other_vendor`'s 남의 된장 1kg at 12,000원, 100 in stock."""
+    return ProductFactory(vendor=other_vendor, name="남의 된장",
+                          variants=[{"name": "1kg", "price": 12000, "stock": 100}]).variants.get()
+
+
+@pytest.fixture
+def vo(variant, buyer):
+    """A paid vendor order: `buyer` bought one `variant` (the order's email is the checkout's, buyer@example.kr)."""
+    return paid_vendor_order(variant, buyer)
+
+
+# --- stand-ins -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def refunds(monkeypatch):
+    """Record payment_refund calls instead of reaching a provider."""
+    calls = []
+    monkeypatch.setattr("orders.services.actions.payment_refund", lambda **kw: calls.append(kw))
+    return calls
