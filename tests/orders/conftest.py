@@ -5,7 +5,9 @@ come from tests/conftest.py; functions the test files share are in tests/orders/
 """
 import pytest
 
-from tests.factories import ProductFactory, UserFactory
+from orders.models import Cart
+from orders.services.cart import cart_line_set
+from tests.factories import ProductFactory, UserFactory, category
 
 from .helpers import paid_vendor_order
 
@@ -64,3 +66,18 @@ def refunds(monkeypatch):
     calls = []
     monkeypatch.setattr("orders.services.actions.payment_refund", lambda **kw: calls.append(kw))
     return calls
+
+
+@pytest.fixture
+def two_vendor_cart(db):
+    """A guest cart (session "s1"): 2 × exempt rice at 25,000원 (10 in stock) and 1 × taxable soap at 15,000원
+    (3 in stock), from two vendors. Returns (cart, rice, soap)."""
+    cart = Cart.objects.create(session_key="s1")
+    rice = ProductFactory(variants=[{"name": "5kg", "price": 25000, "stock": 10}])
+    rice.tax_type = "exempt"
+    rice.save(update_fields=["tax_type"])
+    soap = ProductFactory(category=category("household"), origin="", name="수제비누",
+                          variants=[{"name": "3개", "price": 15000, "stock": 3}])
+    cart_line_set(cart=cart, variant_id=rice.variants.get().pk, quantity=2)
+    cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=1)
+    return cart, rice, soap

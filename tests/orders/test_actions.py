@@ -5,12 +5,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import ProductVariant
 from ddasum.uploads import upload_clean
 from orders.exceptions import InvalidTransition, NotAllowed, OrderError, PaymentError
-from orders.models import StatusEvent, VendorOrder, VendorOrderStatus
+from orders.models import Order, OrderStatus, StatusEvent, VendorOrder, VendorOrderStatus
 from orders.services import return_photos, shipping
 from orders.services.actions import (
     VENDOR_ORDER_TRANSITIONS,
+    order_expire,
+    order_mark_paid,
     tracking_clean,
     vendor_order_complete,
     vendor_order_deliver,
@@ -25,11 +28,12 @@ from orders.services.actions import (
     vendor_orders_auto_complete,
     vendor_orders_prepare,
 )
+from orders.services.checkout import order_place
 from orders.services.documents import packing_slip_url
 from orders.services.return_photos import vendor_order_return_photos
 from orders.services.shipping import ShipCsvRefused, vendor_orders_ship_csv
 from orders.tasks import vendor_orders_auto_complete_task
-from tests.factories import UserFactory, image_bytes, pdf_bytes, place_order, upload
+from tests.factories import UserFactory, checkout_data, image_bytes, pdf_bytes, place_order, upload
 
 from .helpers import paid_vendor_order, put
 
@@ -126,6 +130,31 @@ def test_stamps_and_history_along_the_happy_path(vo, owner, buyer):
                                                                    V.COMPLETED]
     assert vo.events.get(to_status=V.SHIPPED).actor == owner
     assert vo.events.get(to_status=V.COMPLETED).actor == buyer
+
+
+# --- the order: paid, expired ---------------------------------------------------------
+
+
+def test_paid_then_expiry_does_nothing_and_unpaid_expiry_returns_stock(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k3")
+    from django.utils import timezone
+
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now())
+    order_expire(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.EXPIRED
+    assert ProductVariant.objects.get(product=rice).stock == 10
+    assert set(order.vendor_orders.values_list("status", flat=True)) == {VendorOrderStatus.CANCELLED}
+    assert order_expire(order_id=order.pk) is None
+
+
+def test_mark_paid_twice_is_one_payment(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k4")
+    order_mark_paid(order_id=order.pk)
+    order_mark_paid(order_id=order.pk)
+    assert order.events.filter(to_status="paid", vendor_order__isnull=True).count() == 1
 
 
 # --- who may -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Order placement core: totals, VAT, stock taken once, idempotency, concurrency on PostgreSQL."""
+"""Placing an order (order_place): stock taken once, lines snapshotted, idempotency, concurrency on PostgreSQL;
+and the VAT split and daily numbers its totals and numbers rest on."""
 import threading
 
 import pytest
@@ -10,14 +11,16 @@ from hypothesis import strategies as st
 from catalog.models import ProductVariant
 from ddasum.money import EXEMPT, TAXABLE, vat_split
 from ddasum.numbering import daily_number, sequence_next
-from orders.exceptions import CartError, OutOfStock
-from orders.models import Cart, Order, OrderStatus, VendorOrderStatus
-from orders.services.actions import order_expire, order_mark_paid
-from orders.services.cart import cart_line_set, cart_merge, cart_summary
+from orders.exceptions import OutOfStock
+from orders.models import Cart, Order
+from orders.services.cart import cart_summary
 from orders.services.checkout import order_place
-from tests.factories import ProductFactory, UserFactory, VendorFactory, category, checkout_data
+from tests.factories import ProductFactory, VendorFactory, checkout_data
 
 pytestmark = pytest.mark.django_db
+
+
+# --- the VAT split and the numbers -------------------------------------------------------------
 
 
 @given(st.integers(min_value=0, max_value=10**10))
@@ -51,27 +54,7 @@ def test_numbers_are_per_day_and_never_repeat():
     assert sequence_next("settlement") == 1
 
 
-@pytest.fixture
-def two_vendor_cart(db):
-    cart = Cart.objects.create(session_key="s1")
-    rice = ProductFactory(variants=[{"name": "5kg", "price": 25000, "stock": 10}])  # 면세 default? set below
-    rice.tax_type = "exempt"
-    rice.save(update_fields=["tax_type"])
-    soap = ProductFactory(category=category("household"), origin="", name="수제비누",
-                          variants=[{"name": "3개", "price": 15000, "stock": 3}])
-    cart_line_set(cart=cart, variant_id=rice.variants.get().pk, quantity=2)
-    cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=1)
-    return cart, rice, soap
-
-
-def test_summary_groups_by_vendor_with_shipping_and_vat(two_vendor_cart):
-    cart, rice, soap = two_vendor_cart
-    summary = cart_summary(cart)
-    assert len(summary.groups) == 2
-    assert summary.items_total == 65000
-    assert summary.exempt_total == 50000 and summary.taxable_total == 15000
-    assert summary.vat[EXEMPT].vat == 0
-    assert summary.vat[TAXABLE].total == 15000 + summary.shipping_total
+# --- placing ------------------------------------------------------------------------------------
 
 
 def test_place_takes_stock_snapshots_lines_and_is_idempotent(two_vendor_cart, django_capture_on_commit_callbacks):
@@ -99,42 +82,6 @@ def test_not_enough_stock_places_nothing(two_vendor_cart):
     assert [line.problem for line in summary.problems] == ["품절된 상품입니다."]
     order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k2")
     assert order.vendor_orders.count() == 1
-
-
-def test_cart_refuses_more_than_stock_and_merges_on_login(two_vendor_cart):
-    cart, rice, soap = two_vendor_cart
-    with pytest.raises(CartError) as exc:
-        cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=5)
-    assert "재고가 3개" in exc.value.message
-    user = UserFactory()
-    mine = Cart.objects.create(user=user)
-    cart_line_set(cart=mine, variant_id=rice.variants.get().pk, quantity=1)
-    merged = cart_merge(session_key="s1", user=user)
-    assert merged.pk == mine.pk
-    assert {(ln.variant.product_id, ln.quantity) for ln in merged.lines.all()} == {(rice.pk, 3), (soap.pk, 1)}
-    assert not Cart.objects.filter(session_key="s1").exists()
-
-
-def test_paid_then_expiry_does_nothing_and_unpaid_expiry_returns_stock(two_vendor_cart):
-    cart, rice, soap = two_vendor_cart
-    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k3")
-    from django.utils import timezone
-
-    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now())
-    order_expire(order_id=order.pk)
-    order.refresh_from_db()
-    assert order.status == OrderStatus.EXPIRED
-    assert ProductVariant.objects.get(product=rice).stock == 10
-    assert set(order.vendor_orders.values_list("status", flat=True)) == {VendorOrderStatus.CANCELLED}
-    assert order_expire(order_id=order.pk) is None
-
-
-def test_mark_paid_twice_is_one_payment(two_vendor_cart):
-    cart, rice, soap = two_vendor_cart
-    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k4")
-    order_mark_paid(order_id=order.pk)
-    order_mark_paid(order_id=order.pk)
-    assert order.events.filter(to_status="paid", vendor_order__isnull=True).count() == 1
 
 
 @pytest.mark.postgres
