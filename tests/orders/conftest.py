@@ -57,6 +57,12 @@ def vo(variant, buyer):
     return paid_vendor_order(variant, buyer)
 
 
+@pytest.fixture
+def theirs(other_variant, other_owner):
+    """A paid vendor order of `other_vendor` (which has its owner), bought by someone else."""
+    return paid_vendor_order(other_variant, UserFactory())
+
+
 # --- stand-ins -----------------------------------------------------------------------------------
 
 

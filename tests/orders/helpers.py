@@ -1,4 +1,6 @@
 """What several orders test files share besides fixtures (those are in conftest.py)."""
+from django.urls import reverse
+
 from orders.models import VendorOrder, VendorOrderStatus
 from orders.services.actions import vendor_order_transition
 from tests.factories import place_order
@@ -29,3 +31,17 @@ def vendor_order_completed(vendor_order: VendorOrder, *, at, refunded=0) -> Vend
     VendorOrder.objects.filter(pk=vendor_order.pk).update(completed_at=at, refunded_amount=refunded)
     vendor_order.refresh_from_db()
     return vendor_order
+
+
+def admin_url(site, name, *args):
+    """The URL of a vendor-order admin view on `site`: "admin" (operators) or "partner" (vendors)."""
+    return reverse(f"{site}:orders_vendororder_{name}", args=args)
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def csv_bytes(rows, *, encoding="utf-8-sig", header=("주문번호", "택배사", "송장번호")) -> bytes:
+    """A CSV file as Excel saves it (CRLF; a BOM unless another encoding is asked for); a shipping file by default."""
+    lines = [",".join(header)] + [",".join(row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)

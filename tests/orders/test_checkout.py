@@ -1,5 +1,6 @@
-"""Placing an order (order_place): stock taken once, lines snapshotted, idempotency, concurrency on PostgreSQL;
-and the VAT split and daily numbers its totals and numbers rest on."""
+"""Placing an order (orders.services.checkout): stock taken once, lines kept as sold, idempotency, 50 buyers at once.
+
+Also the VAT split and the daily numbers an order's totals and number rest on."""
 import threading
 
 import pytest
