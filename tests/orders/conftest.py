@@ -5,11 +5,12 @@ come from tests/conftest.py; functions the test files share are in tests/orders/
 """
 import pytest
 
-from orders.models import Cart
+from orders.models import Cart, PaymentMethod
 from orders.services.cart import cart_line_set
-from tests.factories import ProductFactory, UserFactory, category
+from tests.factories import ProductFactory, UserFactory, category, place_order
 
-from .helpers import paid_vendor_order
+from .fake_gateway import FakeGateway
+from .helpers import SECRET, paid_vendor_order
 
 # --- people ------------------------------------------------------------------------------------
 
@@ -52,6 +53,18 @@ def other_variant(other_vendor):
 
 
 @pytest.fixture
+def rice(db):
+    """5kg of rice at 25,000원, 10 in stock (a vendor of its own)."""
+    return ProductFactory(variants=[{"name": "5kg", "price": 25000, "stock": 10}]).variants.get()
+
+
+@pytest.fixture
+def card_order(rice, buyer):
+    """`buyer`'s unpaid card order of 2 × `rice` (50,000원)."""
+    return place_order(items=[(rice, 2)], buyer=buyer, payment_method=PaymentMethod.CARD)
+
+
+@pytest.fixture
 def vo(variant, buyer):
     """A paid vendor order: `buyer` bought one `variant` (the order's email is the checkout's, buyer@example.kr)."""
     return paid_vendor_order(variant, buyer)
@@ -87,3 +100,14 @@ def two_vendor_cart(db):
     cart_line_set(cart=cart, variant_id=rice.variants.get().pk, quantity=2)
     cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=1)
     return cart, rice, soap
+
+
+@pytest.fixture
+def gateway(settings):
+    """The fake card gateway (fake_gateway.py) on a free local port, and the settings that point to it."""
+    gw = FakeGateway().start()
+    settings.PAYMENT_GATEWAY_URL = gw.url
+    settings.PAYMENT_SECRET_KEY = SECRET
+    settings.PAYMENT_TIMEOUT_SECONDS = 5
+    yield gw
+    gw.stop()

@@ -1,7 +1,11 @@
 """What several orders test files share besides fixtures (those are in conftest.py)."""
+import base64
+import json
+
 from django.urls import reverse
 
-from orders.models import VendorOrder, VendorOrderStatus
+from catalog.models import ProductVariant
+from orders.models import PaymentEvent, VendorOrder, VendorOrderStatus
 from orders.services.actions import vendor_order_transition
 from tests.factories import place_order
 
@@ -45,3 +49,26 @@ def csv_bytes(rows, *, encoding="utf-8-sig", header=("주문번호", "택배사"
     """A CSV file as Excel saves it (CRLF; a BOM unless another encoding is asked for); a shipping file by default."""
     lines = [",".join(header)] + [",".join(row) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+# --- card payments -----------------------------------------------------------------------------
+
+SECRET = "test_sk_do_not_store_4f9a"  # the gateway fixture's PAYMENT_SECRET_KEY
+
+
+def success(client, order, key="pk_test_1", amount=None):
+    """The buyer's browser back from the gateway's card window: the success URL with its query."""
+    return client.get(reverse("orders:pay_card_success"),
+                      {"paymentKey": key, "orderId": order.number,
+                       "amount": order.total if amount is None else amount})
+
+
+def stock(variant) -> int:
+    return ProductVariant.objects.get(pk=variant.pk).stock
+
+
+def assert_no_secret_stored():
+    secret_b64 = base64.b64encode(f"{SECRET}:".encode()).decode()
+    for event in PaymentEvent.objects.all():
+        stored = json.dumps([event.request, event.response], ensure_ascii=False)
+        assert SECRET not in stored and secret_b64 not in stored and "Authorization" not in stored

@@ -426,7 +426,7 @@ def test_partner_cannot_see_unpaid_orders_or_others_photos(partner_client, varia
 
 def test_partner_bulk_prepare_through_the_list(partner_client, vo, theirs):
     response = partner_client.post(admin_url("partner", "changelist"),
-                            {"action": "prepare_selected", "_selected_action": [vo.pk, theirs.pk]}, follow=True)
+                                   {"action": "prepare_selected", "_selected_action": [vo.pk, theirs.pk]}, follow=True)
     assert response.status_code == 200
     assert VendorOrder.objects.get(pk=vo.pk).status == V.PREPARING
     assert VendorOrder.objects.get(pk=theirs.pk).status == V.PAID  # not in the vendor's list, so not selected
