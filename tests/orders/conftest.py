@@ -5,12 +5,13 @@ come from tests/conftest.py; functions the test files share are in tests/orders/
 """
 import pytest
 
+from catalog.models import ShippingPolicy
 from orders.models import Cart, PaymentMethod
 from orders.services.cart import cart_line_set
-from tests.factories import ProductFactory, UserFactory, category, place_order
+from tests.factories import ProductFactory, UserFactory, VendorFactory, category, place_order
 
 from .fake_gateway import FakeGateway
-from .helpers import SECRET, paid_vendor_order
+from .helpers import SECRET, paid_vendor_order, seal_add
 
 # --- people ------------------------------------------------------------------------------------
 
@@ -74,6 +75,31 @@ def vo(variant, buyer):
 def theirs(other_variant, other_owner):
     """A paid vendor order of `other_vendor` (which has its owner), bought by someone else."""
     return paid_vendor_order(other_variant, UserFactory())
+
+
+# --- two vendors and a business buyer's order: documents and tax invoices ----------------------
+
+
+@pytest.fixture
+def shop(db):
+    """Vendor A (with a seal) sells taxable rice (no shipping fee); vendor B exempt apples with a 3,000 shipping fee."""
+    a = VendorFactory(name="햇살농장협동조합", representative="김햇살", business_type="농업", business_item="쌀",
+                      phone="041-631-1111")
+    b = VendorFactory(name="예산사과마을기업", representative="박사과", phone="041-331-2222")
+    ShippingPolicy.objects.create(vendor=b, base_fee=3000, free_threshold=100000)
+    seal_add(a)
+    rice = ProductFactory(vendor=a, name="홍성 유기농 현미", variants=[{"name": "5kg", "price": 25000, "stock": 50}])
+    apple = ProductFactory(vendor=b, name="예산 부사 사과", variants=[{"name": "3kg", "price": 18000, "stock": 50}])
+    apple.tax_type = "exempt"
+    apple.save(update_fields=["tax_type"])
+    return {"a": a, "b": b, "rice": rice.variants.get(), "apple": apple.variants.get()}
+
+
+@pytest.fixture
+def order(shop, buyer):
+    """Paid, by a business buyer: 25,000 taxable from A; 36,000 exempt + 3,000 shipping from B."""
+    return place_order(items=[(shop["rice"], 1), (shop["apple"], 2)], buyer=buyer, paid=True,
+                       business_number="123-45-67891", business_name="따숨상사", memo="문 앞에 놓아 주세요")
 
 
 # --- stand-ins -----------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 """What several orders test files share besides fixtures (those are in conftest.py)."""
 import base64
+import hashlib
 import json
 
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from catalog.models import ProductVariant
 from orders.models import PaymentEvent, VendorOrder, VendorOrderStatus
 from orders.services.actions import vendor_order_transition
-from tests.factories import place_order
+from tests.factories import image_bytes, place_order
+from vendors.models import VendorDocument
 
 V = VendorOrderStatus
 
@@ -40,6 +43,19 @@ def vendor_order_completed(vendor_order: VendorOrder, *, at, refunded=0) -> Vend
 def admin_url(site, name, *args):
     """The URL of a vendor-order admin view on `site`: "admin" (operators) or "partner" (vendors)."""
     return reverse(f"{site}:orders_vendororder_{name}", args=args)
+
+
+def vo_of(order, vendor):
+    """The vendor's part of an order."""
+    return order.vendor_orders.get(vendor=vendor)
+
+
+def seal_add(vendor):
+    """A seal image among the vendor's documents (a statement shows the newest)."""
+    data = image_bytes("PNG", size=(60, 60))
+    return VendorDocument.objects.create(
+        vendor=vendor, kind="seal", file=ContentFile(data, "seal.png"), original_name="seal.png",
+        content_type="image/png", size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
 # --- files -------------------------------------------------------------------------------------
