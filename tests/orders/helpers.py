@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import json
+import re
 
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -65,6 +66,52 @@ def csv_bytes(rows, *, encoding="utf-8-sig", header=("주문번호", "택배사"
     """A CSV file as Excel saves it (CRLF; a BOM unless another encoding is asked for); a shipping file by default."""
     lines = [",".join(header)] + [",".join(row) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+# --- the shop's pages ---------------------------------------------------------------------------
+
+CART, ADD, CHECKOUT = "/orders/cart/", "/orders/cart/add/", "/orders/checkout/"
+
+
+def add(client, variant, quantity=1, follow=False):
+    """Put a variant in the cart as the product page's form does."""
+    return client.post(ADD, {"variant": variant.pk, "quantity": quantity, "product": variant.product_id}, follow=follow)
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def checkout_form(client) -> dict:
+    """The hidden fields of the checkout page as rendered (the idempotency key and the shown total)."""
+    page = html(client.get(CHECKOUT))
+    key = re.search(r'name="checkout_key" value="([0-9a-f]+)"', page).group(1)
+    total = re.search(r'name="expected_total" value="(\d+)"', page).group(1)
+    return {"checkout_key": key, "expected_total": total}
+
+
+def checkout_page_data(client, *, guest=False, **overrides) -> dict:
+    """What the buyer posts on the checkout page: its hidden fields and a filled-in form.
+
+    `guest`: an order password instead of the saved-address choice; an override of None leaves a field out.
+    """
+    data = {
+        **checkout_form(client),
+        "orderer_name": "김구매", "orderer_phone": "01011112222", "email": "buyer@example.kr",
+        "address_choice": "new", "recipient_name": "이받음", "recipient_phone": "010-3333-4444",
+        "postal_code": "32244", "address": "충청남도 홍성군 홍성읍 아문길 27", "address_detail": "101동 202호",
+        "memo": "문 앞에 놓아 주세요", "payment_method": "bank_transfer",
+        "agree_terms": "on", "agree_third_party": "on",
+    }
+    if guest:
+        data.pop("address_choice")
+        data.update(guest_password="1234", guest_password2="1234")
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
 
 
 # --- card payments -----------------------------------------------------------------------------
