@@ -60,6 +60,21 @@ def rice(db):
 
 
 @pytest.fixture
+def two_vendor_cart(db):
+    """A guest cart (session "s1"): 2 × exempt rice at 25,000원 (10 in stock) and 1 × taxable soap at 15,000원
+    (3 in stock), from two vendors. Returns (cart, rice, soap)."""
+    cart = Cart.objects.create(session_key="s1")
+    rice = ProductFactory(variants=[{"name": "5kg", "price": 25000, "stock": 10}])
+    rice.tax_type = "exempt"
+    rice.save(update_fields=["tax_type"])
+    soap = ProductFactory(category=category("household"), origin="", name="수제비누",
+                          variants=[{"name": "3개", "price": 15000, "stock": 3}])
+    cart_line_set(cart=cart, variant_id=rice.variants.get().pk, quantity=2)
+    cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=1)
+    return cart, rice, soap
+
+
+@pytest.fixture
 def card_order(rice, buyer):
     """`buyer`'s unpaid card order of 2 × `rice` (50,000원)."""
     return place_order(items=[(rice, 2)], buyer=buyer, payment_method=PaymentMethod.CARD)
@@ -111,21 +126,6 @@ def refunds(monkeypatch):
     calls = []
     monkeypatch.setattr("orders.services.actions.payment_refund", lambda **kw: calls.append(kw))
     return calls
-
-
-@pytest.fixture
-def two_vendor_cart(db):
-    """A guest cart (session "s1"): 2 × exempt rice at 25,000원 (10 in stock) and 1 × taxable soap at 15,000원
-    (3 in stock), from two vendors. Returns (cart, rice, soap)."""
-    cart = Cart.objects.create(session_key="s1")
-    rice = ProductFactory(variants=[{"name": "5kg", "price": 25000, "stock": 10}])
-    rice.tax_type = "exempt"
-    rice.save(update_fields=["tax_type"])
-    soap = ProductFactory(category=category("household"), origin="", name="수제비누",
-                          variants=[{"name": "3개", "price": 15000, "stock": 3}])
-    cart_line_set(cart=cart, variant_id=rice.variants.get().pk, quantity=2)
-    cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=1)
-    return cart, rice, soap
 
 
 @pytest.fixture

@@ -51,15 +51,15 @@ def vo_of(order, vendor):
     return order.vendor_orders.get(vendor=vendor)
 
 
+# --- files -------------------------------------------------------------------------------------
+
+
 def seal_add(vendor):
     """A seal image among the vendor's documents (a statement shows the newest)."""
     data = image_bytes("PNG", size=(60, 60))
     return VendorDocument.objects.create(
         vendor=vendor, kind="seal", file=ContentFile(data, "seal.png"), original_name="seal.png",
         content_type="image/png", size=len(data), sha256=hashlib.sha256(data).hexdigest())
-
-
-# --- files -------------------------------------------------------------------------------------
 
 
 def csv_bytes(rows, *, encoding="utf-8-sig", header=("주문번호", "택배사", "송장번호")) -> bytes:
