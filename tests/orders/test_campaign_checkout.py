@@ -18,8 +18,8 @@ from orders.services.cart import cart_line_set, cart_summary
 from orders.services.checkout import order_place
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import ProductFactory, VendorFactory, checkout_data, place_order
-from tests.orders.test_shop import CART, CHECKOUT, add, html, messages_of
-from tests.orders.test_shop import checkout_data as page_data
+
+from .helpers import CART, CHECKOUT, add, checkout_page_data, html, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_a_line_added_while_live_and_checked_out_after_the_end_pays_the_regular_
     page = html(client.get(CART))
     assert "24,000원" in page and 'data-testid="line-campaign"' in page and "추석 판매전" in page
     assert 'data-testid="line-price-changed"' not in page
-    data = page_data(client, guest=True)
+    data = checkout_page_data(client, guest=True)
     assert data["expected_total"] == "24000"  # the checkout page shows the campaign price
     clock(campaign.ends_at + timedelta(minutes=5))
     page = html(client.get(CART))
@@ -106,7 +106,7 @@ def test_a_line_added_while_live_and_checked_out_after_the_end_pays_the_regular_
     response = client.post(CHECKOUT, data)
     assert response.status_code == 200 and not Order.objects.exists()
     assert any("30,000원" in m for m in messages_of(response))
-    response = client.post(CHECKOUT, page_data(client, guest=True))
+    response = client.post(CHECKOUT, checkout_page_data(client, guest=True))
     line = Order.objects.get().lines.get()
     assert (line.unit_price, line.campaign_id, line.regular_price) == (30000, None, 30000)
     item.refresh_from_db()
@@ -138,7 +138,7 @@ def test_cart_checkout_and_order_pages_show_the_campaign_price_and_name(sale, cl
     page = html(client.get(CHECKOUT))
     line = page.split('data-testid="checkout-line"')[1].split("</li>")[0]
     assert "48,000원" in line and "60,000원" in line and "추석 판매전" in line and "20%" in line
-    response = client.post(CHECKOUT, page_data(client))
+    response = client.post(CHECKOUT, checkout_page_data(client))
     order = Order.objects.get()
     assert response.status_code == 302 and order.items_total == 48000
     page = html(client.get(order.get_absolute_url()))
@@ -208,7 +208,7 @@ def test_per_customer_limit_refuses_with_the_limit_and_what_is_left(sale, clock,
     add(client, variant, 2)
     page = html(client.get(CART))
     assert "기획전 1인 구매 한도는 3개입니다. 지금 1개 더 살 수 있습니다." in page
-    response = client.post(CHECKOUT, page_data(client))
+    response = client.post(CHECKOUT, checkout_page_data(client))
     assert response.status_code == 200 and Order.objects.count() == 1
     assert any("1인 구매 한도는 3개입니다. 지금 1개 더 살 수 있습니다" in m for m in messages_of(response))
     with pytest.raises(CampaignLimitReached):

@@ -15,7 +15,7 @@ from catalog.models import ShippingPolicy
 from ddasum.money import EXEMPT, TAXABLE
 from orders.models import Cart, Order, OrderStatus, PaymentEvent, VendorOrder, VendorOrderStatus
 from orders.services import settlements as service
-from orders.services.actions import order_expire, order_mark_paid, vendor_order_cancel, vendor_order_transition
+from orders.services.actions import order_expire, order_mark_paid, vendor_order_cancel
 from orders.services.cart import cart_line_set
 from orders.services.checkout import order_place
 from orders.services.documents import statement_facts
@@ -23,8 +23,8 @@ from orders.services.payments import payment_start
 from orders.services.settlements import previous_month, settlement_build, settlement_csv
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory, CouponFactory
 from tests.factories import ProductFactory, VendorFactory, checkout_data
-from tests.orders.test_shop import CART, CHECKOUT, add, html, messages_of
-from tests.orders.test_shop import checkout_data as page_data
+
+from .helpers import CART, CHECKOUT, add, checkout_page_data, html, messages_of, vendor_order_completed
 
 pytestmark = pytest.mark.django_db
 V = VendorOrderStatus
@@ -57,7 +57,7 @@ def test_apply_shows_the_discount_and_the_order_is_placed_with_it(client, user):
     CouponFactory(name="가을 감사 쿠폰", code="FALL3000", amount=3000, min_order_amount=20000)
     client.force_login(user)
     add(client, variant(25000), 1)
-    data = page_data(client)
+    data = checkout_page_data(client)
     assert data["expected_total"] == "25000"
     response = client.post(CHECKOUT, {**data, "coupon_code": "fall3000", "apply_coupon": "1"})
     page = html(response)
@@ -90,7 +90,7 @@ def test_a_refused_code_says_why_next_to_the_field_and_nothing_is_ordered(client
         coupon["vendor"] = VendorFactory()
     CouponFactory(code="TRYME", **coupon)
     add(client, variant(25000), 1)
-    data = page_data(client, guest=True, coupon_code="TRYME")
+    data = checkout_page_data(client, guest=True, coupon_code="TRYME")
     page = html(client.post(CHECKOUT, {**data, "apply_coupon": "1"}))
     refused = page.split('data-testid="coupon-refused">')[1].split("</p>")[0]
     assert refused == reason
@@ -105,7 +105,7 @@ def test_a_code_already_used_by_this_customer(client, user):
     place((variant(20000), 1), code="ONCE", buyer=user, email=user.email)
     client.force_login(user)
     add(client, variant(20000), 1)
-    page = html(client.post(CHECKOUT, {**page_data(client), "coupon_code": "ONCE", "apply_coupon": "1"}))
+    page = html(client.post(CHECKOUT, {**checkout_page_data(client), "coupon_code": "ONCE", "apply_coupon": "1"}))
     assert 'data-testid="coupon-refused">이미 사용한 쿠폰입니다.' in page
     coupon.refresh_from_db()
     assert coupon.used_count == 1
@@ -118,7 +118,7 @@ def test_the_automatic_coupon_is_shown_applied_on_the_cart_and_the_checkout(clie
     assert 'data-testid="discount-total">-2,000원' in page and "첫 구매 자동 할인" in page
     page = html(client.get(CHECKOUT))
     assert "자동 적용 쿠폰 '첫 구매 자동 할인'으로 2,000원 할인됩니다." in page
-    client.post(CHECKOUT, page_data(client, guest=True))
+    client.post(CHECKOUT, checkout_page_data(client, guest=True))
     order = Order.objects.get()
     assert order.discount_total == 2000 and order.total == 13000 and order.coupon.name == "첫 구매 자동 할인"
     assert order.coupon_code == ""
@@ -254,11 +254,7 @@ def test_expiry_gives_the_coupon_back_once():
 
 def _completed(order: Order, vendor, at) -> VendorOrder:
     order_mark_paid(order_id=order.pk)
-    vo = order.vendor_orders.get(vendor=vendor)
-    for to in (V.PREPARING, V.SHIPPED, V.DELIVERED, V.COMPLETED):
-        vendor_order_transition(vo, to)
-    VendorOrder.objects.filter(pk=vo.pk).update(completed_at=at)
-    return vo
+    return vendor_order_completed(order.vendor_orders.get(vendor=vendor), at=at)
 
 
 @pytest.mark.parametrize("funded_by", [FundedBy.OPERATOR, FundedBy.VENDOR])

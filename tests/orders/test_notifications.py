@@ -22,17 +22,14 @@ from orders.services.actions import (
     vendor_order_ship,
     vendor_order_tracking_correct,
 )
-from tests.factories import MembershipFactory, ProductFactory, UserFactory, image_bytes, place_order, upload
+from tests.factories import MembershipFactory, UserFactory, image_bytes, place_order, upload
 from vendors.models import MembershipRole
 
-pytestmark = pytest.mark.django_db
+from .helpers import paid_vendor_order
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("refunds")]  # no provider is reached
 
 V = VendorOrderStatus
-
-
-@pytest.fixture(autouse=True)
-def no_refunds(monkeypatch):
-    monkeypatch.setattr("orders.services.actions.payment_refund", lambda **kw: None)
 
 
 @pytest.fixture
@@ -44,25 +41,8 @@ def docs(monkeypatch):
 
 
 @pytest.fixture
-def buyer(db):
-    return UserFactory(email="member@example.kr")
-
-
-@pytest.fixture
 def staff_member(vendor):
     return MembershipFactory(vendor=vendor, role=MembershipRole.STAFF).user
-
-
-@pytest.fixture
-def variant(vendor):
-    return ProductFactory(vendor=vendor, name="홍성 현미", variants=[{"name": "5kg", "price": 25000, "stock": 100}]
-                          ).variants.get()
-
-
-@pytest.fixture
-def other_variant(other_vendor):
-    return ProductFactory(vendor=other_vendor, name="남의 된장",
-                          variants=[{"name": "1kg", "price": 12000, "stock": 100}]).variants.get()
 
 
 def to(address):
@@ -157,8 +137,8 @@ def test_expired_order_tells_the_buyer_once(buyer, variant, django_capture_on_co
 
 @pytest.fixture
 def paid(buyer, variant):
-    order = place_order(items=[(variant, 1)], buyer=buyer, paid=True, email=buyer.email)
-    return order.vendor_orders.get()
+    """Like `vo` (conftest.py), but the order's email is the buyer's own: these tests count the buyer's mails."""
+    return paid_vendor_order(variant, buyer, email=buyer.email)
 
 
 def run_again(vendor_order: VendorOrder, to_status: str) -> None:

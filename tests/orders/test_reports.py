@@ -80,12 +80,6 @@ def history(_module_history, db):
     return _module_history
 
 
-@pytest.fixture
-def staff_client(client, operator):
-    client.force_login(operator)
-    return client
-
-
 # --- the 2017 table ----------------------------------------------------------------------------------
 
 
@@ -205,8 +199,8 @@ def test_monthly_report_is_two_queries(history, django_assert_num_queries):
 # --- pages, chart and CSV -----------------------------------------------------------------------------
 
 
-def test_monthly_page_shows_the_table_and_a_server_drawn_chart(history, staff_client):
-    response = staff_client.get(reverse("orders:reports") + "?year=2017")
+def test_monthly_page_shows_the_table_and_a_server_drawn_chart(history, operator_client):
+    response = operator_client.get(reverse("orders:reports") + "?year=2017")
     assert response.status_code == 200
     html = response.content.decode()
     assert "40,449,030원" in html and "11,873,500원" in html and "2,907,630원" in html
@@ -224,8 +218,8 @@ def test_chart_of_an_empty_year_draws_no_bars_but_does_not_fail():
     assert svg.count('class="bar"') == 12 and 'height="0.0"' in svg
 
 
-def test_monthly_csv(history, staff_client):
-    response = staff_client.get(reverse("orders:reports") + "?year=2017&format=csv")
+def test_monthly_csv(history, operator_client):
+    response = operator_client.get(reverse("orders:reports") + "?year=2017&format=csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert response.content.startswith(b"\xef\xbb\xbf")
     assert 'filename="sales-2017-monthly.csv"' in response["Content-Disposition"]
@@ -236,13 +230,13 @@ def test_monthly_csv(history, staff_client):
 
 
 @pytest.mark.parametrize("kind", ["vendors", "categories", "regions", "types"])
-def test_each_breakdown_page_and_its_csv(history, staff_client, kind):
+def test_each_breakdown_page_and_its_csv(history, operator_client, kind):
     url = reverse("orders:report", args=[kind])
-    page = staff_client.get(url + "?year=2017")
+    page = operator_client.get(url + "?year=2017")
     assert page.status_code == 200 and f'id="sales-{kind}"' in page.content.decode()
-    month = staff_client.get(url + "?year=2017&month=9")
+    month = operator_client.get(url + "?year=2017&month=9")
     assert month.status_code == 200
-    response = staff_client.get(url + "?year=2017&format=csv")
+    response = operator_client.get(url + "?year=2017&format=csv")
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) > 1
@@ -251,8 +245,8 @@ def test_each_breakdown_page_and_its_csv(history, staff_client, kind):
     assert total == TOTAL_2017 if kind != "categories" else 0 < total < TOTAL_2017
 
 
-def test_unknown_breakdown_is_404(staff_client):
-    assert staff_client.get(reverse("orders:report", args=["colours"])).status_code == 404
+def test_unknown_breakdown_is_404(operator_client):
+    assert operator_client.get(reverse("orders:report", args=["colours"])).status_code == 404
 
 
 # --- who may read them ------------------------------------------------------------------------------
@@ -270,11 +264,11 @@ def test_only_operators(client, vendor, name):
     assert client.get(url + "?format=csv").status_code == 403
 
 
-def test_a_vendor_order_completed_now_is_in_this_years_report(vendor, staff_client):
+def test_a_vendor_order_completed_now_is_in_this_years_report(vendor, operator_client):
     variant = ProductFactory(vendor=vendor, variants=[{"name": "1kg", "price": 12000, "stock": 5}]).variants.get()
     order = place_order(items=[(variant, 1)], paid=True)
     vo = order.vendor_orders.get()
     for to in (VendorOrderStatus.PREPARING, VendorOrderStatus.SHIPPED):
         vendor_order_transition(vo, to)
-    page = staff_client.get(reverse("orders:reports"))
+    page = operator_client.get(reverse("orders:reports"))
     assert page.status_code == 200 and "12,000원" in page.content.decode()

@@ -42,6 +42,8 @@ from orders.tasks import settlements_monthly_task
 from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, place_order
 from vendors.models import CommissionRateChange, Vendor
 
+from .helpers import paid_vendor_order, vendor_order_completed
+
 pytestmark = pytest.mark.django_db
 
 V = VendorOrderStatus
@@ -62,14 +64,8 @@ def in_period(period, day=10, hour=12):
 
 
 def completed(variant, qty=1, *, at, refunded=0) -> VendorOrder:
-    """A vendor order taken through every state to 구매 확정, then dated `at` (tests cannot wait a month)."""
-    order = place_order(items=[(variant, qty)], paid=True)
-    vo = order.vendor_orders.get()
-    for to in (V.PREPARING, V.SHIPPED, V.DELIVERED, V.COMPLETED):
-        vendor_order_transition(vo, to)
-    VendorOrder.objects.filter(pk=vo.pk).update(completed_at=at, refunded_amount=refunded)
-    vo.refresh_from_db()
-    return vo
+    """A paid vendor order taken through every state to 구매 확정, then dated `at`."""
+    return vendor_order_completed(paid_vendor_order(variant, qty=qty), at=at, refunded=refunded)
 
 
 def product(vendor, price, name=None):

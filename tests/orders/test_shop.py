@@ -23,10 +23,9 @@ from tests.factories import (
     upload,
 )
 
+from .helpers import ADD, CART, CHECKOUT, add, checkout_page_data, html, messages_of
+
 pytestmark = pytest.mark.django_db
-
-CART, ADD, CHECKOUT = "/orders/cart/", "/orders/cart/add/", "/orders/checkout/"
-
 
 @pytest.fixture(autouse=True)
 def _cart_link_in_header(settings):
@@ -47,44 +46,8 @@ def variant_of(product):
     return product.variants.order_by("position", "id").first()
 
 
-def add(client, variant, quantity=1, follow=False):
-    return client.post(ADD, {"variant": variant.pk, "quantity": quantity, "product": variant.product_id}, follow=follow)
-
-
-def html(response) -> str:
-    return response.content.decode()
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]] if response.context else []
-
-
 def section(page: str, testid: str, nth: int = 0) -> str:
     return page.split(f'data-testid="{testid}"')[nth + 1].split("</section>")[0]
-
-
-def checkout_form(client) -> dict:
-    """The hidden fields of the checkout page as rendered (the idempotency key and the shown total)."""
-    page = html(client.get(CHECKOUT))
-    key = re.search(r'name="checkout_key" value="([0-9a-f]+)"', page).group(1)
-    total = re.search(r'name="expected_total" value="(\d+)"', page).group(1)
-    return {"checkout_key": key, "expected_total": total}
-
-
-def checkout_data(client, *, guest=False, **overrides) -> dict:
-    data = {
-        **checkout_form(client),
-        "orderer_name": "김구매", "orderer_phone": "01011112222", "email": "buyer@example.kr",
-        "address_choice": "new", "recipient_name": "이받음", "recipient_phone": "010-3333-4444",
-        "postal_code": "32244", "address": "충청남도 홍성군 홍성읍 아문길 27", "address_detail": "101동 202호",
-        "memo": "문 앞에 놓아 주세요", "payment_method": "bank_transfer",
-        "agree_terms": "on", "agree_third_party": "on",
-    }
-    if guest:
-        data.pop("address_choice")
-        data.update(guest_password="1234", guest_password2="1234")
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def login_page(client, user):
@@ -184,7 +147,7 @@ def test_sold_out_and_off_sale_lines_are_flagged_and_left_out_of_checkout(client
     assert sold_out.name in problems and hidden.name not in section(page, "vendor-group")
     assert section(page, "totals").count("20,000원") >= 1
 
-    response = client.post(CHECKOUT, checkout_data(client, guest=True))
+    response = client.post(CHECKOUT, checkout_page_data(client, guest=True))
     order = Order.objects.get()
     assert response["Location"] == order.get_absolute_url()
     assert list(order.lines.values_list("product_name", flat=True)) == [kept.name]
@@ -270,7 +233,7 @@ def test_member_checks_out_by_bank_transfer(client, user, django_capture_on_comm
     page = html(client.get(CHECKOUT))
     assert f'value="{user.email}"' in page and 'data-testid="guest-note"' not in page
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(CHECKOUT, checkout_data(client, save_address="on", address_label="집"))
+        response = client.post(CHECKOUT, checkout_page_data(client, save_address="on", address_label="집"))
     order = Order.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/orders/{order.number}/"
     assert order.buyer == user and order.status == OrderStatus.PENDING_PAYMENT
@@ -301,7 +264,7 @@ def test_member_ships_to_a_saved_address_prefilled_as_the_default(client, user):
     add(client, variant_of(make_product()), 1)
     page = html(client.get(CHECKOUT))
     assert re.search(rf'value="{home.pk}"[^>]*checked', page)
-    data = checkout_data(client, address_choice=str(home.pk), recipient_name="", recipient_phone="", address="")
+    data = checkout_page_data(client, address_choice=str(home.pk), recipient_name="", recipient_phone="", address="")
     response = client.post(CHECKOUT, data)
     order = Order.objects.get()
     assert response["Location"] == order.get_absolute_url()
@@ -314,7 +277,7 @@ def test_guest_checks_out_with_an_order_password(client):
     add(client, variant_of(product), 1)
     page = html(client.get(CHECKOUT))
     assert 'data-testid="guest-note"' in page and "비회원 주문 조회" in page
-    response = client.post(CHECKOUT, checkout_data(client, guest=True))
+    response = client.post(CHECKOUT, checkout_page_data(client, guest=True))
     order = Order.objects.get()
     assert order.buyer is None and order.email == "buyer@example.kr"
     assert order.guest_password != "1234" and check_password("1234", order.guest_password)
@@ -330,11 +293,11 @@ def test_guest_checks_out_with_an_order_password(client):
 
 def test_guest_password_rules(client):
     add(client, variant_of(make_product()), 1)
-    page = html(client.post(CHECKOUT, checkout_data(client, guest=True, guest_password="12", guest_password2="12")))
+    page = html(client.post(CHECKOUT, checkout_page_data(client, guest=True, guest_password="12", guest_password2="12")))
     assert "주문 비밀번호는 4자 이상이어야 합니다." in page
-    page = html(client.post(CHECKOUT, checkout_data(client, guest=True, guest_password="abcd", guest_password2="abce")))
+    page = html(client.post(CHECKOUT, checkout_page_data(client, guest=True, guest_password="abcd", guest_password2="abce")))
     assert "주문 비밀번호가 서로 다릅니다." in page
-    page = html(client.post(CHECKOUT, checkout_data(client, guest=True, guest_password=None, guest_password2=None)))
+    page = html(client.post(CHECKOUT, checkout_page_data(client, guest=True, guest_password=None, guest_password2=None)))
     assert "주문 비밀번호를 입력해 주세요." in page
     assert not Order.objects.exists()
 
@@ -342,7 +305,7 @@ def test_guest_password_rules(client):
 def test_card_order_goes_to_the_card_payment_page(client, user):
     client.force_login(user)
     add(client, variant_of(make_product()), 1)
-    response = client.post(CHECKOUT, checkout_data(client, payment_method="card"))
+    response = client.post(CHECKOUT, checkout_page_data(client, payment_method="card"))
     order = Order.objects.get()
     assert order.payment_method == "card"
     assert response["Location"] == f"/orders/payments/card/{order.number}/"
@@ -350,7 +313,7 @@ def test_card_order_goes_to_the_card_payment_page(client, user):
 
 def test_a_guests_card_order_opens_the_card_page_in_that_browser_only(client):
     add(client, variant_of(make_product()), 1)
-    response = client.post(CHECKOUT, checkout_data(client, guest=True, payment_method="card"))
+    response = client.post(CHECKOUT, checkout_page_data(client, guest=True, payment_method="card"))
     assert response["Location"] == f"/orders/payments/card/{Order.objects.get().number}/"
     assert client.get(response["Location"]).status_code == 200
     from django.test import Client
@@ -362,7 +325,7 @@ def test_double_submit_with_the_same_key_is_one_order(client, user):
     client.force_login(user)
     product = make_product(stock=5)
     add(client, variant_of(product), 2)
-    data = checkout_data(client)
+    data = checkout_page_data(client)
     first = client.post(CHECKOUT, data)
     second = client.post(CHECKOUT, data)  # double click / back and submit again: the cart is empty now
     assert Order.objects.count() == 1
@@ -374,7 +337,7 @@ def test_the_same_key_from_another_buyer_is_another_order(client, user):
     product = make_product(stock=5)
     client.force_login(user)
     add(client, variant_of(product), 1)
-    data = checkout_data(client)
+    data = checkout_page_data(client)
     client.post(CHECKOUT, data)
     other = UserFactory()
     client.force_login(other)
@@ -385,7 +348,7 @@ def test_the_same_key_from_another_buyer_is_another_order(client, user):
 
 def test_field_errors_are_korean_and_the_input_is_kept(client):
     add(client, variant_of(make_product()), 1)
-    data = checkout_data(client, guest=True, orderer_name="", recipient_phone="12-34", postal_code="abc",
+    data = checkout_page_data(client, guest=True, orderer_name="", recipient_phone="12-34", postal_code="abc",
                          address="", email="not-an-email", agree_terms=None, agree_third_party=None,
                          memo="경비실에 맡겨 주세요")
     response = client.post(CHECKOUT, data)
@@ -405,15 +368,15 @@ def test_field_errors_are_korean_and_the_input_is_kept(client):
 def test_business_number_is_validated_and_asks_for_invoices(client, user):
     client.force_login(user)
     add(client, variant_of(make_product(price=11000)), 1)
-    page = html(client.post(CHECKOUT, checkout_data(client, business_number="123-45-67890", business_name="따숨상회")))
+    page = html(client.post(CHECKOUT, checkout_page_data(client, business_number="123-45-67890", business_name="따숨상회")))
     assert "사업자등록번호가 올바르지 않습니다" in page
-    page = html(client.post(CHECKOUT, checkout_data(client, business_number="12345")))
+    page = html(client.post(CHECKOUT, checkout_page_data(client, business_number="12345")))
     assert "123-45-67890 형식" in page
     number = business_number(7)
-    page = html(client.post(CHECKOUT, checkout_data(client, business_number=number, business_name="")))
+    page = html(client.post(CHECKOUT, checkout_page_data(client, business_number=number, business_name="")))
     assert "세금계산서를 받을 상호를 입력해 주세요." in page
     assert not Order.objects.exists()
-    client.post(CHECKOUT, checkout_data(client, business_number=number.replace("-", ""), business_name="따숨상회"))
+    client.post(CHECKOUT, checkout_page_data(client, business_number=number.replace("-", ""), business_name="따숨상회"))
     order = Order.objects.get()
     assert (order.business_number, order.business_name) == (number, "따숨상회")
     request = TaxInvoiceRequest.objects.get()
@@ -423,7 +386,7 @@ def test_business_number_is_validated_and_asks_for_invoices(client, user):
 def test_out_of_stock_at_placing_is_a_message_on_the_checkout_page(client, monkeypatch):
     add(client, variant_of(make_product()), 1)
     monkeypatch.setattr("catalog.stock.stock_take", lambda *, variant_id, quantity: False)
-    data = checkout_data(client, guest=True)
+    data = checkout_page_data(client, guest=True)
     response = client.post(CHECKOUT, data)
     assert response.status_code == 200
     assert any("품절/재고 부족" in m for m in messages_of(response))
@@ -434,7 +397,7 @@ def test_a_total_changed_by_the_postal_code_is_shown_before_the_order_is_placed(
     vendor = VendorFactory()
     ShippingPolicy.objects.create(vendor=vendor, base_fee=3000, jeju_extra_fee=5000)
     add(client, variant_of(make_product(price=10000, vendor=vendor)), 1)
-    data = checkout_data(client, guest=True, postal_code="63100")
+    data = checkout_page_data(client, guest=True, postal_code="63100")
     assert data["expected_total"] == "13000"
     response = client.post(CHECKOUT, data)
     assert response.status_code == 200 and not Order.objects.exists()

@@ -1,16 +1,21 @@
-"""Vendor-order fulfilment: the transition table, the services, CSV shipping, returns, the two admins."""
+"""Order and vendor-order steps (orders.services.actions): the transition table, each service, who may.
+
+Also shipping one order, auto-complete, returns and their photos, notes, and the partner and operator admin
+pages that take these steps. Shipping many vendor orders from a file is in test_shipping.py."""
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import ProductVariant
 from ddasum.uploads import upload_clean
 from orders.exceptions import InvalidTransition, NotAllowed, OrderError, PaymentError
-from orders.models import StatusEvent, VendorOrder, VendorOrderStatus
-from orders.services import return_photos, shipping
+from orders.models import Order, OrderStatus, StatusEvent, VendorOrder, VendorOrderStatus
+from orders.services import return_photos
 from orders.services.actions import (
     VENDOR_ORDER_TRANSITIONS,
+    order_expire,
+    order_mark_paid,
     tracking_clean,
     vendor_order_complete,
     vendor_order_deliver,
@@ -25,57 +30,17 @@ from orders.services.actions import (
     vendor_orders_auto_complete,
     vendor_orders_prepare,
 )
+from orders.services.checkout import order_place
 from orders.services.documents import packing_slip_url
 from orders.services.return_photos import vendor_order_return_photos
-from orders.services.shipping import ShipCsvRefused, vendor_orders_ship_csv
 from orders.tasks import vendor_orders_auto_complete_task
-from tests.factories import ProductFactory, UserFactory, image_bytes, pdf_bytes, place_order, upload
+from tests.factories import UserFactory, checkout_data, image_bytes, pdf_bytes, place_order, upload
+
+from .helpers import admin_url, paid_vendor_order, put
 
 pytestmark = pytest.mark.django_db
 
 V = VendorOrderStatus
-
-
-@pytest.fixture
-def refunds(monkeypatch):
-    """Record payment_refund calls instead of reaching a provider."""
-    calls = []
-    monkeypatch.setattr("orders.services.actions.payment_refund", lambda **kw: calls.append(kw))
-    return calls
-
-
-@pytest.fixture
-def buyer(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def variant(vendor):
-    return ProductFactory(vendor=vendor, name="홍성 현미", variants=[{"name": "5kg", "price": 25000, "stock": 100}]
-                          ).variants.get()
-
-
-@pytest.fixture
-def other_variant(other_vendor):
-    return ProductFactory(vendor=other_vendor, name="남의 된장",
-                          variants=[{"name": "1kg", "price": 12000, "stock": 100}]).variants.get()
-
-
-def paid_vendor_order(variant, buyer=None, qty=1) -> VendorOrder:
-    order = place_order(items=[(variant, qty)], buyer=buyer, paid=True)
-    return order.vendor_orders.get()
-
-
-def put(vendor_order: VendorOrder, status: str, **fields) -> VendorOrder:
-    """Test set-up only: put a vendor order in a status without going through the services."""
-    VendorOrder.objects.filter(pk=vendor_order.pk).update(status=status, **fields)
-    vendor_order.refresh_from_db()
-    return vendor_order
-
-
-@pytest.fixture
-def vo(variant, buyer):
-    return paid_vendor_order(variant, buyer)
 
 
 # --- the table ------------------------------------------------------------------------
@@ -166,6 +131,31 @@ def test_stamps_and_history_along_the_happy_path(vo, owner, buyer):
                                                                    V.COMPLETED]
     assert vo.events.get(to_status=V.SHIPPED).actor == owner
     assert vo.events.get(to_status=V.COMPLETED).actor == buyer
+
+
+# --- the order: paid, expired ---------------------------------------------------------
+
+
+def test_paid_then_expiry_does_nothing_and_unpaid_expiry_returns_stock(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k3")
+    from django.utils import timezone
+
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now())
+    order_expire(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.EXPIRED
+    assert ProductVariant.objects.get(product=rice).stock == 10
+    assert set(order.vendor_orders.values_list("status", flat=True)) == {VendorOrderStatus.CANCELLED}
+    assert order_expire(order_id=order.pk) is None
+
+
+def test_mark_paid_twice_is_one_payment(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k4")
+    order_mark_paid(order_id=order.pk)
+    order_mark_paid(order_id=order.pk)
+    assert order.events.filter(to_status="paid", vendor_order__isnull=True).count() == 1
 
 
 # --- who may -------------------------------------------------------------------------
@@ -281,111 +271,6 @@ def test_tracking_correction_only_while_shipped(vo, owner, other_owner):
     vo.refresh_from_db()
     assert (vo.status, vo.carrier, vo.tracking_number) == (V.SHIPPED, "hanjin", "87654321")
     assert vo.events.filter(to_status=V.SHIPPED).count() == 1
-
-
-# --- shipping by CSV ------------------------------------------------------------------
-
-
-def csv_bytes(rows, *, encoding="utf-8-sig", header=("주문번호", "택배사", "송장번호")) -> bytes:
-    lines = [",".join(header)] + [",".join(row) for row in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-@pytest.fixture
-def three(variant, buyer):
-    a, b, c = (paid_vendor_order(variant, buyer) for _ in range(3))
-    put(b, V.PREPARING)
-    return a, b, c
-
-
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "cp949"])
-def test_csv_previews_then_ships_every_row(three, owner, vendor, encoding):
-    a, b, c = three
-    data = csv_bytes([
-        (a.number, "CJ대한통운", "6012-3456-7890"),
-        (b.order.number, "epost", "1234567890123"),  # the order's number works for the vendor's only part
-        (c.number, "", ""),  # not filled in yet: skipped
-    ], encoding=encoding)
-    plan = vendor_orders_ship_csv(vendor_ids=[vendor.pk], data=data, actor=owner, dry_run=True)
-    assert plan.ok, plan.errors
-    assert [(r.vendor_order.pk, r.carrier, r.tracking_number) for r in plan.to_ship] == [
-        (a.pk, "cj", "601234567890"), (b.pk, "epost", "1234567890123")]
-    assert [r.vendor_order.pk for r in plan.skipped] == [c.pk]
-    assert not VendorOrder.objects.filter(status=V.SHIPPED).exists()  # the preview changed nothing
-    vendor_orders_ship_csv(vendor_ids=[vendor.pk], data=data, actor=owner)
-    statuses = dict(VendorOrder.objects.values_list("pk", "status"))
-    assert statuses == {a.pk: V.SHIPPED, b.pk: V.SHIPPED, c.pk: V.PAID}
-    assert VendorOrder.objects.get(pk=a.pk).tracking_number == "601234567890"
-
-
-def test_csv_with_bad_rows_lists_them_and_applies_nothing(three, owner, vendor, variant, buyer):
-    a, b, c = three
-    shipped = put(paid_vendor_order(variant, buyer), V.SHIPPED)
-    d = paid_vendor_order(variant, buyer)
-    data = csv_bytes([
-        (a.number, "CJ대한통운", "601234567890"),  # fine on its own
-        (b.number, "페덱스", "601234567890"),
-        (c.number, "한진택배", "12"),
-        ("20991231-99999-1", "cj", "601234567890"),
-        (a.number, "cj", "601234567891"),
-        (shipped.number, "cj", "601234567892"),
-        ("", "cj", "601234567893"),
-        (d.number, "로젠", "6.01235E+11"),
-    ])
-    plan = vendor_orders_ship_csv(vendor_ids=[vendor.pk], data=data, actor=owner, dry_run=True)
-    errors = "\n".join(plan.errors)
-    assert not plan.ok
-    assert "3행: 택배사 '페덱스'을(를) 알 수 없습니다" in errors
-    assert "4행: 송장번호는 숫자 8~20자리" in errors
-    assert "5행: 주문번호 20991231-99999-1을(를) 찾을 수 없습니다." in errors
-    assert "6행: 2행과 같은 주문입니다." in errors
-    assert "7행: '배송 중' 상태라 발송 처리할 수 없습니다." in errors
-    assert "8행: 주문번호가 비어 있습니다." in errors
-    assert "9행: " in errors and "텍스트 서식" in errors
-    with pytest.raises(ShipCsvRefused) as exc:
-        vendor_orders_ship_csv(vendor_ids=[vendor.pk], data=data, actor=owner)
-    assert "아무것도 반영하지 않았습니다" in exc.value.message and exc.value.plan.errors
-    assert VendorOrder.objects.get(pk=a.pk).status == V.PAID
-    assert not StatusEvent.objects.filter(to_status=V.SHIPPED).exclude(vendor_order=shipped).exists()
-
-
-def test_csv_with_another_vendors_order_is_not_found_and_nothing_applies(three, owner, vendor, other_variant, buyer):
-    a, _b, _c = three
-    theirs = paid_vendor_order(other_variant, buyer)
-    data = csv_bytes([(a.number, "cj", "601234567890"), (theirs.number, "cj", "601234567891"),
-                      (theirs.order.number, "cj", "601234567892")])
-    with pytest.raises(ShipCsvRefused) as exc:
-        vendor_orders_ship_csv(vendor_ids=[vendor.pk], data=data, actor=owner)
-    errors = exc.value.plan.errors
-    assert errors == [f"3행: 주문번호 {theirs.number}을(를) 찾을 수 없습니다.",
-                      f"4행: 주문번호 {theirs.order.number}을(를) 찾을 수 없습니다."]
-    assert set(VendorOrder.objects.values_list("status", flat=True)) == {V.PAID, V.PREPARING}
-    # Even with the other vendor in vendor_ids, the actor is not its member.
-    with pytest.raises(ShipCsvRefused):
-        vendor_orders_ship_csv(vendor_ids=None, data=data, actor=owner)
-    assert VendorOrder.objects.get(pk=theirs.pk).status == V.PAID
-
-
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "빈 파일입니다"),
-    ("주문번호,송장번호\n1,2\n".encode(), "택배사 열이 있어야"),
-    ("주문번호,택배사,송장번호\n".encode(), "반영할 행이 없습니다"),
-    (pdf_bytes(), "CSV 파일이 아닙니다"),
-    (b"\xff\xfe\xfa\x80 broken", "글자를 읽을 수 없습니다"),
-])
-def test_csv_file_errors(owner, vendor, data, message):
-    plan = vendor_orders_ship_csv(vendor_ids=[vendor.pk], data=data, actor=owner, dry_run=True)
-    assert not plan.ok and message in plan.errors[0]
-
-
-def test_csv_export_lists_what_waits_to_ship(three, vendor, other_variant, buyer):
-    a, b, c = three
-    put(c, V.SHIPPED)
-    theirs = paid_vendor_order(other_variant, buyer)
-    text = shipping.ship_csv_export(vendor_ids=[vendor.pk]).decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("주문번호,택배사,송장번호,받는 분")
-    assert a.number in text and b.number in text
-    assert c.number not in text and theirs.number not in text
 
 
 # --- auto-complete --------------------------------------------------------------------
@@ -508,25 +393,10 @@ def test_notes_are_kept_dated_one_under_another(vo, owner, other_owner):
 # --- the partner admin, by URL --------------------------------------------------------
 
 
-@pytest.fixture
-def partner(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
-def theirs(other_variant, other_owner):
-    return paid_vendor_order(other_variant, UserFactory())
-
-
-def admin_url(site, name, *args):
-    return reverse(f"{site}:orders_vendororder_{name}", args=args)
-
-
-def test_partner_list_shows_own_paid_orders_new_first(partner, variant, buyer, vo, theirs):
+def test_partner_list_shows_own_paid_orders_new_first(partner_client, variant, buyer, vo, theirs):
     shipped = put(paid_vendor_order(variant, buyer), V.SHIPPED, carrier="cj", tracking_number="601234567890")
     unpaid = place_order(items=[(variant, 1)], buyer=buyer).vendor_orders.get()
-    response = partner.get(admin_url("partner", "changelist"))
+    response = partner_client.get(admin_url("partner", "changelist"))
     html = response.content.decode()
     assert response.status_code == 200
     assert vo.number in html and shipped.number in html
@@ -534,36 +404,36 @@ def test_partner_list_shows_own_paid_orders_new_first(partner, variant, buyer, v
     assert html.index(vo.number) < html.index(shipped.number)  # the new order first
     assert "홍성 현미 5kg × 1" in html and "CJ대한통운 601234567890" in html
     assert "상품 준비 중으로" in html  # the bulk action
-    assert partner.get(admin_url("partner", "changelist"), {"status": V.SHIPPED}).content.decode().count(
+    assert partner_client.get(admin_url("partner", "changelist"), {"status": V.SHIPPED}).content.decode().count(
         shipped.number) >= 1
 
 
 @pytest.mark.parametrize("view", ["change", "history", "action"])
-def test_partner_cannot_open_another_vendors_order(partner, theirs, view):
+def test_partner_cannot_open_another_vendors_order(partner_client, theirs, view):
     args = (theirs.pk, "ship") if view == "action" else (theirs.pk,)
-    assert partner.get(admin_url("partner", view, *args)).status_code == 404
+    assert partner_client.get(admin_url("partner", view, *args)).status_code == 404
     if view == "action":
-        response = partner.post(admin_url("partner", view, *args), {"carrier": "cj", "tracking_number": "12345678"})
+        response = partner_client.post(admin_url("partner", view, *args), {"carrier": "cj", "tracking_number": "12345678"})
         assert response.status_code == 404
         assert VendorOrder.objects.get(pk=theirs.pk).status == V.PAID
 
 
-def test_partner_cannot_see_unpaid_orders_or_others_photos(partner, variant, buyer, theirs):
+def test_partner_cannot_see_unpaid_orders_or_others_photos(partner_client, variant, buyer, theirs):
     unpaid = place_order(items=[(variant, 1)], buyer=buyer).vendor_orders.get()
-    assert partner.get(admin_url("partner", "change", unpaid.pk)).status_code == 404
-    assert partner.get(admin_url("partner", "return_photo", theirs.pk, "x.png")).status_code == 404
+    assert partner_client.get(admin_url("partner", "change", unpaid.pk)).status_code == 404
+    assert partner_client.get(admin_url("partner", "return_photo", theirs.pk, "x.png")).status_code == 404
 
 
-def test_partner_bulk_prepare_through_the_list(partner, vo, theirs):
-    response = partner.post(admin_url("partner", "changelist"),
-                            {"action": "prepare_selected", "_selected_action": [vo.pk, theirs.pk]}, follow=True)
+def test_partner_bulk_prepare_through_the_list(partner_client, vo, theirs):
+    response = partner_client.post(admin_url("partner", "changelist"),
+                                   {"action": "prepare_selected", "_selected_action": [vo.pk, theirs.pk]}, follow=True)
     assert response.status_code == 200
     assert VendorOrder.objects.get(pk=vo.pk).status == V.PREPARING
     assert VendorOrder.objects.get(pk=theirs.pk).status == V.PAID  # not in the vendor's list, so not selected
 
 
-def test_partner_change_page_shows_what_to_deliver_and_the_next_steps(partner, vo):
-    html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
+def test_partner_change_page_shows_what_to_deliver_and_the_next_steps(partner_client, vo):
+    html = partner_client.get(admin_url("partner", "change", vo.pk)).content.decode()
     order = vo.order
     for text in (order.recipient_name, order.recipient_phone, order.postal_code, order.address, "홍성 현미",
                  "25,000원", "처리 이력", packing_slip_url(vo), "포장 명세서"):
@@ -575,88 +445,57 @@ def test_partner_change_page_shows_what_to_deliver_and_the_next_steps(partner, v
     assert admin_url("partner", "action", vo.pk, "cancel") not in html
     assert 'name="_save"' not in html
     # Posting the page itself changes nothing.
-    partner.post(admin_url("partner", "change", vo.pk), {"status": V.COMPLETED})
+    partner_client.post(admin_url("partner", "change", vo.pk), {"status": V.COMPLETED})
     assert VendorOrder.objects.get(pk=vo.pk).status == V.PAID
 
 
-def test_partner_ships_through_the_action_page(partner, vo):
+def test_partner_ships_through_the_action_page(partner_client, vo):
     url = admin_url("partner", "action", vo.pk, "ship")
-    assert "송장번호" in partner.get(url).content.decode()
-    response = partner.post(url, {"carrier": "cj", "tracking_number": "12"})
+    assert "송장번호" in partner_client.get(url).content.decode()
+    response = partner_client.post(url, {"carrier": "cj", "tracking_number": "12"})
     assert response.status_code == 200 and "숫자 8~20자리" in response.content.decode()
     assert VendorOrder.objects.get(pk=vo.pk).status == V.PAID
-    response = partner.post(url, {"carrier": "cj", "tracking_number": "6012-3456-7890"})
+    response = partner_client.post(url, {"carrier": "cj", "tracking_number": "6012-3456-7890"})
     assert response.status_code == 302
     vo.refresh_from_db()
     assert (vo.status, vo.tracking_number) == (V.SHIPPED, "601234567890")
-    html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
+    html = partner_client.get(admin_url("partner", "change", vo.pk)).content.decode()
     assert admin_url("partner", "action", vo.pk, "deliver") in html and vo.tracking_url in html.replace("&amp;", "&")
-    assert partner.post(admin_url("partner", "action", vo.pk, "cancel")).status_code == 404
+    assert partner_client.post(admin_url("partner", "action", vo.pk, "cancel")).status_code == 404
 
 
-def test_partner_decides_a_return_and_sees_its_photos(partner, vo, buyer, refunds):
+def test_partner_decides_a_return_and_sees_its_photos(partner_client, vo, buyer, refunds):
     put(vo, V.DELIVERED)
     vendor_order_return_request(vendor_order_id=vo.pk, actor=buyer, reason="상자가 젖었어요",
                                 photos=[upload("box.png", image_bytes("PNG"), "image/png")])
-    html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
+    html = partner_client.get(admin_url("partner", "change", vo.pk)).content.decode()
     photo = vendor_order_return_photos(vo.pk)[0].rsplit("/", 1)[-1]
     assert "상자가 젖었어요" in html and admin_url("partner", "return_photo", vo.pk, photo) in html
-    response = partner.get(admin_url("partner", "return_photo", vo.pk, photo))
+    response = partner_client.get(admin_url("partner", "return_photo", vo.pk, photo))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert partner.get(admin_url("partner", "return_photo", vo.pk, "nope.png")).status_code == 404
-    response = partner.post(admin_url("partner", "action", vo.pk, "return_reject"), {"reason": ""})
+    assert partner_client.get(admin_url("partner", "return_photo", vo.pk, "nope.png")).status_code == 404
+    response = partner_client.post(admin_url("partner", "action", vo.pk, "return_reject"), {"reason": ""})
     assert "사유를 입력해 주세요" in response.content.decode()
-    partner.post(admin_url("partner", "action", vo.pk, "return_accept"))
-    partner.post(admin_url("partner", "action", vo.pk, "return_refund"))
+    partner_client.post(admin_url("partner", "action", vo.pk, "return_accept"))
+    partner_client.post(admin_url("partner", "action", vo.pk, "return_refund"))
     vo.refresh_from_db()
     assert vo.status == V.REFUNDED and len(refunds) == 1
 
 
-def test_partner_ships_by_csv_preview_then_apply(partner, vendor, three, theirs):
-    a, b, _c = three
-    upload_url = admin_url("partner", "ship_csv")
-    assert "발송할 주문 CSV 받기" in partner.get(upload_url).content.decode()
-    export = partner.get(admin_url("partner", "ship_csv_export"))
-    assert a.number in export.content.decode("utf-8-sig") and theirs.number not in export.content.decode("utf-8-sig")
-    bad = csv_bytes([(a.number, "cj", "601234567890"), (theirs.number, "cj", "601234567891")])
-    response = partner.post(upload_url, {"file": upload("ship.csv", bad, "text/csv")})
-    html = response.content.decode()
-    assert "3행: 주문번호" in html and 'name="token"' not in html
-    good = csv_bytes([(a.number, "CJ대한통운", "601234567890"), (b.number, "우체국택배", "1234567890123")])
-    response = partner.post(upload_url, {"file": upload("ship.csv", good, "text/csv")})
-    token = response.context["token"]
-    assert token and VendorOrder.objects.filter(status=V.SHIPPED).count() == 0
-    response = partner.post(admin_url("partner", "ship_csv_confirm"), {"token": token})
-    assert response.status_code == 302
-    assert set(VendorOrder.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True)) == {V.SHIPPED}
-    # The token is spent.
-    response = partner.post(admin_url("partner", "ship_csv_confirm"), {"token": token})
-    assert response.status_code == 302 and response.url == upload_url
-
-
-def test_operator_sees_every_vendor_and_may_cancel(client, operator, vo, theirs, refunds):
-    client.force_login(operator)
-    html = client.get(admin_url("admin", "changelist")).content.decode()
+def test_operator_sees_every_vendor_and_may_cancel(operator_client, vo, theirs, refunds):
+    html = operator_client.get(admin_url("admin", "changelist")).content.decode()
     assert vo.number in html and theirs.number in html
-    html = client.get(admin_url("admin", "change", theirs.pk)).content.decode()
+    html = operator_client.get(admin_url("admin", "change", theirs.pk)).content.decode()
     assert theirs.order.email in html and admin_url("admin", "action", theirs.pk, "cancel") in html
-    response = client.post(admin_url("admin", "action", theirs.pk, "cancel"), {"reason": "품절"})
+    response = operator_client.post(admin_url("admin", "action", theirs.pk, "cancel"), {"reason": "품절"})
     assert response.status_code == 302
     theirs.refresh_from_db()
     assert theirs.status == V.CANCELLED and refunds[0]["amount"] == theirs.total
-    assert client.get(admin_url("admin", "add")).status_code == 403
+    assert operator_client.get(admin_url("admin", "add")).status_code == 403
 
 
-def test_operator_ship_csv_covers_every_vendor(client, operator, vo, theirs):
-    client.force_login(operator)
-    data = csv_bytes([(vo.number, "cj", "601234567890"), (theirs.number, "로젠택배", "12345678901")])
-    response = client.post(admin_url("admin", "ship_csv"), {"file": upload("ship.csv", data, "text/csv")})
-    client.post(admin_url("admin", "ship_csv_confirm"), {"token": response.context["token"]})
-    assert set(VendorOrder.objects.values_list("status", flat=True)) == {V.SHIPPED}
-
-
-def test_history_page_of_own_order_opens(partner, vo):
-    assert partner.get(admin_url("partner", "history", vo.pk)).status_code == 200
+def test_history_page_of_own_order_opens(partner_client, vo):
+    assert partner_client.get(admin_url("partner", "history", vo.pk)).status_code == 200
 
 
 def test_return_photo_files_are_private(vo, buyer):
@@ -671,20 +510,12 @@ def test_return_photo_files_are_private(vo, buyer):
         private_storage.url(name)
 
 
-def test_change_page_escapes_what_buyers_and_vendors_wrote(partner, vo, buyer, owner):
+def test_change_page_escapes_what_buyers_and_vendors_wrote(partner_client, vo, buyer, owner):
     put(vo, V.DELIVERED)
     vendor_order_return_request(vendor_order_id=vo.pk, actor=buyer, reason="<script>alert(1)</script>\n둘째 줄")
     vendor_order_note(vendor_order_id=vo.pk, actor=owner, note="<b>확인</b>했습니다")
-    html = partner.get(admin_url("partner", "change", vo.pk)).content.decode()
+    html = partner_client.get(admin_url("partner", "change", vo.pk)).content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;<br>둘째 줄" in html
     assert "<b>확인</b>" not in html and "&lt;b&gt;확인&lt;/b&gt;했습니다" in html
 
 
-def test_csv_reads_korean_carrier_names_whatever_the_language(three, owner, vendor):
-    from django.utils import translation
-
-    a, b, _c = three
-    data = csv_bytes([(a.number, "CJ 대한통운", "601234567890"), (b.number, "우체국", "1234567890123")])
-    with translation.override("en"):
-        plan = vendor_orders_ship_csv(vendor_ids=[vendor.pk], data=data, actor=owner, dry_run=True)
-    assert plan.ok and [r.carrier for r in plan.to_ship] == ["cj", "epost"]

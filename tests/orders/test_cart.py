@@ -1,0 +1,34 @@
+"""The cart (orders.services.cart): the summary by vendor with shipping and VAT, stock limits, merging on login."""
+import pytest
+
+from ddasum.money import EXEMPT, TAXABLE
+from orders.exceptions import CartError
+from orders.models import Cart
+from orders.services.cart import cart_line_set, cart_merge, cart_summary
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_summary_groups_by_vendor_with_shipping_and_vat(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    summary = cart_summary(cart)
+    assert len(summary.groups) == 2
+    assert summary.items_total == 65000
+    assert summary.exempt_total == 50000 and summary.taxable_total == 15000
+    assert summary.vat[EXEMPT].vat == 0
+    assert summary.vat[TAXABLE].total == 15000 + summary.shipping_total
+
+
+def test_cart_refuses_more_than_stock_and_merges_on_login(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    with pytest.raises(CartError) as exc:
+        cart_line_set(cart=cart, variant_id=soap.variants.get().pk, quantity=5)
+    assert "재고가 3개" in exc.value.message
+    user = UserFactory()
+    mine = Cart.objects.create(user=user)
+    cart_line_set(cart=mine, variant_id=rice.variants.get().pk, quantity=1)
+    merged = cart_merge(session_key="s1", user=user)
+    assert merged.pk == mine.pk
+    assert {(ln.variant.product_id, ln.quantity) for ln in merged.lines.all()} == {(rice.pk, 3), (soap.pk, 1)}
+    assert not Cart.objects.filter(session_key="s1").exists()

@@ -1,0 +1,123 @@
+"""Placing an order (orders.services.checkout): stock taken once, lines kept as sold, idempotency, 50 buyers at once.
+
+Also the VAT split and the daily numbers an order's totals and number rest on."""
+import threading
+
+import pytest
+from django.db import connection
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from catalog.models import ProductVariant
+from ddasum.money import EXEMPT, TAXABLE, vat_split
+from ddasum.numbering import daily_number, sequence_next
+from orders.exceptions import OutOfStock
+from orders.models import Cart, Order
+from orders.services.cart import cart_summary
+from orders.services.checkout import order_place
+from tests.factories import ProductFactory, VendorFactory, checkout_data
+
+pytestmark = pytest.mark.django_db
+
+
+# --- the VAT split and the numbers -------------------------------------------------------------
+
+
+@given(st.integers(min_value=0, max_value=10**10))
+def test_vat_split_adds_up_and_is_a_tenth_of_supply(amount):
+    split = vat_split(amount, TAXABLE)
+    assert split.supply + split.vat == amount
+    assert abs(split.vat * 10 - split.supply) <= 10
+    assert vat_split(amount, EXEMPT).vat == 0
+
+
+@hsettings(max_examples=50)
+@given(st.lists(st.integers(min_value=1, max_value=500_000), min_size=1, max_size=20))
+def test_splitting_the_total_never_drifts_from_the_lines(prices):
+    total = sum(prices)
+    split = vat_split(total, TAXABLE)
+    assert split.total == total
+
+
+def test_vat_split_known_values():
+    assert vat_split(11000, TAXABLE).supply == 10000 and vat_split(11000, TAXABLE).vat == 1000
+    assert (vat_split(25000, TAXABLE).supply, vat_split(25000, TAXABLE).vat) == (22727, 2273)
+
+
+def test_numbers_are_per_day_and_never_repeat():
+    from datetime import date
+
+    day = date(2026, 11, 22)
+    assert daily_number("order", day) == "20261122-00001"
+    assert daily_number("order", day) == "20261122-00002"
+    assert daily_number("order", date(2026, 11, 23)) == "20261123-00001"
+    assert sequence_next("settlement") == 1
+
+
+# --- placing ------------------------------------------------------------------------------------
+
+
+def test_place_takes_stock_snapshots_lines_and_is_idempotent(two_vendor_cart, django_capture_on_commit_callbacks):
+    cart, rice, soap = two_vendor_cart
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k1")
+    again = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k1")
+    assert again.pk == order.pk and Order.objects.count() == 1
+    assert order.vendor_orders.count() == 2
+    assert ProductVariant.objects.get(product=rice).stock == 8
+    line = order.lines.get(product_name=rice.name)
+    assert (line.unit_price, line.quantity, line.tax_type, line.vendor_name) == (25000, 2, "exempt", rice.vendor.name)
+    rice.name = "이름 바뀜"
+    rice.save()
+    line.refresh_from_db()
+    assert line.product_name != "이름 바뀜"
+    assert not cart.lines.exists()
+    assert order.number.count("-") == 1 and order.vendor_orders.first().number.startswith(order.number)
+
+
+def test_not_enough_stock_places_nothing(two_vendor_cart):
+    cart, rice, soap = two_vendor_cart
+    ProductVariant.objects.filter(product=soap).update(stock=0)
+    # The cart flags it; placing leaves it out (sold out is not in the buyable lines).
+    summary = cart_summary(cart)
+    assert [line.problem for line in summary.problems] == ["품절된 상품입니다."]
+    order = order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key="k2")
+    assert order.vendor_orders.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_checkouts_for_ten_units():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks under real concurrency)")
+    product = ProductFactory(vendor=VendorFactory(), variants=[{"name": "1kg", "price": 10000, "stock": 10}])
+    variant = product.variants.get()
+    carts = []
+    for i in range(50):
+        cart = Cart.objects.create(session_key=f"c{i}")
+        cart.lines.create(variant=variant, quantity=1)
+        carts.append(cart)
+    results, barrier = [], threading.Barrier(50)
+
+    def buy(cart):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=f"race-{cart.pk}")
+            results.append("ok")
+        except OutOfStock as exc:
+            results.append(exc.message)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=buy, args=(c,)) for c in carts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    variant.refresh_from_db()
+    assert results.count("ok") == 10
+    assert len(results) == 50 and all("품절/재고 부족" in r for r in results if r != "ok")
+    assert variant.stock == 0
+    assert Order.objects.count() == 10
