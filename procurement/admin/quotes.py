@@ -85,8 +85,20 @@ class QuoteEventInline(HistoryInline):
     verbose_name_plural = gettext_lazy("상태 이력")
 
 
+class QuoteColumnsMixin:
+    """The request's title and agency, as both quote admins show them."""
+
+    @admin.display(description=gettext_lazy("견적요청"), ordering="request__title")
+    def request_title(self, obj):
+        return obj.request.title
+
+    @admin.display(description=gettext_lazy("기관"), ordering="request__agency__name")
+    def agency(self, obj):
+        return obj.request.agency.name
+
+
 @admin.register(VendorQuote)
-class VendorQuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VendorQuoteAdmin(QuoteColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The operators' view of every quote, with its versions and its thread."""
 
     list_display = ("number", "request_title", "agency", "vendor", "status", "total", "created_at", "answered_at",
@@ -100,14 +112,6 @@ class VendorQuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = (QuoteEventInline, VersionInline, MessageInline)
 
-    @admin.display(description=gettext_lazy("견적요청"), ordering="request__title")
-    def request_title(self, obj):
-        return obj.request.title
-
-    @admin.display(description=gettext_lazy("기관"), ordering="request__agency__name")
-    def agency(self, obj):
-        return obj.request.agency.name
-
     @admin.display(description=gettext_lazy("합계"))
     def total(self, obj):
         return won_or_dash(obj.current_version.total) if obj.current_version else "-"
@@ -118,7 +122,7 @@ class VendorQuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(VendorQuote, site=partner_admin_site)
-class VendorQuotePartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
+class VendorQuotePartnerAdmin(QuoteColumnsMixin, ReadOnlyAdminMixin, VendorScopedAdmin):
     """A vendor's received requests; answering (and declining) happens on the answer page."""
 
     list_display = ("number", "agency", "request_title", "status", "reply_by", "total", "answer_link")
@@ -129,14 +133,6 @@ class VendorQuotePartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
               "answer_link")
     readonly_fields = fields
     inlines = (QuoteEventInline,)
-
-    @admin.display(description=gettext_lazy("견적요청"), ordering="request__title")
-    def request_title(self, obj):
-        return obj.request.title
-
-    @admin.display(description=gettext_lazy("기관"), ordering="request__agency__name")
-    def agency(self, obj):
-        return obj.request.agency.name
 
     @admin.display(description=gettext_lazy("회신 기한"), ordering="request__reply_by")
     def reply_by(self, obj):
