@@ -308,6 +308,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},  # says "logger bridge initialized" on import
         # Eager tasks would log every call inside the web process.
         "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
     },

@@ -1,9 +1,11 @@
 """Check an uploaded file by its content and make a clean copy of it.
 
-One function for every upload of the site (vendor documents now, product images later):
-the type is read from the bytes, never from the name; images are re-encoded with Pillow,
-which drops EXIF (GPS position, camera serial) and any payload hidden after the image;
-a PDF must parse and must not be encrypted.
+One function for every upload of the site (vendor documents, attachments, evidence, images):
+the type is read from the bytes, never from the name; images are checked whole by their own
+structure (never by Pillow's process-wide truncation flag, which WeasyPrint turns on), sized
+from the header before decoding, and re-encoded with Pillow, which drops EXIF (GPS position,
+camera serial) and any payload hidden after the image; a PDF is rewritten without active
+content (scripts, actions, forms, attachments: ddasum.pdf_clean) and only the clean copy is kept.
 """
 import hashlib
 import io
@@ -19,11 +21,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from .image_check import ImageDamaged, image_complete_check, image_size
+from .pdf_clean import ENCRYPTED, NO_PAGES, SURVIVED, PdfUnsafe, pdf_clean
+
 PDF, JPEG, PNG, WEBP = "pdf", "jpeg", "png", "webp"
 CONTENT_TYPES = {PDF: "application/pdf", JPEG: "image/jpeg", PNG: "image/png", WEBP: "image/webp"}
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png", WEBP: "webp"}
 LABELS = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG", WEBP: "WebP"}
-# Pillow refuses images over this many pixels (a decompression bomb guard).
+# Images over this many pixels are refused from their header, before decoding (a decompression
+# bomb guard; 40 million is more than a 7000×5000 camera photo).
 MAX_IMAGE_PIXELS = 40_000_000
 
 
@@ -91,24 +97,60 @@ def upload_clean(upload, *, allowed=(PDF, JPEG, PNG), max_bytes: int | None = No
 
 
 def _check_pdf(data: bytes) -> bytes:
+    """The PDF rewritten without active content; refused only when it cannot be cleaned."""
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise ValidationError(_("암호가 걸린 PDF는 올릴 수 없습니다."), code="pdf_encrypted")
-        if len(reader.pages) < 1:
+        clean = pdf_clean(data)
+    except PdfUnsafe as exc:
+        if exc.reason == ENCRYPTED:
+            raise ValidationError(
+                _("열람 암호가 걸린 PDF는 올릴 수 없습니다. 암호를 풀어 저장한 파일을 올려 주세요."), code="pdf_encrypted"
+            ) from exc
+        if exc.reason == NO_PAGES:
+            raise ValidationError(_("쪽이 없는 PDF입니다."), code="pdf_empty") from exc
+        if exc.reason == SURVIVED:
+            raise ValidationError(
+                _("PDF의 스크립트·첨부 파일 같은 실행 요소를 지울 수 없어 올릴 수 없습니다. "
+                  "'PDF로 인쇄'로 다시 저장한 파일을 올려 주세요."), code="pdf_active"
+            ) from exc
+        raise ValidationError(_("PDF 파일을 읽을 수 없습니다. 손상되지 않은 파일인지 확인해 주세요."), code="pdf") from exc
+    try:
+        # What the bundles merge with: the clean copy must open there too.
+        if len(PdfReader(io.BytesIO(clean)).pages) < 1:
             raise ValidationError(_("쪽이 없는 PDF입니다."), code="pdf_empty")
-    except ValidationError:
-        raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise ValidationError(_("PDF 파일을 읽을 수 없습니다. 손상되지 않은 파일인지 확인해 주세요."), code="pdf") from exc
-    return data
+    return clean
+
+
+def image_too_large_error(width: int, height: int) -> ValidationError:
+    return ValidationError(
+        _("이미지가 너무 큽니다(%(width)s×%(height)s 화소). %(limit)s만 화소(예: 6,000×6,000)까지 올릴 수 있으니 "
+          "크기를 줄여 다시 올려 주세요.")
+        % {"width": f"{width:,}", "height": f"{height:,}", "limit": f"{MAX_IMAGE_PIXELS // 10_000:,}"},
+        code="pixels",
+    )
+
+
+def _damaged_image() -> ValidationError:
+    return ValidationError(_("이미지 파일을 읽을 수 없습니다. 손상되지 않은 파일인지 확인해 주세요."), code="image")
 
 
 def _reencode_image(data: bytes, kind: str) -> bytes:
+    # Size from the header and the whole structure first, by our own reading: neither depends on
+    # Pillow's process-wide flags (LOAD_TRUNCATED_IMAGES, MAX_IMAGE_PIXELS), which others may set.
+    try:
+        width, height = image_size(data, kind)
+        if width * height > MAX_IMAGE_PIXELS:
+            raise image_too_large_error(width, height)
+        if not (width and height):
+            raise ImageDamaged("empty image")
+        image_complete_check(data, kind)
+    except ImageDamaged as exc:
+        raise _damaged_image() from exc
     try:
         with Image.open(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise ValidationError(_("이미지가 너무 큽니다. 가로세로 크기를 줄여 주세요."), code="pixels")
+            if probe.size != (width, height):
+                raise _damaged_image()
             probe.verify()
         with Image.open(io.BytesIO(data)) as img:
             img.load()
@@ -125,8 +167,10 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
             return out.getvalue()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationError(_("이미지 파일을 읽을 수 없습니다. 손상되지 않은 파일인지 확인해 주세요."), code="image") from exc
+    except Image.DecompressionBombError as exc:
+        raise image_too_large_error(width, height) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _damaged_image() from exc
 
 
 def image_field_clean(value, *, allowed=(JPEG, PNG, WEBP)):
