@@ -7,11 +7,11 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("공공구매")
 
     def ready(self):
-        # An agency may read a vendor's documents through a quote it holds: vendors (the lower app)
+        # An agency may read a vendor's documents once the vendor submitted it a quote: vendors (the lower app)
         # asks the rules registered with it. The imports wait for ready() because both modules
         # import models, which cannot be loaded while apps.py itself is (Django's documented way).
         from vendors.selectors import document_access_rule_register
 
-        from .selectors.access import agency_may_read_vendor_document
+        from .selectors.access import agency_document_grant
 
-        document_access_rule_register(agency_may_read_vendor_document)
+        document_access_rule_register(agency_document_grant)

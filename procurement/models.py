@@ -514,6 +514,8 @@ class QuoteBundle(models.Model):
     page_count = models.PositiveSmallIntegerField(default=0)
     contents = models.JSONField(default=list, blank=True)  # labels of what the bundle holds, in order
     missing = models.JSONField(default=list, blank=True)  # labels of what is missing or expired
+    # The vendor documents the files hold (their ids): each download logs a read of every one.
+    document_ids = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     requested_at = models.DateTimeField(default=timezone.now)
     built_at = models.DateTimeField(null=True, blank=True)

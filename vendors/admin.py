@@ -5,12 +5,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from ddasum.admin_scoping import ReadOnlyAdminMixin
+from ddasum.admin_scoping import ReadOnlyAdminMixin, ScopedAdminSite
 from ddasum.exceptions import DomainError
 from ddasum.uploads import image_field_clean
 
@@ -19,7 +20,9 @@ from .admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
 from .forms import ReasonForm
 from .models import (
     CertificationRenewal,
+    DocumentRead,
     MembershipRole,
+    ReaderRole,
     RenewalStatus,
     Vendor,
     VendorApplication,
@@ -28,6 +31,7 @@ from .models import (
     VendorPhoto,
     VendorSocialFact,
     VendorStatusEvent,
+    document_label,
 )
 from .selectors import user_is_vendor_member
 
@@ -210,6 +214,41 @@ class VendorDocumentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class DocumentReadColumns:
+    """The columns of the read log, shared by the operator's admin and the vendor's."""
+
+    @admin.display(description=gettext_lazy("열람 시각"), ordering="read_at")
+    def when(self, obj):
+        return timezone.localtime(obj.read_at).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description=gettext_lazy("서류"), ordering="kind")
+    def document_kind(self, obj):
+        return document_label(obj.kind, obj.vendor.enterprise_type)
+
+    @admin.display(description=gettext_lazy("열람한 사람"), ordering="reader_name")
+    def who(self, obj):
+        if obj.role == ReaderRole.OPERATOR and isinstance(self.admin_site, ScopedAdminSite):
+            return _("운영자")  # vendors see the role, not the operator's account
+        if isinstance(self.admin_site, ScopedAdminSite):
+            return obj.reader_name or "-"
+        return f"{obj.reader_name} <{obj.reader_email}>" if obj.reader_name else obj.reader_email
+
+
+@admin.register(DocumentRead)
+class DocumentReadAdmin(DocumentReadColumns, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who read which private document when, through what: looked at, never added, changed or deleted."""
+
+    list_display = ("when", "vendor", "document_kind", "who", "role", "context", "channel", "reference",
+                    "ip_address")
+    list_filter = ("role", "channel", "kind", ("vendor", admin.RelatedOnlyFieldListFilter))
+    date_hierarchy = "read_at"
+    search_fields = ("vendor__name", "reader_name", "reader_email", "context", "reference", "document_name")
+    list_select_related = ("vendor",)
+    fields = ("read_at", "vendor", "document", "kind", "document_name", "document_sha256", "reader", "reader_name",
+              "reader_email", "role", "context", "channel", "reference", "ip_address")
+    readonly_fields = fields
 
 
 class RenewalDecisionForm(forms.ModelForm):
@@ -444,6 +483,18 @@ class DocumentPartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
         return document_preview(obj)
 
 
+class DocumentReadPartnerAdmin(DocumentReadColumns, ReadOnlyAdminMixin, VendorScopedAdmin):
+    """Who read the vendor's own documents: the agencies it shared them with, its members, the operator."""
+
+    list_display = ("when", "document_kind", "who", "role", "context", "channel", "reference")
+    list_filter = ("role", "channel", "kind")
+    date_hierarchy = "read_at"
+    search_fields = ("context", "reference", "reader_name")
+    list_select_related = ("vendor",)
+    fields = ("when", "document_kind", "document_name", "who", "role", "context", "channel", "reference")
+    readonly_fields = fields
+
+
 class SocialFactPartnerAdmin(OwnVendorFieldMixin, VendorScopedAdmin):
     """Vendors propose their social-value facts; the operator verifies them before they are shown.
 
@@ -473,3 +524,4 @@ partner_admin_site.register(Vendor, VendorPartnerAdmin)
 partner_admin_site.register(VendorSocialFact, SocialFactPartnerAdmin)
 partner_admin_site.register(VendorMembership, MembershipPartnerAdmin)
 partner_admin_site.register(VendorDocument, DocumentPartnerAdmin)
+partner_admin_site.register(DocumentRead, DocumentReadPartnerAdmin)

@@ -283,9 +283,28 @@ def document_label(kind: str, enterprise_type: str | None = None):
 
 class VendorDocumentQuerySet(models.QuerySet):
     def current(self):
-        """The latest upload of each kind per vendor."""
+        """The latest upload of each kind per vendor (what the vendor and the operator review)."""
         latest = (
             VendorDocument.objects.filter(vendor=models.OuterRef("vendor"), kind=models.OuterRef("kind"))
+            .order_by("-uploaded_at", "-id")
+            .values("id")[:1]
+        )
+        return self.filter(id=models.Subquery(latest))
+
+    def confirmed(self):
+        """Documents the operator stands behind: all but the certificate of a renewal not (or not yet) confirmed."""
+        unconfirmed = CertificationRenewal.objects.exclude(status=RenewalStatus.CONFIRMED).values("document_id")
+        return self.exclude(pk__in=unconfirmed)
+
+    def shareable(self):
+        """The latest confirmed document of each kind per vendor: the one passed on to anyone else.
+
+        A pending renewal's certificate never replaces the confirmed one (vendors.selectors
+        `vendor_documents_shareable` is the one reader of this for every path).
+        """
+        latest = (
+            VendorDocument.objects.confirmed()
+            .filter(vendor=models.OuterRef("vendor"), kind=models.OuterRef("kind"))
             .order_by("-uploaded_at", "-id")
             .values("id")[:1]
         )
@@ -385,6 +404,85 @@ class CertificationRenewal(models.Model):
 
     def __str__(self):
         return f"{self.vendor} · {self.valid_until}"
+
+
+class DocumentReadChannel(models.TextChoices):
+    """Through what a private document was read."""
+
+    PAGE = "page", _("서류 보기")
+    DOWNLOAD = "download", _("서류 내려받기")
+    BUNDLE_PDF = "bundle_pdf", _("서류 묶음 PDF")
+    BUNDLE_ZIP = "bundle_zip", _("서류 묶음 ZIP")
+    API_BUNDLE_PDF = "api_bundle_pdf", _("API 서류 묶음 PDF")
+
+
+class ReaderRole(models.TextChoices):
+    OPERATOR = "operator", _("운영자")
+    VENDOR = "vendor", _("입점기업 구성원")
+    AGENCY = "agency", _("공공기관 구성원")
+
+
+class AppendOnlyError(RuntimeError):
+    """A row of an append-only log was to be changed or deleted."""
+
+
+class DocumentReadQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("document reads are never changed")
+
+    def delete(self):
+        raise AppendOnlyError("document reads are never deleted")
+
+
+class DocumentRead(models.Model):
+    """One read of a vendor's private document: who, which, when, through what, for which agency or vendor.
+
+    Append-only: rows are added by vendors.services.document_reads_record and never changed or
+    deleted (the model, its queryset and both admins refuse). What was read is copied (kind,
+    hash, file name), so the row keeps its meaning if the document row goes.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="document_reads",
+                               verbose_name=_("입점기업"))
+    document = models.ForeignKey(VendorDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="reads",
+                                 verbose_name=_("서류"))
+    kind = models.CharField(_("서류 종류"), max_length=30, choices=DocumentKind.choices)
+    document_name = models.CharField(_("파일명"), max_length=200, blank=True)
+    document_sha256 = models.CharField(_("파일 해시"), max_length=64, blank=True)
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("열람한 사람"))
+    reader_name = models.CharField(_("이름(기록 당시)"), max_length=50, blank=True)
+    reader_email = models.EmailField(_("이메일(기록 당시)"), blank=True)
+    role = models.CharField(_("열람 자격"), max_length=10, choices=ReaderRole.choices)
+    context = models.CharField(_("기관·기업"), max_length=200, blank=True,
+                               help_text=_("공공기관 구성원이면 그 기관, 입점기업 구성원이면 그 기업"))
+    channel = models.CharField(_("경로"), max_length=20, choices=DocumentReadChannel.choices)
+    reference = models.CharField(_("근거"), max_length=100, blank=True, help_text=_("견적번호나 발주번호"))
+    ip_address = models.GenericIPAddressField(_("IP 주소"), null=True, blank=True)
+    read_at = models.DateTimeField(_("열람 시각"), default=timezone.now)
+
+    objects = DocumentReadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("서류 열람 기록")
+        verbose_name_plural = _("서류 열람 기록")
+        ordering = ["-read_at", "-id"]
+        indexes = [
+            models.Index(fields=["vendor", "-read_at"], name="doc_read_vendor_idx"),
+            models.Index(fields=["-read_at"], name="doc_read_at_idx"),
+            models.Index(fields=["document", "-read_at"], name="doc_read_document_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.vendor} · {self.get_kind_display()} · {self.reader_name or self.reader_email}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("document reads are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("document reads are never deleted")
 
 
 class SocialFactKind(models.TextChoices):

@@ -1,17 +1,42 @@
 """Reads about vendors that several views (and later apps) share."""
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 from ddasum.documents import data_uri
 
-from .models import PARTNER_STATUSES, DocumentKind, MembershipRole, Vendor, VendorDocument, VendorMembership
+from .models import (
+    PARTNER_STATUSES,
+    DocumentKind,
+    MembershipRole,
+    ReaderRole,
+    Vendor,
+    VendorDocument,
+    VendorMembership,
+)
+
+
+@dataclass(frozen=True)
+class DocumentGrant:
+    """Why someone may read a private vendor document: their role, for which agency or vendor, through what.
+
+    What the read log records (vendors.models.DocumentRead).
+    """
+
+    role: str
+    context: str = ""
+    reference: str = ""
+
 
 # Extra rules by which someone other than the vendor's members and the operators may read a
-# vendor's private documents. procurement registers "the agency holds a quote from it".
+# vendor's private documents: `rule(user, document) -> DocumentGrant | None`. procurement
+# registers "the vendor submitted a quote to (or delivered to) the agency, and it is in the bundle".
 _document_access_rules: list[Callable] = []
 
 
 def document_access_rule_register(rule: Callable) -> Callable:
-    """Add `rule(user, document) -> bool`; later apps call this from their AppConfig.ready()."""
+    """Add `rule(user, document) -> DocumentGrant | None`; later apps call this from their AppConfig.ready()."""
     if rule not in _document_access_rules:
         _document_access_rules.append(rule)
     return rule
@@ -42,15 +67,41 @@ def user_is_vendor_member(user, vendor_id, *, owner_only=False) -> bool:
     return qs.exists()
 
 
-def document_can_view(user, document: VendorDocument) -> bool:
-    """The one rule for reading a private vendor document."""
+def document_read_grant(user, document: VendorDocument) -> DocumentGrant | None:
+    """The one rule for reading a private vendor document: why `user` may, or None."""
     if not (user and user.is_authenticated and user.is_active):
-        return False
+        return None
     if user.is_staff:
-        return True
+        return DocumentGrant(role=ReaderRole.OPERATOR, context=_("운영자"))
     if user_is_vendor_member(user, document.vendor_id):
-        return True
-    return any(rule(user, document) for rule in _document_access_rules)
+        return DocumentGrant(role=ReaderRole.VENDOR, context=document.vendor.name)
+    for rule in _document_access_rules:
+        grant = rule(user, document)
+        if grant:
+            return grant
+    return None
+
+
+def document_can_view(user, document: VendorDocument) -> bool:
+    return document_read_grant(user, document) is not None
+
+
+# --- what is passed on: confirmed documents only -----------------------------------------------
+
+
+def vendor_documents_shareable(vendor_id: int, kinds: Iterable[str]) -> dict[str, VendorDocument]:
+    """{kind: the vendor's shareable document of that kind}: the latest the operator confirmed.
+
+    The one choice of "the current document of a kind" for everything handed to someone other
+    than the vendor (bundles, agencies' reads, the seal on documents): a renewal's certificate
+    counts only once the operator confirmed it, so a pending one never replaces the confirmed one.
+    """
+    return {d.kind: d for d in VendorDocument.objects.shareable().filter(vendor_id=vendor_id, kind__in=list(kinds))
+            .select_related("vendor")}
+
+
+def vendor_document_shareable(vendor_id: int, kind: str) -> VendorDocument | None:
+    return vendor_documents_shareable(vendor_id, [kind]).get(kind)
 
 
 def vendor_applications_for_user(user):
@@ -65,9 +116,8 @@ def vendor_applications_for_user(user):
 
 
 def vendor_seal(vendor_id: int) -> VendorDocument | None:
-    """The vendor's latest seal (도장) image, if it uploaded one."""
-    return (VendorDocument.objects.filter(vendor_id=vendor_id, kind=DocumentKind.SEAL)
-            .order_by("-uploaded_at", "-id").first())
+    """The vendor's seal (도장) image printed on its documents, if it uploaded one."""
+    return vendor_document_shareable(vendor_id, DocumentKind.SEAL)
 
 
 def vendor_seal_data_uri(vendor_id: int) -> str:

@@ -25,6 +25,7 @@ from .models import (
     CertificationRenewal,
     CommissionRateChange,
     DocumentKind,
+    DocumentRead,
     MembershipRole,
     RenewalStatus,
     Vendor,
@@ -35,7 +36,7 @@ from .models import (
     VendorStatusEvent,
     document_label,
 )
-from .selectors import user_is_vendor_member
+from .selectors import DocumentGrant, user_is_vendor_member
 
 logger = logging.getLogger(__name__)
 S = VendorStatus
@@ -234,6 +235,30 @@ def vendor_document_add(*, vendor_id: int, kind: str, upload, user: User, for_re
     document.file.save(clean.content.name, clean.content, save=False)
     document.save()
     return document
+
+
+# --- who read which document ------------------------------------------------------------
+
+
+def _client_ip(request) -> str | None:
+    # REMOTE_ADDR, as Django and django-axes read it (behind a proxy, the proxy passes it on).
+    return (request.META.get("REMOTE_ADDR") or None) if request is not None else None
+
+
+def document_reads_record(*, reader: User, documents, grant: DocumentGrant, channel: str,
+                          request=None) -> list[DocumentRead]:
+    """Append one DocumentRead per document `reader` is handed (a page, a download, each file of a bundle)."""
+    ip = _client_ip(request)
+    rows = [
+        DocumentRead(
+            vendor_id=document.vendor_id, document=document, kind=document.kind,
+            document_name=document.original_name[:200], document_sha256=document.sha256,
+            reader=reader, reader_name=reader.name[:50], reader_email=reader.email, role=grant.role, context=(grant.context or "")[:200],
+            channel=channel, reference=(grant.reference or "")[:100], ip_address=ip,
+        )
+        for document in documents
+    ]
+    return DocumentRead.objects.bulk_create(rows) if rows else []
 
 
 # --- certification --------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 The public vendor page lives in catalog (catalog:vendor): it lists products, which vendors knows nothing of.
 """
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -12,11 +14,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from ddasum.pdf_clean import PdfUnsafe, stored_file_open
 from ddasum.views import call_service
 
 from . import selectors, services
 from .forms import RenewalForm, VendorApplicationForm, VendorDocumentsForm
-from .models import EDITABLE_STATUSES, PARTNER_STATUSES, Vendor, VendorDocument
+from .models import EDITABLE_STATUSES, PARTNER_STATUSES, DocumentReadChannel, Vendor, VendorDocument
+
+logger = logging.getLogger(__name__)
 
 
 def _vendor_for_member(request, pk, *, owner_only=False) -> Vendor:
@@ -178,13 +183,23 @@ def renewal(request, pk):
 @never_cache
 @xframe_options_sameorigin
 def document(request, pk):
-    """Stream a private document to whoever may read it; everyone else gets 404."""
+    """Stream a private document to whoever may read it (and log the read); everyone else gets 404."""
     doc = get_object_or_404(VendorDocument.objects.select_related("vendor"), pk=pk)
-    if not selectors.document_can_view(request.user, doc):
+    grant = selectors.document_read_grant(request.user, doc)
+    if grant is None:
         raise Http404
     download = request.GET.get("download") == "1"
     name = f"{doc.vendor.name}_{doc.label}.{doc.file.name.rsplit('.', 1)[-1]}"
-    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=download, filename=name)
+    try:
+        body = stored_file_open(doc.file, content_type=doc.content_type)
+    except PdfUnsafe as exc:
+        logger.warning("vendor document %s cannot be cleaned: %s", doc.pk, exc)
+        raise Http404 from exc
+    services.document_reads_record(
+        reader=request.user, documents=[doc], grant=grant, request=request,
+        channel=DocumentReadChannel.DOWNLOAD if download else DocumentReadChannel.PAGE,
+    )
+    response = FileResponse(body, content_type=doc.content_type, as_attachment=download, filename=name)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ddasum.api import ApiPagination, ErrorSerializer, domain_error_status_register, query_params_check
+from vendors.models import DocumentReadChannel
 from vendors.selectors import partner_vendor_ids
 
 from ..exceptions import NotAllowed
@@ -38,7 +39,7 @@ from ..models import (
     VendorQuote,
 )
 from ..selectors.access import agency_ids_for_user
-from ..services.bundle import bundle_is_current, bundle_request
+from ..services.bundle import bundle_downloaded, bundle_is_current, bundle_request
 from ..services.quotes import quote_decline, quote_request_create, quote_submit
 from .serializers import (
     BundleSerializer,
@@ -296,6 +297,8 @@ class BundlePdfApi(QuoteObjectMixin, APIView):
         response = FileResponse(bundle.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
                                 filename=f"{quote.number}-bundle.pdf")
         response["Cache-Control"] = "private, no-store"
+        bundle_downloaded(quote=quote, bundle=bundle, user=request.user, channel=DocumentReadChannel.API_BUNDLE_PDF,
+                          request=request)
         return response
 
 

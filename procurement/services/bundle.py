@@ -7,6 +7,12 @@ a spec sheet per quoted catalog product and, once the purchase order is delivere
 delivery note (납품서). Image documents become fitted A4 pages; PDFs are merged with pypdf.
 The ZIP holds the same files one by one (the vendor's originals), under Korean names.
 
+Only what the vendor shares goes in: its documents only when it submitted this quote
+(selectors.access.quote_shares_documents), and of each kind the confirmed current one
+(vendors.selectors.vendor_documents_shareable: a renewal waiting for the operator never
+replaces the confirmed certificate). Every PDF in it, and the bundle itself, is rewritten
+without active content (ddasum.pdf_clean): files stored before uploads were cleaned may carry some.
+
 Nothing fails silently: a document the vendor has not uploaded, one that cannot be read,
 and a certification past its end date are listed on the cover (and in `missing`, which the
 quote page shows before anyone downloads). An expired certificate is still included.
@@ -38,11 +44,14 @@ from catalog.models import Product
 from ddasum import jobs
 from ddasum.documents import file_store, fingerprint
 from ddasum.pdf import render_pdf
+from ddasum.pdf_clean import PdfUnsafe, pdf_clean
 from vendors.models import CERTIFIED_TYPES, DocumentKind, VendorDocument, document_label
+from vendors.selectors import vendor_documents_shareable
+from vendors.services import document_reads_record
 
 from ..exceptions import NotAllowed, ProcurementError
 from ..models import BundleStatus, PurchaseOrder, QuoteBundle, QuoteVersion, VendorQuote
-from ..selectors.access import quote_may_view
+from ..selectors.access import BUNDLE_DOCUMENT_KINDS, quote_may_view, quote_reader_grant, quote_shares_documents
 from .documents import (
     DELIVERED_STATUSES,
     delivery_note_facts,
@@ -56,12 +65,12 @@ from .documents import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["bundle_build", "bundle_is_current", "bundle_request", "bundle_state"]
+__all__ = ["BUNDLE_DOCUMENT_KINDS", "bundle_build", "bundle_downloaded", "bundle_is_current", "bundle_request",
+           "bundle_state"]
 
 # Bump when the cover or the assembly changes: every bundle is built again when next asked.
-BUNDLE_VERSION = 1
-# The vendor documents of the bundle, in order.
-BUNDLE_DOCUMENT_KINDS = (DocumentKind.BUSINESS_REGISTRATION, DocumentKind.ENTERPRISE_PROOF, DocumentKind.BANK_BOOK)
+# 2: only shared, confirmed documents; every PDF cleaned of active content; the documents' ids kept.
+BUNDLE_VERSION = 2
 # A pending build older than this is queued again when asked (its task was lost).
 PENDING_STALE = timedelta(minutes=5)
 # How long a rendered spec sheet is kept in the cache (keyed by what it shows).
@@ -161,14 +170,14 @@ def bundle_plan(quote: VendorQuote, *, today=None) -> Plan:
     today = today or timezone.localdate()
     vendor = quote.vendor
     version = quote.current_version
-    documents = {d.kind: d for d in VendorDocument.objects.current().filter(
-        vendor=vendor, kind__in=BUNDLE_DOCUMENT_KINDS)}
+    shared = quote_shares_documents(quote)
+    documents = vendor_documents_shareable(vendor.pk, BUNDLE_DOCUMENT_KINDS) if shared else {}
     purchase_order = PurchaseOrder.objects.filter(quote=quote).first()
     plan = Plan(quote=quote, version=version, documents=documents, products=_quoted_products(version),
                 purchase_order=purchase_order)
     with translation.override("ko"):
         inputs = {"v": BUNDLE_VERSION, "quote": quote.pk, "vendor": vendor.pk,
-                  "enterprise_type": vendor.enterprise_type}
+                  "enterprise_type": vendor.enterprise_type, "shared": shared}
         if version is None:
             plan.parts.append(Part(key="quote", label=_("견적서"), state=MISSING, note=_("아직 발행되지 않음")))
             inputs["version"] = None
@@ -179,7 +188,8 @@ def bundle_plan(quote: VendorQuote, *, today=None) -> Plan:
             label = str(document_label(kind, vendor.enterprise_type))
             doc = documents.get(kind)
             if doc is None:
-                plan.parts.append(Part(key=kind, label=label, state=MISSING, note=_("제출되지 않음")))
+                note = _("제출되지 않음") if shared else _("견적서를 낸 견적에만 담김")
+                plan.parts.append(Part(key=kind, label=label, state=MISSING, note=note))
                 inputs[kind] = None
                 continue
             part = Part(key=kind, label=label, document=doc)
@@ -248,6 +258,11 @@ def _read(field_file) -> bytes:
         return fh.read()
 
 
+def _clean(data: bytes) -> bytes:
+    """A PDF without active content, or ValueError (PdfUnsafe) when it cannot be cleaned."""
+    return pdf_clean(data)
+
+
 def _pdf_reader(data: bytes) -> PdfReader:
     """A readable, unencrypted PDF with at least one page, or ValueError."""
     try:
@@ -314,8 +329,9 @@ def _load_document(part: Part) -> None:
         if doc.is_image:
             part.reader = _pdf_reader(image_pdf(data))
         else:
+            data = _clean(data)  # stored before uploads were cleaned, perhaps
             part.reader = _pdf_reader(data)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, PdfUnsafe) as exc:
         logger.warning("bundle: document %s of vendor %s cannot be read: %s", doc.pk, doc.vendor_id, exc)
         part.state, part.note, part.reader = UNREADABLE, _("파일을 읽을 수 없음"), None
         return
@@ -330,7 +346,7 @@ def _load_parts(plan: Plan) -> None:
         if part.key == "quote" and part.state == OK:
             quote_pdf_make(version_id=plan.version.pk)
             plan.version.refresh_from_db(fields=["pdf", "pdf_fingerprint"])
-            data = _read(plan.version.pdf)
+            data = _clean(_read(plan.version.pdf))
             part.reader, part.zip_data, part.zip_ext = _pdf_reader(data), data, "pdf"
             part.zip_label = _("견적서_%(number)s_제%(n)s차") % {"number": quote.number, "n": plan.version.version}
         elif part.document is not None and part.included:
@@ -339,7 +355,7 @@ def _load_parts(plan: Plan) -> None:
             po = plan.purchase_order
             delivery_note_pdf_make(po_id=po.pk)
             po.refresh_from_db(fields=["delivery_note_pdf", "delivery_note_fingerprint"])
-            data = _read(po.delivery_note_pdf)
+            data = _clean(_read(po.delivery_note_pdf))
             part.reader, part.zip_data, part.zip_ext = _pdf_reader(data), data, "pdf"
             part.zip_label = _("납품서_%(number)s") % {"number": po.number}
     specs = [p for p in plan.parts if p.product_id]
@@ -349,7 +365,7 @@ def _load_parts(plan: Plan) -> None:
             if part.product_id not in pdfs:
                 part.state, part.note = UNREADABLE, _("사양서를 만들 수 없음")
                 continue
-            part.zip_data = pdfs[part.product_id]
+            part.zip_data = _clean(pdfs[part.product_id])
             part.reader = PdfReader(io.BytesIO(part.zip_data))
 
 
@@ -423,11 +439,11 @@ def _assemble(plan: Plan) -> tuple[bytes, bytes, int, list[str]]:
     """(bundle PDF, ZIP, page count, contents) of a plan whose parts are loaded."""
     parts = [p for p in plan.parts if p.included and p.reader is not None]
     cover_pages = 1
-    cover = _render_cover(plan, parts, cover_pages)
+    cover = _clean(_render_cover(plan, parts, cover_pages))
     cover_reader = PdfReader(io.BytesIO(cover))
     if len(cover_reader.pages) != cover_pages:  # a long list: number the pages again after the longer cover
         cover_pages = len(cover_reader.pages)
-        cover = _render_cover(plan, parts, cover_pages)
+        cover = _clean(_render_cover(plan, parts, cover_pages))
         cover_reader = PdfReader(io.BytesIO(cover))
     writer = PdfWriter()
     writer.append(cover_reader)
@@ -438,7 +454,7 @@ def _assemble(plan: Plan) -> tuple[bytes, bytes, int, list[str]]:
         writer.add_metadata({"/Title": _("%(number)s 제출 서류 묶음") % {"number": plan.quote.number}})
     out = io.BytesIO()
     writer.write(out)
-    pdf = out.getvalue()
+    pdf = _clean(out.getvalue())  # the merged file too: nothing active is handed on
     page_count = cover_pages + sum(p.page_count for p in parts)
 
     zip_out = io.BytesIO()
@@ -486,15 +502,34 @@ def bundle_build(*, quote_id: int) -> QuoteBundle:
             bundle.page_count = page_count
             bundle.contents = contents
             bundle.missing = plan.missing
+            bundle.document_ids = [p.document.pk for p in plan.parts
+                                   if p.document is not None and p.included and p.reader is not None]
             bundle.error = ""
             bundle.built_at = timezone.now()
-            bundle.save(update_fields=["status", "page_count", "contents", "missing", "error", "built_at"])
+            bundle.save(update_fields=["status", "page_count", "contents", "missing", "document_ids", "error",
+                                       "built_at"])
     except Exception as exc:
         logger.exception("bundle of quote %s failed", quote_id)
         message = exc.message if isinstance(exc, ProcurementError) else f"{type(exc).__name__}: {exc}"
         QuoteBundle.objects.filter(pk=bundle.pk).update(status=BundleStatus.FAILED, error=message[:1000])
         bundle.refresh_from_db()
     return bundle
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+
+def bundle_downloaded(*, quote: VendorQuote, bundle: QuoteBundle, user, channel: str, request=None) -> int:
+    """Log a read of every vendor document the downloaded bundle file holds; returns the rows written.
+
+    `user` may view the quote (the views checked) and is handed `bundle`, the current one.
+    """
+    documents = list(VendorDocument.objects.filter(pk__in=bundle.document_ids or [], vendor_id=quote.vendor_id))
+    if not documents:
+        return 0
+    grant = quote_reader_grant(user, quote)
+    return len(document_reads_record(reader=user, documents=documents, grant=grant, channel=channel,
+                                     request=request))
 
 
 # --- what the page shows ----------------------------------------------------------------------

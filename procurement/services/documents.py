@@ -21,10 +21,10 @@ from vendors.selectors import vendor_seal_data_uri, vendor_supplier_facts
 
 from ..amounts import amount_in_words, quote_totals
 from ..models import AgencyMembership, POStatus, PurchaseOrder, QuoteVersion
+from ..selectors.access import DELIVERED_STATUSES
 
 # Bump when a template changes what it shows: every document is made again when next asked.
 TEMPLATE_VERSION = 1
-DELIVERED_STATUSES = frozenset({POStatus.DELIVERED, POStatus.INSPECTED})
 TAX_LABELS = {TAXABLE: TaxType.TAXABLE.label, EXEMPT: TaxType.EXEMPT.label}
 # Largest product image put on a spec sheet (a thumbnail when there is one: smaller and faster).
 SPEC_IMAGE_WIDTH = "480"

@@ -1,8 +1,10 @@
 """What several procurement pages share: the page for users without an agency, the agency a page is
 about, and streaming a private file."""
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
+
+from ddasum.pdf_clean import PdfUnsafe, stored_file_open
 
 
 def no_agency_response(request):
@@ -24,8 +26,11 @@ def private_file_response(request, file, original_name: str) -> FileResponse:
                     "webp": "image/webp"}.get(ext, "application/octet-stream")
     base = (original_name or "file").rsplit(".", 1)[0] or "file"
     download = request.GET.get("download") == "1" or content_type == "application/octet-stream"
-    response = FileResponse(file.open("rb"), content_type=content_type, as_attachment=download,
-                            filename=f"{base}.{ext}")
+    try:
+        body = stored_file_open(file, content_type=content_type)  # a PDF handed on without active content
+    except PdfUnsafe as exc:
+        raise Http404 from exc
+    response = FileResponse(body, content_type=content_type, as_attachment=download, filename=f"{base}.{ext}")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ddasum.exceptions import DomainError
 from ddasum.views import call_service
+from vendors.models import DocumentReadChannel
 
 from ..models import PurchaseOrder, QuoteBundle, QuoteVersion, VendorQuote
 from ..selectors.access import purchase_order_may_view, quote_may_view
-from ..services.bundle import bundle_is_current, bundle_request, bundle_state
+from ..services.bundle import bundle_downloaded, bundle_is_current, bundle_request, bundle_state
 from ..services.documents import (
     delivery_note_applies,
     delivery_note_is_current,
@@ -178,7 +179,7 @@ def bundle_status(request, number):
     return _state_response(_quote_of(request, number))
 
 
-def _bundle_file(request, number, *, field: str, filename: str, content_type: str):
+def _bundle_file(request, number, *, field: str, filename: str, content_type: str, channel: str):
     quote = _quote_of(request, number)
     bundle = QuoteBundle.objects.select_related("quote").filter(quote=quote).first()
     if not bundle_is_current(bundle):
@@ -191,19 +192,21 @@ def _bundle_file(request, number, *, field: str, filename: str, content_type: st
         if not bundle_is_current(bundle):
             return _pending(request, label=_("서류 묶음"), message=_("견적서와 서류를 한 파일로 묶고 있습니다."),
                             back_url=quote.get_absolute_url())
-    return _stream(getattr(bundle, field), filename=filename % {"number": quote.number}, content_type=content_type,
-                   attachment=field == "zip")
+    response = _stream(getattr(bundle, field), filename=filename % {"number": quote.number},
+                       content_type=content_type, attachment=field == "zip")
+    bundle_downloaded(quote=quote, bundle=bundle, user=request.user, channel=channel, request=request)
+    return response
 
 
 @login_required
 @require_GET
 def bundle_pdf(request, number):
     return _bundle_file(request, number, field="pdf", filename=_("제출서류_%(number)s.pdf"),
-                        content_type="application/pdf")
+                        content_type="application/pdf", channel=DocumentReadChannel.BUNDLE_PDF)
 
 
 @login_required
 @require_GET
 def bundle_zip(request, number):
     return _bundle_file(request, number, field="zip", filename=_("제출서류_%(number)s.zip"),
-                        content_type="application/zip")
+                        content_type="application/zip", channel=DocumentReadChannel.BUNDLE_ZIP)

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from catalog.models import ProductVariant
+from ddasum.pdf_clean import PdfUnsafe, stored_file_open
 from ddasum.views import call_service
 from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids, user_is_vendor_member
@@ -94,8 +95,11 @@ def _percent_off(list_price, unit_price) -> str:
 def _stream(fieldfile, *, filename: str, content_type: str = ""):
     content_type = content_type or mimetypes.guess_type(fieldfile.name)[0] or "application/octet-stream"
     inline = content_type in ("application/pdf", "image/jpeg", "image/png")
-    response = FileResponse(fieldfile.open("rb"), content_type=content_type, as_attachment=not inline,
-                            filename=filename)
+    try:
+        body = stored_file_open(fieldfile, content_type=content_type)  # a PDF handed on without active content
+    except PdfUnsafe as exc:
+        raise Http404 from exc
+    response = FileResponse(body, content_type=content_type, as_attachment=not inline, filename=filename)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
