@@ -256,6 +256,11 @@ def test_document_rule_ends_with_a_cancelled_quote_and_covers_only_that_vendor(w
     quote = world["quote"]
     quote.status = QuoteStatus.CANCELLED
     quote.save()
+    # Issue 11: a purchase order delivered to the agency shares the documents too, so the rule
+    # ends with the cancelled quote only once no delivery stands either.
+    assert document_can_view(member, world["docs"][DocumentKind.BUSINESS_REGISTRATION])
+    world["po"].status = POStatus.CANCELLED
+    world["po"].save()
     assert not document_can_view(member, world["docs"][DocumentKind.BUSINESS_REGISTRATION])
 
 
