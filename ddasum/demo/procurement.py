@@ -13,7 +13,10 @@
   "unanswered" list), one answered in two versions, declined, accepted with a purchase order
   in each state (issued, confirmed, delivered, inspected, cancelled) with the other vendors
   not selected, one cancelled, one from a needs-board proposal; a direct purchase; three
-  document bundles built. vendor1@ddasum.kr's enterprise takes part in most of them.
+  document bundles built and downloaded by the agency's buyer (the read log shows one row per
+  vendor document in each download). Documents are shared only through submitted quotes: the
+  vendor that declined and the one that has not answered yet share nothing with the agency.
+  vendor1@ddasum.kr's enterprise takes part in most of them.
 - The needs board: open posts with proposals, one turned into a quote request, one closed.
 - History: purchase orders (inspected, paid, invoiced) and their purchase records over last
   year and this year up to yesterday, for every agency, with the seasons' peaks (설, 추석,
@@ -70,7 +73,7 @@ from procurement.services.agencies import (
     membership_confirm_token,
     membership_verify,
 )
-from procurement.services.bundle import bundle_build, bundle_request
+from procurement.services.bundle import bundle_build, bundle_downloaded, bundle_request
 from procurement.services.needs import need_create, need_propose, proposal_to_request
 from procurement.services.purchases import (
     direct_purchase_place,
@@ -92,7 +95,7 @@ from procurement.services.quotes import (
     quote_request_create,
     quote_submit,
 )
-from vendors.models import Vendor
+from vendors.models import DocumentRead, DocumentReadChannel, ReaderRole, Vendor
 
 from .accounts import DEMO_PASSWORD, OPERATOR_EMAIL, DemoUser, demo_users_ensure
 from .drawing import korean_font
@@ -225,7 +228,8 @@ def _seed(stdout, rng: random.Random) -> None:
     states = ", ".join(f"{label} {n}" for label, n in _quote_states())
     stdout.write(f"  견적요청 {QuoteRequest.objects.count()}건 (새로 {made}건), 견적 상태: {states}; "
                  f"발주 {PurchaseOrder.objects.exclude(idempotency_key__startswith=HISTORY_KEY).count()}건 진행, "
-                 f"서류 묶음 {QuoteBundle.objects.count()}개")
+                 f"서류 묶음 {QuoteBundle.objects.count()}개, 기관의 서류 열람 기록 "
+                 f"{DocumentRead.objects.filter(role=ReaderRole.AGENCY).count()}건")
     needs = live.needs()
     stdout.write(f"  필요 제품 게시글 {Need.objects.count()}건 (새로 {needs}건)")
     vendor1 = demo_vendor1()
@@ -649,9 +653,13 @@ class _Live:
                                   memo="회의실 비품", idempotency_key=DIRECT_KEY)
 
     def bundle(self, quote_id: int) -> None:
-        """Build the quote's document bundle now (its real PDF and ZIP)."""
+        """Build the quote's document bundle now (its real PDF and ZIP); the buyer downloads the ZIP and the PDF."""
         bundle_request(quote_id=quote_id)
-        bundle_build(quote_id=quote_id)
+        bundle = bundle_build(quote_id=quote_id)
+        quote = VendorQuote.objects.select_related("request__agency", "vendor").get(pk=quote_id)
+        buyer = self.buyers[quote.request.agency_id]
+        for channel in (DocumentReadChannel.BUNDLE_ZIP, DocumentReadChannel.BUNDLE_PDF):
+            bundle_downloaded(quote=quote, bundle=bundle, user=buyer, channel=channel)
 
     # the needs board
 

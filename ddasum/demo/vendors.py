@@ -2,11 +2,16 @@
 
 Every city and county and every enterprise type is present, in the states the review goes
 through: mostly approved, a small review queue, one application sent back for changes,
-one rejected, one suspended, one whose certification has lapsed and one whose ends soon.
+one rejected, one suspended, one whose certification has lapsed and one whose ends soon
+(it has sent its renewed certificate, which waits for the operator: until confirmed, agencies
+and bundles keep getting the confirmed one).
 Status histories are written as event rows directly (this is history, not a transition
 being taken now), in steps that `vendors.services.ALLOWED_TRANSITIONS` allows. Documents are
 generated images and PDFs passed through `upload_clean`, so they are stored exactly as
 real uploads are.
+
+The operator's review shows in the read log (vendors.DocumentRead): every document of an
+application was opened by the operator when the review started.
 
 Vendors are keyed on their 사업자등록번호: a second run creates nothing, leaves existing
 vendors as they are and only re-makes files that have gone missing from storage.
@@ -33,10 +38,15 @@ from vendors.models import (
     CERTIFIED_TYPES,
     ENTERPRISE_PROOF_LABELS,
     REQUIRED_DOCUMENTS,
+    CertificationRenewal,
     DocumentKind,
+    DocumentRead,
+    DocumentReadChannel,
     EnterpriseType,
     MembershipRole,
+    ReaderRole,
     Region,
+    RenewalStatus,
     SocialFactKind,
     Vendor,
     VendorDocument,
@@ -45,6 +55,7 @@ from vendors.models import (
     VendorStatus,
     VendorStatusEvent,
 )
+from vendors.services import vendor_certification_renewal_request
 
 from .accounts import OPERATOR_EMAIL, DemoUser, demo_users_ensure
 from .drawing import has_korean_font, korean_font
@@ -926,7 +937,41 @@ def _create(plan: Plan, owner: User, operator: User | None, written: _Written) -
     for kind, uploaded_at, variant in plan.documents:
         _save_document(VendorDocument(vendor=vendor, kind=kind, uploaded_by=owner, uploaded_at=uploaded_at), plan, written, variant)
     _save_logo(vendor, plan, written)
+    if operator is not None:
+        _review_reads(vendor, plan, operator)
     return vendor
+
+
+def _review_reads(vendor: Vendor, plan: Plan, operator: User) -> None:
+    """The operator opened each document of the application when each review started (the read log's history)."""
+    reviews = [at for status, at, *_ in plan.history if status == S.UNDER_REVIEW]
+    rows = []
+    for document in vendor.documents.all():
+        started = next((at for at in reviews if at > document.uploaded_at), None)
+        if started is None:
+            continue
+        rows.append(DocumentRead(
+            vendor=vendor, document=document, kind=document.kind, document_name=document.original_name,
+            document_sha256=document.sha256, reader=operator, reader_name=operator.name, reader_email=operator.email,
+            role=ReaderRole.OPERATOR, context=str(ReaderRole.OPERATOR.label), channel=DocumentReadChannel.PAGE,
+            read_at=started + timedelta(minutes=5 + 3 * len(rows)),
+        ))
+    DocumentRead.objects.bulk_create(rows)
+
+
+def _renewal_pending(plans: list[Plan], vendors: list[Vendor], owners) -> int:
+    """The vendor whose certification ends soon sent its renewed certificate; the operator has not confirmed it."""
+    for plan, vendor in zip(plans, vendors, strict=True):
+        if plan.spec.cert != "ending" or vendor.renewals.exists():
+            continue
+        term_end = (plan.cert_valid_until or timezone.localdate()) + CERT_TERM
+        label = str(ENTERPRISE_PROOF_LABELS[plan.spec.enterprise_type]).replace(" ", "")
+        _name, data = document_file(plan, DocumentKind.ENTERPRISE_PROOF, timezone.now())
+        vendor_certification_renewal_request(
+            vendor_id=vendor.pk, user=owners[plan.owner_email], cert_number=f"{term_end.year - 3}-{plan.index + 500}",
+            valid_until=term_end, upload=ContentFile(data, name=f"{label}_갱신.pdf"))
+        return 1
+    return 0
 
 
 def _repair(vendor: Vendor, plan: Plan, owner: User, written: _Written) -> int:
@@ -980,6 +1025,7 @@ def _seed(stdout, rng: random.Random) -> None:
         raise
 
     facts = _social_facts(vendors, operator, rng)
+    renewals = _renewal_pending(plans, vendors, owners)
 
     counts = Counter(Vendor.objects.filter(pk__in=[v.pk for v in vendors]).values_list("status", flat=True))
     states = ", ".join(f"{status.label} {counts[status]}" for status in VendorStatus if counts[status])
@@ -989,6 +1035,11 @@ def _seed(stdout, rng: random.Random) -> None:
         f"vendor1은 {vendors[0].name}의 대표, {vendors[1].name}의 직원"
     )
     stdout.write(f"  사회적 가치 정보 {facts}건 (운영자 확인 포함)")
+    pending = CertificationRenewal.objects.filter(status=RenewalStatus.PENDING).select_related("vendor").first()
+    if pending is not None:
+        stdout.write(f"  인증 갱신 확인 대기: {pending.vendor.name} (새로 {renewals}건; 확인 전까지 기관과 서류 묶음에는 "
+                     f"기존 인증서가 갑니다)")
+    stdout.write(f"  서류 열람 기록 {DocumentRead.objects.count()}건 (운영자 심사)")
     if repaired:
         stdout.write(f"  사라진 파일 {repaired}개를 다시 만들었습니다")
     if not has_korean_font():

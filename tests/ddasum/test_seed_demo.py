@@ -31,6 +31,8 @@ from procurement.models import (
 from tests.procurement.test_demo import check_procurement_demo
 from vendors.models import (
     REQUIRED_DOCUMENTS,
+    CertificationRenewal,
+    DocumentRead,
     EnterpriseType,
     MembershipRole,
     Region,
@@ -46,7 +48,7 @@ pytestmark = pytest.mark.django_db
 
 MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
           PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,
-          QuoteBundle, Need, NeedProposal)
+          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal)
 
 
 def seed() -> str:

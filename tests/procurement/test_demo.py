@@ -33,6 +33,9 @@ from procurement.models import (
     VendorQuote,
 )
 from procurement.selectors import reports
+from procurement.selectors.access import BUNDLE_DOCUMENT_KINDS, quote_shares_documents_q
+from vendors.models import CertificationRenewal, DocumentRead, DocumentReadChannel, ReaderRole, RenewalStatus
+from vendors.selectors import document_can_view, vendor_documents_shareable
 
 
 def test_agency_registration_numbers_are_valid_and_distinct():
@@ -82,6 +85,7 @@ def check_procurement_demo() -> None:
         assert bundle.page_count >= 3 and private_storage.exists(bundle.pdf.name)
     unanswered = list(reports.unanswered_quotes())
     assert unanswered and all(q.status == QuoteStatus.REQUESTED for q in unanswered)
+    check_documents_shared_only_through_quotes(bundles)
 
     # The needs board.
     assert Need.objects.filter(status=NeedStatus.OPEN, proposals__isnull=False).exists()
@@ -130,3 +134,38 @@ def test_history_needs_the_catalog_first():
     assert not PurchaseRecord.objects.exists()
     call_command("seed_demo", "accounts", "procurement", stdout=StringIO())
     assert PublicAgency.objects.count() == 13 and AgencyTarget.objects.count() == 24
+
+
+def check_documents_shared_only_through_quotes(bundles) -> None:
+    """Issue 11: the read log has rows, bundles hold confirmed documents, a request alone shares nothing."""
+    agency_reads = DocumentRead.objects.filter(role=ReaderRole.AGENCY).select_related("document", "reader")
+    assert agency_reads.count() >= 3 * 3 * 2  # three bundles, three documents, ZIP and PDF
+    assert {r.channel for r in agency_reads} == {DocumentReadChannel.BUNDLE_ZIP, DocumentReadChannel.BUNDLE_PDF}
+    sharing = VendorQuote.objects.filter(quote_shares_documents_q())
+    for read in agency_reads:
+        assert sharing.filter(number=read.reference, vendor_id=read.vendor_id).exists(), read.reference
+        assert document_can_view(read.reader, read.document)
+    assert DocumentRead.objects.filter(role=ReaderRole.OPERATOR).count() > 100  # the reviews
+    # a pending renewal waits; no bundle holds it, and the confirmed certificate is what is shared
+    renewal = CertificationRenewal.objects.get(status=RenewalStatus.PENDING)
+    shared = vendor_documents_shareable(renewal.vendor_id, BUNDLE_DOCUMENT_KINDS)
+    assert shared["enterprise_proof"].pk != renewal.document_id
+    for bundle in bundles:
+        assert renewal.document_id not in bundle.document_ids
+        assert set(bundle.document_ids) == {d.pk for d in vendor_documents_shareable(
+            bundle.quote.vendor_id, BUNDLE_DOCUMENT_KINDS).values()}
+    # a vendor that was asked but has not submitted a quote to the agency shares nothing with it
+    not_shared = 0
+    for quote in VendorQuote.objects.filter(status__in=(QuoteStatus.REQUESTED, QuoteStatus.DECLINED)).select_related(
+            "request__agency"):
+        if sharing.filter(vendor_id=quote.vendor_id, request__agency_id=quote.request.agency_id).exists():
+            continue
+        if PurchaseOrder.objects.filter(vendor_id=quote.vendor_id, agency_id=quote.request.agency_id,
+                                        status__in=(POStatus.DELIVERED, POStatus.INSPECTED)).exists():
+            continue
+        buyer = AgencyMembership.objects.filter(agency_id=quote.request.agency_id,
+                                                status=MembershipStatus.ACTIVE).first().user
+        for document in vendor_documents_shareable(quote.vendor_id, BUNDLE_DOCUMENT_KINDS).values():
+            assert not document_can_view(buyer, document), (quote.number, document.kind)
+            not_shared += 1
+    assert not_shared
