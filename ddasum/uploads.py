@@ -124,9 +124,9 @@ def _check_pdf(data: bytes) -> bytes:
 
 def image_too_large_error(width: int, height: int) -> ValidationError:
     return ValidationError(
-        _("이미지가 너무 큽니다(%(width)s×%(height)s 화소). %(limit)s만 화소(예: 6,000×6,000)까지 올릴 수 있으니 "
+        _("이미지가 너무 큽니다(%(width)s×%(height)s 화소). 최대 %(limit)s 화소(예: 6,000×6,000)까지 올릴 수 있으니 "
           "크기를 줄여 다시 올려 주세요.")
-        % {"width": f"{width:,}", "height": f"{height:,}", "limit": f"{MAX_IMAGE_PIXELS // 10_000:,}"},
+        % {"width": f"{width:,}", "height": f"{height:,}", "limit": f"{MAX_IMAGE_PIXELS:,}"},
         code="pixels",
     )
 
