@@ -247,7 +247,7 @@ class DocumentReadAdmin(DocumentReadColumns, ReadOnlyAdminMixin, admin.ModelAdmi
     search_fields = ("vendor__name", "reader_name", "reader_email", "context", "reference", "document_name")
     list_select_related = ("vendor",)
     fields = ("read_at", "vendor", "document", "kind", "document_name", "document_sha256", "reader", "reader_name",
-              "reader_email", "role", "context", "channel", "reference", "ip_address")
+              "reader_email", "role", "context", "channel", "reference", "page", "ip_address")
     readonly_fields = fields
 
 

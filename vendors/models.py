@@ -458,6 +458,8 @@ class DocumentRead(models.Model):
                                help_text=_("공공기관 구성원이면 그 기관, 입점기업 구성원이면 그 기업"))
     channel = models.CharField(_("경로"), max_length=20, choices=DocumentReadChannel.choices)
     reference = models.CharField(_("근거"), max_length=100, blank=True, help_text=_("견적번호나 발주번호"))
+    page = models.CharField(_("열람한 화면"), max_length=200, blank=True,
+                            help_text=_("서류를 연 이 사이트의 화면 주소(있을 때)"))
     ip_address = models.GenericIPAddressField(_("IP 주소"), null=True, blank=True)
     read_at = models.DateTimeField(_("열람 시각"), default=timezone.now)
 

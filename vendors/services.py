@@ -3,6 +3,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -245,16 +246,26 @@ def _client_ip(request) -> str | None:
     return (request.META.get("REMOTE_ADDR") or None) if request is not None else None
 
 
+def _from_page(request) -> str:
+    """The path of this site's page the read came from (the Referer), "" when unknown or another site's."""
+    if request is None:
+        return ""
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if not referer.path or referer.netloc != request.get_host():
+        return ""
+    return referer.path[:200]
+
+
 def document_reads_record(*, reader: User, documents, grant: DocumentGrant, channel: str,
                           request=None) -> list[DocumentRead]:
     """Append one DocumentRead per document `reader` is handed (a page, a download, each file of a bundle)."""
-    ip = _client_ip(request)
+    ip, page = _client_ip(request), _from_page(request)
     rows = [
         DocumentRead(
             vendor_id=document.vendor_id, document=document, kind=document.kind,
             document_name=document.original_name[:200], document_sha256=document.sha256,
             reader=reader, reader_name=reader.name[:50], reader_email=reader.email, role=grant.role, context=(grant.context or "")[:200],
-            channel=channel, reference=(grant.reference or "")[:100], ip_address=ip,
+            channel=channel, reference=(grant.reference or "")[:100], page=page, ip_address=ip,
         )
         for document in documents
     ]

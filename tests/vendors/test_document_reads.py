@@ -64,6 +64,15 @@ def test_a_refused_read_logs_nothing(client, vendor, shared, other_owner):
     assert not DocumentRead.objects.exists()
 
 
+def test_the_page_a_read_came_from_is_kept(client, vendor, owner):
+    doc = vendor_document(vendor, DocumentKind.BANK_BOOK)
+    client.force_login(owner)
+    page = reverse("partner:vendors_vendordocument_changelist")
+    client.get(doc.get_absolute_url(), HTTP_REFERER=f"http://testserver{page}?kind=bank_book")
+    client.get(doc.get_absolute_url(), HTTP_REFERER="https://elsewhere.example/steal")
+    assert list(DocumentRead.objects.order_by("id").values_list("page", flat=True)) == [page, ""]
+
+
 def test_renewal_files_are_logged_too(client, vendor, owner):
     renewal_file = vendor_document(vendor, DocumentKind.ENTERPRISE_PROOF, name="재지정서.pdf")
     assert _read(client, owner, renewal_file).status_code == 200
