@@ -258,11 +258,6 @@ def _read(field_file) -> bytes:
         return fh.read()
 
 
-def _clean(data: bytes) -> bytes:
-    """A PDF without active content, or ValueError (PdfUnsafe) when it cannot be cleaned."""
-    return pdf_clean(data)
-
-
 def _pdf_reader(data: bytes) -> PdfReader:
     """A readable, unencrypted PDF with at least one page, or ValueError."""
     try:
@@ -329,7 +324,7 @@ def _load_document(part: Part) -> None:
         if doc.is_image:
             part.reader = _pdf_reader(image_pdf(data))
         else:
-            data = _clean(data)  # stored before uploads were cleaned, perhaps
+            data = pdf_clean(data)  # stored before uploads were cleaned, perhaps
             part.reader = _pdf_reader(data)
     except (OSError, ValueError, PdfUnsafe) as exc:
         logger.warning("bundle: document %s of vendor %s cannot be read: %s", doc.pk, doc.vendor_id, exc)
@@ -346,7 +341,7 @@ def _load_parts(plan: Plan) -> None:
         if part.key == "quote" and part.state == OK:
             quote_pdf_make(version_id=plan.version.pk)
             plan.version.refresh_from_db(fields=["pdf", "pdf_fingerprint"])
-            data = _clean(_read(plan.version.pdf))
+            data = pdf_clean(_read(plan.version.pdf))
             part.reader, part.zip_data, part.zip_ext = _pdf_reader(data), data, "pdf"
             part.zip_label = _("견적서_%(number)s_제%(n)s차") % {"number": quote.number, "n": plan.version.version}
         elif part.document is not None and part.included:
@@ -355,7 +350,7 @@ def _load_parts(plan: Plan) -> None:
             po = plan.purchase_order
             delivery_note_pdf_make(po_id=po.pk)
             po.refresh_from_db(fields=["delivery_note_pdf", "delivery_note_fingerprint"])
-            data = _clean(_read(po.delivery_note_pdf))
+            data = pdf_clean(_read(po.delivery_note_pdf))
             part.reader, part.zip_data, part.zip_ext = _pdf_reader(data), data, "pdf"
             part.zip_label = _("납품서_%(number)s") % {"number": po.number}
     specs = [p for p in plan.parts if p.product_id]
@@ -365,7 +360,7 @@ def _load_parts(plan: Plan) -> None:
             if part.product_id not in pdfs:
                 part.state, part.note = UNREADABLE, _("사양서를 만들 수 없음")
                 continue
-            part.zip_data = _clean(pdfs[part.product_id])
+            part.zip_data = pdf_clean(pdfs[part.product_id])
             part.reader = PdfReader(io.BytesIO(part.zip_data))
 
 
@@ -439,11 +434,11 @@ def _assemble(plan: Plan) -> tuple[bytes, bytes, int, list[str]]:
     """(bundle PDF, ZIP, page count, contents) of a plan whose parts are loaded."""
     parts = [p for p in plan.parts if p.included and p.reader is not None]
     cover_pages = 1
-    cover = _clean(_render_cover(plan, parts, cover_pages))
+    cover = pdf_clean(_render_cover(plan, parts, cover_pages))
     cover_reader = PdfReader(io.BytesIO(cover))
     if len(cover_reader.pages) != cover_pages:  # a long list: number the pages again after the longer cover
         cover_pages = len(cover_reader.pages)
-        cover = _clean(_render_cover(plan, parts, cover_pages))
+        cover = pdf_clean(_render_cover(plan, parts, cover_pages))
         cover_reader = PdfReader(io.BytesIO(cover))
     writer = PdfWriter()
     writer.append(cover_reader)
@@ -454,7 +449,7 @@ def _assemble(plan: Plan) -> tuple[bytes, bytes, int, list[str]]:
         writer.add_metadata({"/Title": _("%(number)s 제출 서류 묶음") % {"number": plan.quote.number}})
     out = io.BytesIO()
     writer.write(out)
-    pdf = _clean(out.getvalue())  # the merged file too: nothing active is handed on
+    pdf = pdf_clean(out.getvalue())  # the merged file too: nothing active is handed on
     page_count = cover_pages + sum(p.page_count for p in parts)
 
     zip_out = io.BytesIO()

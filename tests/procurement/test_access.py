@@ -3,12 +3,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import Http404
 from django.test import RequestFactory
 
 from procurement.models import AgencyStatus, MembershipStatus
 from procurement.selectors.access import agency_ids_for_user, agency_list
 from procurement.views.common import chosen_agency, no_agency_response, private_file_response
-from tests.factories import UserFactory
+from tests.factories import UserFactory, pdf_bytes
 
 from .factories import AgencyFactory, AgencyMembershipFactory
 
@@ -51,13 +52,19 @@ def test_no_agency_response_is_403_with_the_join_link():
 
 
 def test_private_file_response_takes_the_type_from_the_stored_name():
-    name = default_storage.save("private-test/evidence.pdf", ContentFile(b"%PDF-1.4 test"))
+    # Issue 11: a PDF is handed on only once checked free of active content, so the stored file is a
+    # real (clean) PDF here, passed on byte for byte; one that cannot be read is not handed on at all.
+    data = pdf_bytes()
+    name = default_storage.save("private-test/evidence.pdf", ContentFile(data))
     response = private_file_response(RequestFactory().get("/"), default_storage.open(name), "계약서.exe")
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store" and response["X-Content-Type-Options"] == "nosniff"
     assert "inline" in response["Content-Disposition"] and "pdf" in response["Content-Disposition"]
-    assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
+    assert b"".join(response.streaming_content) == data
     response.close()
+    unreadable = default_storage.save("private-test/broken.pdf", ContentFile(b"%PDF-1.4 test"))
+    with pytest.raises(Http404):
+        private_file_response(RequestFactory().get("/"), default_storage.open(unreadable), "계약서.pdf")
 
     download = private_file_response(RequestFactory().get("/", {"download": "1"}), default_storage.open(name), "")
     assert download["Content-Disposition"].startswith("attachment")
