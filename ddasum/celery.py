@@ -1,12 +1,29 @@
 """The Celery app: configuration comes from Django settings (CELERY_* names)."""
 import os
+from contextvars import ContextVar
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ddasum.settings")
 
-app = Celery("ddasum")
+# The id the next task sent in this context takes: ddasum.jobs sets it around `task.delay(...)` to
+# name the outbox row in the task id (`outbox-<pk>-…`). `.delay` stays the one call a send makes.
+next_task_id: ContextVar[str | None] = ContextVar("next_task_id", default=None)
+
+
+class DdasumTask(Task):
+    """Every task of the app: a send takes the id ddasum.jobs set for it, once."""
+
+    def apply_async(self, args=None, kwargs=None, task_id=None, **options):
+        preset = next_task_id.get()
+        if preset and task_id is None:
+            next_task_id.set(None)  # a task this one sends (eager) gets an id of its own
+            task_id = preset
+        return super().apply_async(args, kwargs, task_id=task_id, **options)
+
+
+app = Celery("ddasum", task_cls=DdasumTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

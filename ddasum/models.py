@@ -1,4 +1,6 @@
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Sequence(models.Model):
@@ -20,3 +22,44 @@ class Sequence(models.Model):
 
     def __str__(self):
         return f"{self.key}:{self.day or '-'}={self.value}"
+
+
+class OutboxTask(models.Model):
+    """A task a transaction queued (`ddasum.jobs.after_commit`), kept until a worker has run it.
+
+    The row is written in the caller's transaction, so a committed change always has its
+    follow-up on record even if the process dies before the task reaches the broker. The task
+    is sent after the commit with an id naming the row; its success marks the row done, and
+    `ddasum.jobs.outbox_sweep` sends again what is still not done after a while, giving up
+    (for the operator to see in the admin) after OUTBOX_MAX_ATTEMPTS.
+    """
+
+    name = models.CharField(_("작업"), max_length=150)
+    kwargs = models.JSONField(_("인자"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("기록 시각"), default=timezone.now)
+    dispatched_at = models.DateTimeField(_("마지막 보낸 시각"), null=True, blank=True)
+    done_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("보낸 횟수"), default=0)
+    gave_up_at = models.DateTimeField(_("포기한 시각"), null=True, blank=True)
+    last_error = models.TextField(_("마지막 오류"), blank=True)
+
+    class Meta:
+        verbose_name = _("작업 기록(아웃박스)")
+        verbose_name_plural = _("작업 기록(아웃박스)")
+        indexes = [
+            # What the sweeper reads every minute: the rows neither done nor given up.
+            models.Index(fields=["created_at"], name="outbox_pending_idx",
+                         condition=models.Q(done_at__isnull=True, gave_up_at__isnull=True)),
+            models.Index(fields=["done_at"], name="outbox_done_idx", condition=models.Q(done_at__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.name} #{self.pk}"
+
+    @property
+    def state(self) -> str:
+        if self.done_at:
+            return "done"
+        if self.gave_up_at:
+            return "gave_up"
+        return "pending"

@@ -121,12 +121,64 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task killed mid-way comes back: acknowledged only once it has run (acks late), handed back to
+# the broker when its pool process dies (SIGKILL, out of memory), and redelivered by Redis when
+# the whole worker died without a word (the visibility timeout below).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A lost broker connection cancels the running tasks instead of running them to an ack that can
+# no longer be sent (their messages are redelivered anyway).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Seoul"
+# One queue per deployment (several on one Redis may name theirs).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# Seconds a task may run, by kind: (soft, hard). The soft limit raises inside the task (it fails;
+# the outbox sweeper sends it again later); the hard one kills its pool process. Notices and
+# other short tasks get the defaults.
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 120
+TASK_TIME_LIMITS = {
+    # documents: one PDF (or a few) each
+    "orders.order_documents_task": (300, 360),
+    "orders.settlement_pdf_task": (300, 360),
+    "procurement.quote_pdf_task": (300, 360),
+    "procurement.po_pdf_task": (300, 360),
+    "procurement.delivery_note_pdf_task": (300, 360),
+    "catalog.product_image_thumbnails_task": (120, 180),
+    # bundles: every document of a quote, merged into one PDF and a ZIP
+    "procurement.bundle_build_task": (600, 720),
+    # periodic jobs over many rows
+    "orders.settlements_monthly_task": (1500, 1800),
+    "orders.settlements_built_task": (900, 1080),
+    "orders.orders_expire_due_task": (600, 720),
+    "orders.vendor_orders_auto_complete_task": (600, 720),
+    "vendors.vendor_certifications_check_task": (600, 720),
+    "procurement.quotes_remind_unanswered_task": (600, 720),
+    "procurement.needs_close_due_task": (300, 360),
+    "campaigns.campaign_mails_send_task": (300, 360),
+    "campaigns.campaign_mail_batch_task": (1500, 1800),
+    "ddasum.outbox_sweep_task": (120, 150),
+    "ddasum.documents_orphans_sweep_task": (1500, 1800),
+}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": soft, "time_limit": hard} for name, (soft, hard) in TASK_TIME_LIMITS.items()
+}
+# Redis hands an unacknowledged message to another worker after this many seconds: longer than
+# the longest task may run (a running task is never given to a second worker), short enough that
+# the work of a worker that died comes back the same hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=max(hard for _soft, hard in TASK_TIME_LIMITS.values()) + 600
+    ),
+    # How often a worker looks for messages whose worker died (seconds).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Each periodic job works from the database: a run on any later day does what earlier runs missed.
 CELERY_BEAT_SCHEDULE = {
     "vendors-certification-check": {
         "task": "vendors.vendor_certifications_check_task",
@@ -140,9 +192,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.vendor_orders_auto_complete_task",
         "schedule": crontab(hour=4, minute=30),
     },
+    # Daily (the name is kept for the database scheduler's row): every ended month with completed,
+    # unsettled vendor orders is settled, so a missed 1st is made up the next day.
     "orders-monthly-settlements": {
         "task": "orders.settlements_monthly_task",
-        "schedule": crontab(day_of_month=1, hour=5, minute=0),
+        "schedule": crontab(hour=5, minute=0),
     },
     "campaigns-mails": {
         "task": "campaigns.campaign_mails_send_task",
@@ -156,7 +210,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "procurement.needs_close_due_task",
         "schedule": crontab(hour=0, minute=10),
     },
+    "ddasum-outbox-sweep": {
+        "task": "ddasum.outbox_sweep_task",
+        "schedule": crontab(minute="*"),
+    },
+    "ddasum-documents-orphans-sweep": {
+        "task": "ddasum.documents_orphans_sweep_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
+# The outbox (ddasum.jobs): a task committed but not done is sent again after this many seconds
+# (or its own hard time limit and a minute, if longer), at most this many times; done rows are
+# kept this many days for the operator.
+OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=600)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=14)
 
 # --- accounts and login -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -213,6 +281,16 @@ STORAGES = {
         )
     },
 }
+# Generated documents (ddasum.documents): the private-storage folders they are written under, and
+# the fields that point to them. A file there that no row points to, older than the grace period
+# (longer than any task runs, so a file being written is never taken), is removed by the sweep.
+GENERATED_DOCUMENTS = {
+    "documents/": ("orders.Document.file",),
+    "procurement/quotes/": ("procurement.QuoteVersion.pdf",),
+    "procurement/bundles/": ("procurement.QuoteBundle.pdf", "procurement.QuoteBundle.zip"),
+    "procurement/po/": ("procurement.PurchaseOrder.pdf", "procurement.PurchaseOrder.delivery_note_pdf"),
+}
+DOCUMENT_ORPHAN_GRACE_SECONDS = env.int("DOCUMENT_ORPHAN_GRACE_SECONDS", default=24 * 60 * 60)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -231,7 +309,7 @@ if env.str("EMAIL_URL", default=""):
     EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="따숨몰 <no-reply@ddasum.kr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

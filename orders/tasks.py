@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 
+from ddasum import jobs
 from ddasum.documents import document_task_run
 
 from .models import Order, Settlement
@@ -16,7 +17,7 @@ from .services.actions import orders_expire_due, vendor_orders_auto_complete
 from .services.confirmations import payments_reconcile
 from .services.documents import order_documents_make
 from .services.payments import payments_close_unpaid
-from .services.settlements import settlement_pdf_make, settlements_build_previous_month
+from .services.settlements import settlement_pdf_make, settlements_build_due
 
 logger = logging.getLogger(__name__)
 
@@ -110,16 +111,22 @@ def vendor_orders_auto_complete_task() -> int:
 
 @shared_task(name="orders.settlements_monthly_task")
 def settlements_monthly_task() -> int:
-    """On the 1st: settle the month that just ended for every vendor. Safe to run again."""
-    return settlements_build_previous_month().created_count
+    """Daily: settle every ended month with completed, unsettled vendor orders (not only the last one).
+
+    Safe to run again; a day the beat or the worker missed is made up by the next run.
+    """
+    return sum(result.created_count for result in settlements_build_due())
 
 
 @shared_task(name="orders.settlements_built_task")
 def settlements_built_task(*, settlement_ids: list[int]) -> int:
-    """After a build: tell the vendors, then queue each statement's PDF (one task each, for the workers)."""
+    """After a build: tell the vendors, then queue each statement's PDF (one task each, for the workers).
+
+    The PDFs go through the outbox too: a worker killed after the notices still has them made.
+    """
     sent = notifications.settlements_built_notify(settlement_ids=settlement_ids)
     for pk in settlement_ids:
-        settlement_pdf_task.delay(settlement_id=pk)
+        jobs.after_commit("orders.settlement_pdf_task", settlement_id=pk)
     return sent
 
 

@@ -63,6 +63,7 @@ class Line:
     limit_note: str = ""  # the per-customer limit, and what is left of it
     limit_exceeded: bool = False  # more than the customer may still buy: checkout refuses
     discount: int = 0  # this line's share of the coupon discount
+    short: bool = False  # the problem is the stock: sold out, or fewer left than the quantity
 
     @property
     def total(self) -> int:
@@ -175,6 +176,39 @@ def line_problem(variant: ProductVariant, product: Product, quantity: int, *, on
     return ""
 
 
+def stock_short(variant: ProductVariant, quantity: int, *, on_sale: bool) -> bool:
+    """Whether what stops this quantity of an on-sale variant is its stock (the first problem line_problem names)."""
+    return on_sale and variant.is_active and variant.track_stock and quantity > variant.stock
+
+
+def stock_left_note(item: str, *, stock: int, quantity: int) -> str:
+    """One refused item: that it sold out, or how many are left of the quantity asked for."""
+    if stock <= 0:
+        return _("%(item)s 품절(남은 수량 0개)") % {"item": item}
+    return _("%(item)s 재고 부족(남은 수량 %(stock)s개, 주문 수량 %(quantity)s개)") % {
+        "item": item, "stock": stock, "quantity": quantity}
+
+
+def stock_refusal_message(notes: list[str], *, short: bool = True) -> str:
+    """The message of a checkout refused for these items (each named with what is left)."""
+    if short:
+        return _("품절/재고 부족: %(items)s. 수량을 줄이거나 장바구니에서 빼고 다시 주문해 주세요.") % {
+            "items": " · ".join(notes)}
+    return _("주문할 수 없는 상품이 있습니다: %(items)s. 장바구니를 확인해 주세요.") % {"items": " · ".join(notes)}
+
+
+def problems_message(lines: list[Line]) -> str:
+    """Why these cart lines cannot be ordered, each named: sold out or how many are left, else its problem."""
+    notes = []
+    for line in lines:
+        item = f"{line.product.name} {line.variant.name}"
+        if line.short:
+            notes.append(stock_left_note(item, stock=line.variant.stock, quantity=line.quantity))
+        else:
+            notes.append(f"{item}: {line.problem}")
+    return stock_refusal_message(notes, short=any(line.short for line in lines))
+
+
 def _price(line: Line, price: CampaignPrice | None, capped: dict[int, int], bought: dict[int, int],
            uses: dict[int, int]) -> None:
     """Give a buyable line its campaign price if its quantity fits the cap; note the customer's limit."""
@@ -231,6 +265,7 @@ def cart_summary(cart: Cart | None, *, postal_code: str = "", now: datetime | No
         line = Line(cart_line, variant, product, cart_line.quantity, variant.price, regular_price=variant.price)
         line.problem = line_problem(variant, product, cart_line.quantity, on_sale=cart_line.on_sale)
         if line.problem:
+            line.short = stock_short(variant, cart_line.quantity, on_sale=cart_line.on_sale)
             if price is not None and not price.sold_out:
                 line.unit_price = price.price
             problems.append(line)
@@ -329,7 +364,12 @@ def cart_for(request, *, create: bool = False) -> Cart | None:
 
 @transaction.atomic
 def cart_line_set(*, cart: Cart, variant_id: int, quantity: int, add: bool = False) -> CartLine | None:
-    """Put `quantity` of a variant in the cart (or add to it); 0 removes the line."""
+    """Put `quantity` of a variant in the cart (or add to it); 0 removes the line.
+
+    The cart row is locked first, as order_place locks it first: a checkout and a change of the
+    same cart take turns instead of deadlocking on the cart and its lines.
+    """
+    list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True))
     variant = ProductVariant.objects.select_related("product").filter(pk=variant_id).first()
     if variant is None:
         raise CartError(_("없는 상품입니다."))

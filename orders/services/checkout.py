@@ -26,6 +26,7 @@ from campaigns.exceptions import CampaignLimitReached, CouponRefused
 from campaigns.services.coupons import coupon_redeem
 from campaigns.services.limits import customer_key, item_take
 from catalog.exceptions import StockShort
+from catalog.models import ProductVariant
 from catalog.stock import stock_take_many
 from ddasum import jobs
 from ddasum.money import won
@@ -33,7 +34,15 @@ from ddasum.numbering import daily_number
 
 from ..exceptions import OrderError, OutOfStock
 from ..models import Cart, Order, OrderLine, PaymentMethod, StatusEvent, VendorOrder
-from .cart import CartSummary, cart_lines_remove, cart_summary, summary_apply_coupon
+from .cart import (
+    CartSummary,
+    cart_lines_remove,
+    cart_summary,
+    problems_message,
+    stock_left_note,
+    stock_refusal_message,
+    summary_apply_coupon,
+)
 from .tax_invoices import tax_invoice_requests_create
 
 
@@ -85,6 +94,13 @@ def order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str) 
 
 @transaction.atomic
 def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str, number: str) -> Order:
+    # One checkout of a cart at a time: a double submit that passed every check before the first
+    # one's order existed waits here for it to commit, then finds that order by its key instead
+    # of an emptied cart ("주문할 수 있는 상품이 없습니다").
+    list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True))
+    existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        return existing
     now = timezone.now()  # the one moment every price of this order is taken at
     buyer = buyer if buyer is not None and buyer.is_authenticated else None
     customer = customer_key(user=buyer, email=checkout.email)
@@ -92,10 +108,7 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
     if summary.is_empty:
         if summary.problems:
             # Someone bought the last units between the cart page and this click.
-            raise OutOfStock(
-                _("품절/재고 부족: %(items)s")
-                % {"items": ", ".join(f"{ln.product.name} {ln.variant.name} ({ln.problem})" for ln in summary.problems)}
-            )
+            raise OutOfStock(problems_message(summary.problems))
         raise OrderError(_("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
     if summary.limit_problems:
         raise CampaignLimitReached(" ".join(line.limit_note for line in summary.limit_problems))
@@ -158,11 +171,11 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
         # Products refresh and low stock is reported once the order commits.
         stock_take_many(items=[(line.variant.pk, line.quantity) for line in lines])
     except StockShort as short:
+        # Another order took the units after this one's cart was read: what is left now (committed).
         line = next(ln for ln in lines if ln.variant.pk == short.variant_id)
-        raise OutOfStock(
-            _("품절/재고 부족: %(name)s %(option)s의 재고가 부족합니다.")
-            % {"name": line.product.name, "option": line.variant.name}
-        )
+        left = ProductVariant.objects.filter(pk=short.variant_id).values_list("stock", flat=True).first() or 0
+        item = f"{line.product.name} {line.variant.name}"
+        raise OutOfStock(stock_refusal_message([stock_left_note(item, stock=left, quantity=line.quantity)])) from None
     cart_lines_remove(cart=cart, variant_ids=[line.variant.pk for line in lines])
     jobs.after_commit("orders.order_placed_notify_task", order_id=order.pk)
     return order

@@ -32,7 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Func, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, Round, TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -451,7 +451,35 @@ def settlement_pdf_make(*, settlement_id: int) -> Document | None:
                                     render=render, name=lambda document: f"{document.settlement.number}.pdf")
 
 
+def settlements_due_months(today: date | None = None) -> list[tuple[date, date]]:
+    """Every ended month with completed vendor orders not settled yet, oldest first (Korean calendar months)."""
+    today = today or timezone.localdate()
+    this_month, _end = period_bounds(today.replace(day=1), today)
+    months = (
+        VendorOrder.objects.filter(status=VendorOrderStatus.COMPLETED, settlement_line__isnull=True,
+                                   completed_at__lt=this_month)
+        .annotate(month=TruncMonth("completed_at", tzinfo=timezone.get_default_timezone()))
+        .order_by("month").values_list("month", flat=True).distinct()
+    )
+    periods = []
+    for month in months:
+        first = month.date() if isinstance(month, datetime) else month
+        periods.append(month_period(first.year, first.month))
+    return periods
+
+
+def settlements_build_due(*, today: date | None = None) -> list[PeriodResult]:
+    """Settle every ended month that has completed, unsettled vendor orders (the daily beat task).
+
+    Not only the month that just ended: a run on any later day builds what earlier runs missed
+    (a worker killed on the 1st, a beat that was down), each month in its own transaction.
+    Safe to run again: a vendor settled for a month is left alone.
+    """
+    return [settlements_build_period(period_start=start, period_end=end)
+            for start, end in settlements_due_months(today)]
+
+
 def settlements_build_previous_month() -> PeriodResult:
-    """Settle the month that just ended for every vendor (the beat task on the 1st). Safe to run again."""
+    """Settle the month that just ended for every vendor. Safe to run again."""
     start, end = previous_month()
     return settlements_build_period(period_start=start, period_end=end)

@@ -52,7 +52,15 @@ from ..models import (
 from ..selectors.access import SESSION_LOOKUP_KEY as GUEST_ORDERS_SESSION_KEY
 from ..services.actions import vendor_order_cancel, vendor_order_complete, vendor_order_return_request
 from ..services.addresses import address_save
-from ..services.cart import CartSummary, cart_for, cart_line_set, cart_lines_remove, cart_summary, summary_apply_coupon
+from ..services.cart import (
+    CartSummary,
+    cart_for,
+    cart_line_set,
+    cart_lines_remove,
+    cart_summary,
+    problems_message,
+    summary_apply_coupon,
+)
 from ..services.checkout import Checkout, idempotency_key_for, order_place
 from ..services.documents import document_url, documents_apply
 from ..signals import CART_SESSION_KEY
@@ -307,7 +315,11 @@ def _checkout_place(request, form: CheckoutForm, basket):
         existing = Order.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return _after_place(request, existing)
-        messages.error(request, _("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
+        if summary.problems:
+            # Sold out (or short) since the page was shown: say which item and how many are left.
+            messages.error(request, problems_message(summary.problems))
+        else:
+            messages.error(request, _("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
         return redirect("orders:cart")
     if summary.limit_problems:
         for line in summary.limit_problems:
@@ -319,6 +331,8 @@ def _checkout_place(request, form: CheckoutForm, basket):
         return None
     expected = data.get("expected_total")
     if expected is not None and expected != summary.total:
+        if summary.problems:
+            messages.error(request, problems_message(summary.problems))
         messages.warning(request, _("배송지나 장바구니가 바뀌어 결제 금액이 %(total)s으로 달라졌습니다. "
                                     "금액을 확인하고 다시 주문해 주세요.") % {"total": won(summary.total)})
         return None
@@ -376,7 +390,8 @@ def checkout(request):
     coupon = summary_apply_coupon(summary, code=coupon_code, customer=customer)
     cart_line_count_set(request, len(summary.buyable_lines) + len(summary.problems))
     if summary.is_empty and request.method == "GET":
-        messages.info(request, _("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
+        messages.info(request, problems_message(summary.problems) if summary.problems
+                      else _("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
         return redirect("orders:cart")
     thumbs = _thumbnails(summary)
     context = {

@@ -488,11 +488,12 @@ def bundle_build(*, quote_id: int) -> QuoteBundle:
                 return bundle
             _load_parts(plan)
             pdf, zip_data, page_count, contents = _assemble(plan)
-            stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
+            # Named by the quote and the plan's fingerprint (file_store): a build that died before
+            # its commit is written over by the next one, not left beside it.
             file_store(bundle, field="pdf", fingerprint_field="fingerprint", data=pdf, digest=plan.fingerprint,
-                       name=f"{quote.number}-bundle-{stamp}.pdf")
+                       name=f"{quote.number}-bundle.pdf")
             file_store(bundle, field="zip", fingerprint_field="fingerprint", data=zip_data,
-                       digest=plan.fingerprint, name=f"{quote.number}-bundle-{stamp}.zip")
+                       digest=plan.fingerprint, name=f"{quote.number}-bundle.zip")
             bundle.status = BundleStatus.READY
             bundle.page_count = page_count
             bundle.contents = contents

@@ -2,16 +2,29 @@
 import base64
 import logging
 import os
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
 
-from ddasum.documents import data_uri, document_make_if_changed, document_task_run, file_store, fingerprint
+from ddasum import documents as documents_module
+from ddasum.documents import (
+    content_name,
+    data_uri,
+    document_make_if_changed,
+    document_task_run,
+    documents_orphans_sweep,
+    file_store,
+    fingerprint,
+)
 from ddasum.pdf import PdfUnavailable
-from orders.models import Document, DocumentKind
+from ddasum.tasks import documents_orphans_sweep_task
+from orders.models import Document, DocumentKind, Settlement
+from orders.services.settlements import settlement_pdf_make
 from tests.factories import image_bytes
 
 FACTS = {
@@ -124,3 +137,94 @@ def test_task_run_logs_what_it_could_not_make(caplog):
     assert document_task_run(lambda **ids: ids, label="x", order_id=9) == {"order_id": 9}
     with pytest.raises(Document.DoesNotExist):
         document_task_run(gone, label="not expected", order_id=10)
+
+
+# --- files named by row and content; a re-run overwrites; orphans swept (issue 11, item 10) -------
+
+
+def _folder_files(storage, name):
+    return sorted(storage.listdir(os.path.dirname(name))[1])
+
+
+@pytest.mark.django_db
+def test_a_generated_file_is_named_by_its_row_and_content():
+    document = Document(kind=DocumentKind.RECEIPT, number="R-1")
+    file_store(document, field="file", fingerprint_field="fingerprint", data=b"%PDF one", digest="ab" * 32,
+               name="R-1.pdf")
+    today = timezone.localdate()
+    assert document.file.name == f"documents/{today:%Y/%m}/R-1-abababababab.pdf"
+    assert content_name("Q-7-bundle.zip", "0123456789abcdef" * 4) == "Q-7-bundle-0123456789ab.zip"
+
+
+@pytest.mark.django_db
+def test_a_rerun_after_a_task_died_before_its_commit_writes_over_the_file_it_left():
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            first = Document(kind=DocumentKind.RECEIPT, number="R-2")
+            file_store(first, field="file", fingerprint_field="fingerprint", data=b"%PDF first", digest="cd" * 32,
+                       name="R-2.pdf")
+            left, storage = first.file.name, first.file.storage
+            raise RuntimeError("the worker was killed before the commit")
+    assert not Document.objects.exists() and storage.exists(left)  # the file, and no row
+    again = Document(kind=DocumentKind.RECEIPT, number="R-2")
+    file_store(again, field="file", fingerprint_field="fingerprint", data=b"%PDF again", digest="cd" * 32,
+               name="R-2.pdf")
+    assert again.file.name == left  # not R-2-cdcdcdcdcdcd_mZny6a9.pdf
+    assert _folder_files(storage, left) == [os.path.basename(left)]
+    assert Document.objects.get().file.read() == b"%PDF again"
+
+
+@pytest.mark.django_db
+def test_a_statement_pdf_made_again_after_a_dead_run_leaves_one_file(monkeypatch, vendor):
+    settlement = Settlement.objects.create(vendor=vendor, number="ST-202601-0001", period_start=date(2026, 1, 1),
+                                           period_end=date(2026, 1, 31), status="confirmed")
+    real_store = documents_module.file_store
+
+    def store_then_die(*args, **kwargs):
+        real_store(*args, **kwargs)
+        raise SystemExit("SIGKILL")  # the file is written, its row never commits
+
+    monkeypatch.setattr(documents_module, "file_store", store_then_die)
+    with pytest.raises(SystemExit):
+        settlement_pdf_make(settlement_id=settlement.pk)
+    assert not Document.objects.exists()
+    monkeypatch.undo()
+    document = settlement_pdf_make(settlement_id=settlement.pk)
+    storage = document.file.storage
+    assert document.file.name.startswith(f"documents/{timezone.localdate():%Y/%m}/ST-202601-0001-")
+    assert _folder_files(storage, document.file.name) == [os.path.basename(document.file.name)]
+    assert settlement_pdf_make(settlement_id=settlement.pk) is None  # current: nothing written
+
+
+def _aged(storage, name, hours):
+    moment = (timezone.now() - timedelta(hours=hours)).timestamp()
+    os.utime(storage.path(name), (moment, moment))
+
+
+@pytest.mark.django_db
+def test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else(settings):
+    settings.DOCUMENT_ORPHAN_GRACE_SECONDS = 6 * 3600
+    kept = Document(kind=DocumentKind.RECEIPT, number="R-3")
+    file_store(kept, field="file", fingerprint_field="fingerprint", data=b"%PDF kept", digest="ef" * 32,
+               name="R-3.pdf")
+    storage = kept.file.storage
+    folder = os.path.dirname(kept.file.name)
+    orphan = storage.save(f"{folder}/R-4-0123456789ab.pdf", ContentFile(b"%PDF orphan"))
+    young = storage.save(f"{folder}/R-5-0123456789ab.pdf", ContentFile(b"%PDF being written"))
+    old_bundle = storage.save("procurement/bundles/2025/01/QT-1-bundle-0123456789ab.zip", ContentFile(b"PK"))
+    upload = storage.save("vendor-documents/7/bankbook.pdf", ContentFile(b"%PDF an upload"))
+    for name in (kept.file.name, orphan, old_bundle, upload):
+        _aged(storage, name, 48)
+    _aged(storage, young, 1)
+    removed = documents_orphans_sweep()
+    assert sorted(removed) == sorted([orphan, old_bundle])
+    assert not storage.exists(orphan) and not storage.exists(old_bundle)
+    assert storage.exists(kept.file.name) and storage.exists(young) and storage.exists(upload)
+    assert documents_orphans_sweep() == []
+
+
+@pytest.mark.django_db
+def test_the_sweep_task_is_on_the_beat(settings):
+    assert documents_orphans_sweep_task() == 0
+    entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "ddasum.documents_orphans_sweep_task" in entries and "ddasum.outbox_sweep_task" in entries

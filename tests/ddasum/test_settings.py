@@ -43,6 +43,36 @@ print(json.dumps({
 }))
 """
 
+# What makes a killed task come back, as the Celery app itself sees it (a misspelt CELERY_* name
+# would leave Celery's default), with every task's limits as the worker applies them.
+FAULTS_PROBE = """
+import json
+
+import django
+
+django.setup()
+
+from celery.schedules import crontab
+from django.conf import settings
+
+from ddasum import jobs
+from ddasum.celery import app
+
+tasks = jobs._registry()
+print(json.dumps({
+    "task_acks_late": app.conf.task_acks_late,
+    "task_reject_on_worker_lost": app.conf.task_reject_on_worker_lost,
+    "prefetch_multiplier": app.conf.worker_prefetch_multiplier,
+    "transport_options": app.conf.broker_transport_options,
+    "default_queue": app.conf.task_default_queue,
+    "limits": {name: [t.soft_time_limit, t.time_limit] for name, t in tasks.items() if not name.startswith("celery.")},
+    "beat": {key: {"task": entry["task"], "daily_or_more": isinstance(entry["schedule"], crontab)
+                   and entry["schedule"].day_of_month == set(range(1, 32)),
+                   "minutes": sorted(entry["schedule"].minute), "hours": sorted(entry["schedule"].hour)}
+             for key, entry in settings.CELERY_BEAT_SCHEDULE.items()},
+}))
+"""
+
 POSTGRES_URL = "postgres://u:p@db:5432/x"
 REDIS_URL = "redis://r:6379/0"
 
@@ -156,3 +186,41 @@ def test_check_deploy_finds_nothing_in_production():
     # Without --database, `check` runs no database checks, so no PostgreSQL is needed.
     result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], clean_env(**production()))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_killed_task_comes_back_and_every_task_has_a_time_limit_within_the_visibility_timeout():
+    s = json.loads(run_python(["-c", FAULTS_PROBE], clean_env(DATABASE_URL=POSTGRES_URL, REDIS_URL=REDIS_URL))
+                   .stdout.strip().splitlines()[-1])
+    assert s["task_acks_late"] is True and s["task_reject_on_worker_lost"] is True
+    assert s["prefetch_multiplier"] == 1
+    assert s["default_queue"] == "celery"
+    limits = s["limits"]
+    assert limits["orders.settlements_monthly_task"] == [1500, 1800]
+    assert limits["procurement.bundle_build_task"] == [600, 720]
+    assert limits["orders.settlement_pdf_task"] == [300, 360]
+    assert limits["orders.order_paid_notify_task"] == [60, 120]  # notices: the defaults
+    assert all(soft and hard and soft < hard for soft, hard in limits.values()), limits
+    # Redis gives an unacknowledged message to another worker only after the longest task could have run.
+    options = s["transport_options"]
+    assert options["visibility_timeout"] > max(hard for _soft, hard in limits.values())
+    assert options["unacked_restore_interval"] <= 60
+
+
+def test_the_visibility_timeout_and_the_queue_come_from_the_environment():
+    s = json.loads(run_python(["-c", FAULTS_PROBE], clean_env(
+        DATABASE_URL=POSTGRES_URL, REDIS_URL=REDIS_URL, CELERY_VISIBILITY_TIMEOUT="15",
+        CELERY_UNACKED_RESTORE_SECONDS="1", CELERY_QUEUE="ddasum-staging")).stdout.strip().splitlines()[-1])
+    assert s["transport_options"]["visibility_timeout"] == 15
+    assert s["transport_options"]["unacked_restore_interval"] == 1
+    assert s["default_queue"] == "ddasum-staging"
+
+
+def test_every_periodic_job_runs_at_least_daily_and_the_outbox_every_minute():
+    s = json.loads(run_python(["-c", FAULTS_PROBE], clean_env()).stdout.strip().splitlines()[-1])
+    beat = s["beat"]
+    # Each job catches up from the database, so none waits for a particular day of the month.
+    assert all(entry["daily_or_more"] for entry in beat.values()), beat
+    assert beat["orders-monthly-settlements"]["task"] == "orders.settlements_monthly_task"
+    assert beat["ddasum-outbox-sweep"] == {"task": "ddasum.outbox_sweep_task", "daily_or_more": True,
+                                           "minutes": list(range(60)), "hours": list(range(24))}
+    assert beat["ddasum-documents-orphans-sweep"]["task"] == "ddasum.documents_orphans_sweep_task"
