@@ -3,6 +3,7 @@ import base64
 import hashlib
 import json
 import re
+from html import unescape
 
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -82,8 +83,13 @@ def html(response) -> str:
     return response.content.decode()
 
 
+_MESSAGE = re.compile(r'<li class="msg msg-[^"]*">(.*?)</li>', re.S)
+
+
 def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]] if response.context else []
+    """The messages as the page shows them (read from the HTML, not from the test client's
+    captured context, which threads sharing one process do not reliably get)."""
+    return [unescape(m).strip() for m in _MESSAGE.findall(response.content.decode())]
 
 
 def checkout_form(client) -> dict:
