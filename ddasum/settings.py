@@ -267,12 +267,57 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Business registration certificates, bank books and seals: never under MEDIA_URL.
 PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
+# Object storage (S3-compatible: AWS, SeaweedFS, MinIO, NCP …) when S3_BUCKET is set; otherwise the
+# local folders above. Public media and private files are separate buckets, or separate prefixes
+# of one bucket (S3_PRIVATE_BUCKET unset). Private objects are never publicly readable: the store
+# refuses them without our keys, and the site streams them through the views that check the reader.
+S3_BUCKET = env("S3_BUCKET", default="")
+S3_PRIVATE_BUCKET = env("S3_PRIVATE_BUCKET", default="") or S3_BUCKET
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", default="")
+S3_MEDIA_PREFIX = env("S3_MEDIA_PREFIX", default="media")
+S3_PRIVATE_PREFIX = env("S3_PRIVATE_PREFIX", default="private")
+OBJECT_STORAGE = bool(S3_BUCKET)
+
+
+def s3_options(*, bucket: str, location: str) -> dict:
+    """django-storages' S3Storage options for one bucket and prefix, from the environment."""
+    return {
+        "bucket_name": bucket,
+        "location": location,
+        "endpoint_url": S3_ENDPOINT_URL or None,
+        "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+        "region_name": env("S3_REGION", default="us-east-1"),
+        "addressing_style": env("S3_ADDRESSING_STYLE", default="path"),
+        "signature_version": "s3v4",
+        "default_acl": None,  # the bucket's own (private) policy; never public-read
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "file_overwrite": False,  # as on disk: a taken name gets a suffix
+    }
+
+
+if OBJECT_STORAGE:
+    _default_storage = {
+        "BACKEND": "ddasum.storage.PublicS3Storage",
+        # S3_MEDIA_DOMAIN: a CDN or public bucket host serving the media prefix; without it the
+        # web nodes stream /media/ from the store.
+        "OPTIONS": {**s3_options(bucket=S3_BUCKET, location=S3_MEDIA_PREFIX),
+                    "custom_domain": env("S3_MEDIA_DOMAIN", default="") or None},
+    }
+    _private_storage = {
+        "BACKEND": "ddasum.storage.PrivateS3Storage",
+        "OPTIONS": s3_options(bucket=S3_PRIVATE_BUCKET, location=S3_PRIVATE_PREFIX),
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {
         "BACKEND": "ddasum.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
+    }
+STORAGES = {
+    "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from vendors.admin_site import partner_admin_site
@@ -31,7 +30,8 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Public media only (logos, photos); private documents live outside MEDIA_ROOT.
+    # Public media only (logos, photos), from disk or the object store; private documents are
+    # elsewhere and only streamed by the views that check the reader.
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
     ]

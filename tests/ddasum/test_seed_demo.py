@@ -44,7 +44,8 @@ from vendors.models import (
 )
 from vendors.services import ALLOWED_TRANSITIONS
 
-pytestmark = pytest.mark.django_db
+# The seed is checked against the files it leaves on disk.
+pytestmark = [pytest.mark.django_db, pytest.mark.local_files]
 
 MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
           PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,

@@ -190,7 +190,7 @@ def test_logo_upload_is_checked_and_reencoded(partner_client, vendor):
     response = partner_client.post(url, {**base, "logo": upload("logo.jpg", image_bytes("JPEG", exif=exif.tobytes()))})
     assert response.status_code == 302
     vendor.refresh_from_db()
-    with Image.open(vendor.logo.path) as img:
+    with vendor.logo.open("rb") as fh, Image.open(fh) as img:
         assert not img.getexif()
     response = partner_client.post(url, {**base, "logo": upload("logo.png", b"GIF89a not allowed")})
     assert response.status_code == 200

@@ -230,6 +230,7 @@ def test_no_document_is_reachable_under_media_url(client, documents, settings):
     assert VendorDocument.objects.count() == 4
 
 
+@pytest.mark.local_files  # reads the files on disk
 def test_failed_batch_leaves_no_file_behind(user, settings, tmp_path):
     from ddasum.exceptions import DomainError
     from ddasum.uploads import upload_clean
