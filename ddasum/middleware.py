@@ -2,6 +2,25 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from .log import request_id_from, request_id_var
+
+
+class RequestIdMiddleware:
+    """Names each request (X-Request-ID from the proxy, or a new id) for the logs and the tasks it sends."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = request_id_from(request.headers.get("X-Request-ID"))
+        token = request_id_var.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["X-Request-ID"] = request.request_id
+        return response
+
 
 class LanguageCookieMiddleware:
     """Korean unless the visitor chose another language with the switcher (a cookie).

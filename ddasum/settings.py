@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ddasum.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ddasum.middleware.LanguageCookieMiddleware",
@@ -163,6 +164,32 @@ TASK_TIME_LIMITS = {
     "ddasum.outbox_sweep_task": (120, 150),
     "ddasum.documents_orphans_sweep_task": (1500, 1800),
 }
+# Queues by kind, so a burst of PDFs never delays a password-reset mail: "<default>.documents"
+# and "<default>.messages" beside the default queue (ddasum.celery.task_route). Run one worker per
+# kind (README): `celery -A ddasum worker -Q celery.documents`, `-Q celery,celery.messages`.
+_DOCUMENT_TASKS = (
+    "orders.order_documents_task", "orders.settlement_pdf_task", "procurement.quote_pdf_task",
+    "procurement.po_pdf_task", "procurement.delivery_note_pdf_task", "procurement.bundle_build_task",
+    "catalog.product_image_thumbnails_task", "ddasum.documents_orphans_sweep_task",
+)
+_MESSAGE_TASKS = (
+    "accounts.email_send_task", "campaigns.campaign_mail_batch_task", "campaigns.item_event_notify_task",
+    "catalog.product_reviewed_notify_task", "catalog.variant_low_stock_notify_task",
+    "orders.order_expired_notify_task", "orders.order_paid_notify_task", "orders.order_placed_notify_task",
+    "orders.settlement_paid_notify_task", "orders.vendor_order_cancelled_notify_task",
+    "orders.vendor_order_event_notify_task", "orders.vendor_order_note_notify_task",
+    "orders.vendor_order_tracking_notify_task", "procurement.agency_confirm_mail_task",
+    "procurement.membership_decided_notify_task", "procurement.need_posted_notify_task",
+    "procurement.po_event_notify_task", "procurement.po_issued_notify_task", "procurement.po_notice_task",
+    "procurement.proposal_notify_task", "procurement.quote_answered_notify_task",
+    "procurement.quote_declined_notify_task", "procurement.quote_message_notify_task",
+    "procurement.quote_request_cancelled_notify_task", "procurement.quote_request_notify_task",
+    "procurement.record_decided_notify_task",
+    "vendors.vendor_renewal_decided_notify_task", "vendors.vendor_renewal_requested_notify_task",
+    "vendors.vendor_status_notify_task",
+)
+TASK_QUEUE_KINDS = {**dict.fromkeys(_DOCUMENT_TASKS, "documents"), **dict.fromkeys(_MESSAGE_TASKS, "messages")}
+CELERY_TASK_ROUTES = ("ddasum.celery.task_route",)
 CELERY_TASK_ANNOTATIONS = {
     name: {"soft_time_limit": soft, "time_limit": hard} for name, (soft, hard) in TASK_TIME_LIMITS.items()
 }
@@ -413,7 +440,7 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -421,10 +448,21 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_REFERRER_POLICY = "same-origin"
 
+# LOG_FORMAT=json: one JSON object per line (ddasum.log), so several nodes' logs can be joined;
+# every line carries the request id (X-Request-ID), in the web process and in the tasks it sent.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+# A worker logs through the LOGGING above (JSON too) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ddasum.log.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ddasum.log.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"level": "INFO"},

@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from ddasum import jobs
 from ddasum.celery import app as celery_app
+from ddasum.celery import queue_names
 from ddasum.models import OutboxTask
 from orders.models import Document, DocumentKind, Settlement, SettlementStatus
 from orders.services.settlements import previous_month
@@ -62,7 +63,7 @@ class Workers:
         log = open(log_path, "w+")
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "ddasum", "worker", "-P", "prefork", "-c", "1",
-             "-Q", self.queue, "-n", f"{self.queue}-{n}@%h", "--include", "tests.orders.worker_faults",
+             "-Q", ",".join(queue_names(self.queue)), "-n", f"{self.queue}-{n}@%h", "--include", "tests.orders.worker_faults",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
