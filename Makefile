@@ -24,12 +24,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 PIP_INSTALL = $(PY) -m pip install -q
 FILTER_PIP = 2>&1 | { grep -v "^WARNING: Location" || true; }
 
-.PHONY: help run test migrate seed worker worker-documents beat clean system-deps
+.PHONY: help run test migrate seed worker worker-documents beat backup restore clean system-deps
 
 help:
 	@echo "make run     PDF libraries when root, .venv, migrate, demo data once, http://127.0.0.1:8000"
 	@echo "make test    .venv + dev tools, Chromium/Korean font when root, ruff, import contracts, pytest (PYTEST_ARGS=...)"
 	@echo "make migrate | seed | worker | worker-documents | beat | clean"
+	@echo "make backup [TO=folder] | make restore FROM=folder   (database + files + manifest; restore into an empty database and store)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -101,6 +102,14 @@ worker-documents: system-deps $(VENV)/.requirements.stamp
 beat: $(VENV)/.requirements.stamp
 	$(need_redis)
 	exec $(VENV)/bin/celery -A ddasum beat -l info
+
+# A dated folder under var/backups (BACKUP_DIR) unless TO is given; restore checks it against its manifest.
+backup: $(VENV)/.requirements.stamp
+	$(MANAGE) backup --quiet-files $(if $(TO),--to $(TO),)
+
+restore: $(VENV)/.requirements.stamp
+	@if [ -z "$(FROM)" ]; then echo "make restore FROM=var/backups/<folder>" >&2; exit 1; fi
+	$(MANAGE) restore --quiet-files $(FROM)
 
 clean:
 	rm -rf $(VENV) var

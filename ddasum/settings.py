@@ -363,6 +363,8 @@ GENERATED_DOCUMENTS = {
     "procurement/po/": ("procurement.PurchaseOrder.pdf", "procurement.PurchaseOrder.delivery_note_pdf"),
 }
 DOCUMENT_ORPHAN_GRACE_SECONDS = env.int("DOCUMENT_ORPHAN_GRACE_SECONDS", default=24 * 60 * 60)
+# `manage.py backup` makes its dated folders here (README: Backup and restore).
+BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
