@@ -8,16 +8,21 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import ProductImage
 from catalog.services import product_image_thumbnails
+from ddasum.documents import documents_orphans_sweep, file_store
 from ddasum.storage import is_object_storage, private_storage
+from orders.models import Document
+from orders.models import DocumentKind as OrderDocumentKind
 from tests.factories import OperatorFactory, ProductFactory, image_bytes, pdf_upload
 from vendors.models import DocumentKind, VendorStatus
 from vendors.services import vendor_document_add
@@ -128,3 +133,19 @@ def test_check_deploy_is_clean_with_object_storage(object_store, tmp_path):
                             cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_orphan_sweep_walks_the_object_store(object_storage, settings):
+    settings.DOCUMENT_ORPHAN_GRACE_SECONDS = 6 * 3600
+    kept = Document(kind=OrderDocumentKind.RECEIPT, number="R-3")
+    file_store(kept, field="file", fingerprint_field="fingerprint", data=b"%PDF kept", digest="ef" * 32,
+               name="R-3.pdf")
+    folder = kept.file.name.rsplit("/", 1)[0]
+    orphan = private_storage.save(f"{folder}/R-4-0123456789ab.pdf", ContentFile(b"%PDF orphan"))
+    old_bundle = private_storage.save("procurement/bundles/2025/01/QT-1-bundle-0123456789ab.zip", ContentFile(b"PK"))
+    upload = private_storage.save("vendor-documents/7/bankbook.pdf", ContentFile(b"%PDF an upload"))
+    assert documents_orphans_sweep() == []  # all younger than the grace period
+    later = timezone.now() + timedelta(hours=10)
+    assert sorted(documents_orphans_sweep(now=later)) == sorted([orphan, old_bundle])
+    assert not private_storage.exists(orphan) and not private_storage.exists(old_bundle)
+    assert private_storage.exists(kept.file.name) and private_storage.exists(upload)
