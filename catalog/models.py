@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
@@ -125,6 +127,13 @@ class Product(models.Model):
     list_price = models.PositiveIntegerField(_("정상가"), null=True, blank=True, editable=False)
     in_stock = models.BooleanField(_("구매 가능"), default=False, editable=False)
     popularity = models.PositiveIntegerField(_("인기"), default=0, editable=False)
+    # Kept by reviews.services in the same transaction as every change to a visible review
+    # (rating_sum / review_count is the average, rating_avg its rounded copy for sorting).
+    review_count = models.PositiveIntegerField(_("후기 수"), default=0, editable=False)
+    rating_sum = models.PositiveIntegerField(_("평점 합계"), default=0, editable=False)
+    rating_avg = models.DecimalField(_("평균 평점"), max_digits=3, decimal_places=2, default=0, editable=False)
+    # Kept by catalog.services.wish_toggle with each Wish row.
+    wish_count = models.PositiveIntegerField(_("찜 수"), default=0, editable=False)
     search_grams = models.TextField(editable=False, blank=True)
     published_at = models.DateTimeField(_("판매 시작"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("등록 시각"), default=timezone.now, editable=False)
@@ -149,6 +158,8 @@ class Product(models.Model):
             models.Index(fields=["status", "-in_stock", "-published_at"], name="product_listing_idx"),
             models.Index(fields=["status", "-in_stock", "price"], name="product_price_idx"),
             models.Index(fields=["status", "-in_stock", "-popularity"], name="product_popular_idx"),
+            models.Index(fields=["status", "-in_stock", "-review_count"], name="product_reviews_idx"),
+            models.Index(fields=["status", "-in_stock", "-rating_avg", "-review_count"], name="product_rating_idx"),
             models.Index(fields=["procurement_eligible"], name="product_procurement_idx"),
             models.Index(fields=["kind"], name="product_kind_idx"),
         ]
@@ -165,6 +176,11 @@ class Product(models.Model):
         if images is None:
             images = list(self.images.order_by("position", "id")[:1])
         return images[0] if images else None
+
+    @property
+    def rating_stars(self) -> int:
+        """The average rounded to whole stars (for the star row on cards)."""
+        return int(self.rating_avg + Decimal("0.5")) if self.review_count else 0
 
     @property
     def discount_percent(self) -> int:
@@ -286,3 +302,21 @@ class ShippingPolicy(models.Model):
 def in_stock_exists():
     """Exists() of an available variant, for refreshing Product.in_stock in bulk."""
     return Exists(ProductVariant.objects.filter(variant_available_q(), product=OuterRef("pk")))
+
+
+class Wish(models.Model):
+    """A member's 찜 of a product (the heart); Product.wish_count counts them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishes")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="wishes", verbose_name=_("상품"))
+    created_at = models.DateTimeField(_("찜한 시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("찜")
+        verbose_name_plural = _("찜")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="wish_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="wish_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} ♥ {self.product_id}"

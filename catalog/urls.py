@@ -13,4 +13,6 @@ urlpatterns = [
     path("categories/<str:slug>/", views.category, name="category"),
     path("search/", views.search, name="search"),
     path("shops/<int:pk>/", views.vendor_page, name="vendor"),
+    path("products/<int:pk>/wish/", views.wish_toggle, name="wish"),
+    path("wishlist/", views.wishlist, name="wishlist"),
 ]

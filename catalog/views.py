@@ -8,24 +8,29 @@ import json
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Value, When
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from ddasum.views import DESCRIPTION_CHARS, seo_meta
 from vendors.models import Vendor, VendorStatus, selling_q
 
 from .context_processors import category_menu
-from .models import Category, ShippingPolicy
+from .models import Category, Product, ShippingPolicy
 from .search import query_terms
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
 from .shipping import shipping_fee
+from .wishes import wish_list, wish_set, wished_ids
 
 # Cards per listing page; a module constant so tests can change it with monkeypatch.
 PAGE_SIZE = 24
@@ -185,6 +190,14 @@ def _product_jsonld(request, product, *, images, variants, canonical: str, descr
             "seller": {"@type": "Organization", "name": product.vendor.name},
         },
     }
+    if product.review_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": str(product.rating_avg),
+            "reviewCount": product.review_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
     if not data["image"]:
         del data["image"]
     if product.category.is_food and product.origin:
@@ -212,6 +225,7 @@ def product_detail(request, pk, slug=None):
     vendor = product.vendor
     context = {
         "product": product,
+        "wished": product.pk in wished_ids(request.user, [product.pk]),
         "vendor": vendor,
         "images": images,
         "main_image": images[0] if images else None,
@@ -259,3 +273,33 @@ def vendor_page(request, pk):
         ),
     }
     return render(request, "catalog/vendor.html", context)
+
+
+@require_POST
+def wish_toggle(request, pk):
+    """찜 on or off: a plain form POST (works without JavaScript); with `Accept: application/json` it answers JSON."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not request.user.is_authenticated:
+        login = f"{reverse('accounts:login')}?{urlencode({'next': request.POST.get('next') or request.path})}"
+        return JsonResponse({"login": login}, status=401) if wants_json else redirect(login)
+    wanted = request.POST.get("wish") != "0"
+    try:
+        wished = wish_set(user=request.user, product_id=pk, wished=wanted)
+    except Product.DoesNotExist:
+        raise Http404 from None
+    count = Product.objects.filter(pk=pk).values_list("wish_count", flat=True).first() or 0
+    if wants_json:
+        return JsonResponse({"wished": wished, "count": count})
+    messages.success(request, _("찜했습니다.") if wished else _("찜을 풀었습니다."))
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = reverse("catalog:product_short", args=[pk])
+    return redirect(target)
+
+
+@login_required
+def wishlist(request):
+    """The member's 찜 list (my-page)."""
+    page_obj = _paginate(request, wish_list(user=request.user))
+    return render(request, "catalog/wishlist.html", {"page_obj": page_obj, "wished_set": {p.pk for p in page_obj},
+                                                      "title": _("찜한 상품")})

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "campaigns",
     "orders",
     "procurement",
+    "reviews",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,14 @@ CELERY_BEAT_SCHEDULE = {
     "ddasum-outbox-sweep": {
         "task": "ddasum.outbox_sweep_task",
         "schedule": crontab(minute="*"),
+    },
+    "reviews-reminders": {
+        "task": "reviews.review_reminders_send_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "reviews-questions-remind-vendors": {
+        "task": "reviews.questions_remind_vendors_task",
+        "schedule": crontab(hour=9, minute=30),
     },
     "ddasum-documents-orphans-sweep": {
         "task": "ddasum.documents_orphans_sweep_task",
