@@ -310,6 +310,10 @@ class Wish(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishes")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="wishes", verbose_name=_("상품"))
     created_at = models.DateTimeField(_("찜한 시각"), default=timezone.now)
+    # What the member was last told about (or saw when wishing): a notice goes when the product
+    # comes back in stock after this was False, and once per campaign item that puts it on a live price.
+    seen_in_stock = models.BooleanField(default=True, editable=False)
+    notified_campaign_item_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("찜")
@@ -320,3 +324,42 @@ class Wish(models.Model):
 
     def __str__(self):
         return f"{self.user_id} ♥ {self.product_id}"
+
+
+class WishNoticeSetting(models.Model):
+    """A member's opt-out of 찜 notices (back in stock, campaign price); no row means they are on."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wish_notice_setting")
+    enabled = models.BooleanField(_("찜한 상품 알림 받기"), default=True)
+
+    class Meta:
+        verbose_name = _("찜 알림 설정")
+        verbose_name_plural = _("찜 알림 설정")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.enabled}"
+
+
+class RestockAlert(models.Model):
+    """재입고 알림: a member or a guest (by email) asks to hear once when a sold-out option is back."""
+
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="restock_alerts",
+                                verbose_name=_("옵션"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="restock_alerts", verbose_name=_("회원"))
+    email = models.EmailField(_("이메일"))
+    created_at = models.DateTimeField(_("신청 시각"), default=timezone.now)
+    notified_at = models.DateTimeField(_("알림 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("재입고 알림")
+        verbose_name_plural = _("재입고 알림")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "email"], condition=Q(notified_at__isnull=True),
+                                    name="restock_alert_pending_once"),
+        ]
+        indexes = [models.Index(fields=["notified_at", "variant"], name="restock_pending_idx")]
+
+    def __str__(self):
+        return f"{self.variant_id} → {self.email}"

@@ -26,7 +26,9 @@ from ddasum.views import DESCRIPTION_CHARS, seo_meta
 from vendors.models import Vendor, VendorStatus, selling_q
 
 from .context_processors import category_menu
+from .exceptions import NotAllowed
 from .models import Category, Product, ShippingPolicy
+from .restock import restock_alert_request, wish_notices_enabled, wish_notices_set
 from .search import query_terms
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
 from .shipping import shipping_fee
@@ -231,6 +233,7 @@ def product_detail(request, pk, slug=None):
         "main_image": images[0] if images else None,
         "variants": variants,
         "checked_variant": next((v for v in variants if v.is_available), None),
+        "has_sold_out": any(not v.is_available for v in variants),
         "specs": _spec_rows(product.specs),
         "policy": policy,
         "fee": shipping_fee(policy, items_total=product.price * product.min_order_qty) if policy else None,
@@ -301,5 +304,39 @@ def wish_toggle(request, pk):
 def wishlist(request):
     """The member's 찜 list (my-page)."""
     page_obj = _paginate(request, wish_list(user=request.user))
-    return render(request, "catalog/wishlist.html", {"page_obj": page_obj, "wished_set": {p.pk for p in page_obj},
-                                                      "title": _("찜한 상품")})
+    return render(request, "catalog/wishlist.html", {"page_obj": page_obj, "title": _("찜한 상품"),
+                                                      "notices_on": wish_notices_enabled(request.user)})
+
+
+class RestockAlertForm(forms.Form):
+    variant = forms.IntegerField(widget=forms.HiddenInput)
+    email = forms.EmailField(label=gettext_lazy("알림 받을 이메일"), required=False,
+                             error_messages={"invalid": gettext_lazy("이메일 주소를 확인해 주세요.")})
+
+
+@require_POST
+def restock_alert(request, pk):
+    """재입고 알림 신청 on a sold-out option (members by their account, guests by an email)."""
+    form = RestockAlertForm(request.POST)
+    target = reverse("catalog:product_short", args=[pk])
+    if not form.is_valid():
+        messages.error(request, _("이메일 주소를 확인해 주세요."))
+        return redirect(target)
+    try:
+        restock_alert_request(variant_id=form.cleaned_data["variant"], user=request.user,
+                              email=form.cleaned_data.get("email") or "")
+    except NotAllowed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("재입고되면 한 번 알려 드립니다."))
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def wish_notices(request):
+    """Turn 찜 notices (back in stock, campaign price) on or off."""
+    enabled = request.POST.get("enabled") == "1"
+    wish_notices_set(user=request.user, enabled=enabled)
+    messages.success(request, _("찜한 상품 알림을 받습니다.") if enabled else _("찜한 상품 알림을 받지 않습니다."))
+    return redirect("catalog:wishlist")

@@ -18,7 +18,7 @@ def wish_set(*, user, product_id: int, wished: bool) -> bool:
     if wished:
         try:
             with transaction.atomic():
-                Wish.objects.create(user=user, product=product)
+                Wish.objects.create(user=user, product=product, seen_in_stock=product.in_stock)
         except IntegrityError:
             return True
         Product.objects.filter(pk=product.pk).update(wish_count=F("wish_count") + 1)

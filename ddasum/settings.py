@@ -215,6 +215,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ddasum.outbox_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    "catalog-restock-notices": {
+        "task": "catalog.restock_notices_send_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "campaigns-wish-notices": {
+        "task": "campaigns.wish_campaign_notices_send_task",
+        "schedule": crontab(minute="15,45"),
+    },
     "reviews-reminders": {
         "task": "reviews.review_reminders_send_task",
         "schedule": crontab(hour=10, minute=0),

@@ -20,6 +20,9 @@ CATCH_UP_TESTS = {
     "procurement-needs-close-due":
         "tests.procurement.test_needs:test_close_due_closes_only_needs_past_their_deadline",
     "ddasum-outbox-sweep": "tests.ddasum.test_outbox:test_a_row_committed_but_never_sent_is_sent_by_the_sweeper_once",
+    "catalog-restock-notices": "tests.catalog.test_restock:"
+                               "test_alert_for_a_guest_and_a_member_sent_once_when_stock_returns_and_a_missed_run_is_made_up",
+    "campaigns-wish-notices": "tests.catalog.test_restock:test_wished_product_on_a_live_campaign_price_tells_once_per_campaign",
     "reviews-reminders":
         "tests.reviews.test_reviews:test_reminder_goes_once_a_few_days_after_delivery_and_a_missed_day_is_made_up",
     "reviews-questions-remind-vendors":
