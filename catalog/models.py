@@ -363,3 +363,20 @@ class RestockAlert(models.Model):
 
     def __str__(self):
         return f"{self.variant_id} → {self.email}"
+
+
+class ProductViewDay(models.Model):
+    """Product-page views per product and day, drained from cache counters (no write per request)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="view_days")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("상품 조회 수")
+        verbose_name_plural = _("상품 조회 수")
+        constraints = [models.UniqueConstraint(fields=["product", "day"], name="product_view_day_unique")]
+        indexes = [models.Index(fields=["day"], name="product_view_day_idx")]
+
+    def __str__(self):
+        return f"{self.product_id} {self.day}: {self.views}"

@@ -32,6 +32,7 @@ from .restock import restock_alert_request, wish_notices_enabled, wish_notices_s
 from .search import query_terms
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
 from .shipping import shipping_fee
+from .views_count import product_view_count
 from .wishes import wish_list, wish_set, wished_ids
 
 # Cards per listing page; a module constant so tests can change it with monkeypatch.
@@ -225,6 +226,7 @@ def product_detail(request, pk, slug=None):
         DESCRIPTION_CHARS
     )
     vendor = product.vendor
+    product_view_count(product.pk)
     context = {
         "product": product,
         "wished": product.pk in wished_ids(request.user, [product.pk]),

@@ -215,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ddasum.outbox_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    "orders-popularity": {
+        "task": "orders.products_popularity_refresh_task",
+        "schedule": crontab(minute=20),
+    },
     "catalog-restock-notices": {
         "task": "catalog.restock_notices_send_task",
         "schedule": crontab(minute="*/10"),

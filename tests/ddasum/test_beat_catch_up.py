@@ -20,6 +20,8 @@ CATCH_UP_TESTS = {
     "procurement-needs-close-due":
         "tests.procurement.test_needs:test_close_due_closes_only_needs_past_their_deadline",
     "ddasum-outbox-sweep": "tests.ddasum.test_outbox:test_a_row_committed_but_never_sent_is_sent_by_the_sweeper_once",
+    "orders-popularity":
+        "tests.orders.test_popularity:test_refresh_counts_recent_paid_units_wishes_and_views_and_is_idempotent",
     "catalog-restock-notices": "tests.catalog.test_restock:"
                                "test_alert_for_a_guest_and_a_member_sent_once_when_stock_returns_and_a_missed_run_is_made_up",
     "campaigns-wish-notices": "tests.catalog.test_restock:test_wished_product_on_a_live_campaign_price_tells_once_per_campaign",
