@@ -60,7 +60,7 @@ def test_views_counted_after_a_drain_are_kept_for_the_next(client):
 
 def test_popular_sort_follows_the_score(client):
     ProductFactory(name="덜 팔린 쌀")
-    high = ProductFactory(name="많이 팔린 쌀"), ProductFactory(name="많이 팔린 쌀")
+    high = ProductFactory(name="많이 팔린 쌀")
     paid_vendor_order(high.variants.first(), qty=3)
     products_popularity_refresh()
     html = client.get("/products/?sort=popular").content.decode()
