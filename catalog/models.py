@@ -380,3 +380,20 @@ class ProductViewDay(models.Model):
 
     def __str__(self):
         return f"{self.product_id} {self.day}: {self.views}"
+
+
+class RecentView(models.Model):
+    """최근 본 상품 of a member (guests keep theirs in a signed cookie); the last RECENT_MAX are kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recent_views")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("최근 본 상품")
+        verbose_name_plural = _("최근 본 상품")
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="recent_view_unique")]
+        indexes = [models.Index(fields=["user", "-viewed_at"], name="recent_view_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.product_id}"

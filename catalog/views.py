@@ -28,6 +28,7 @@ from vendors.models import Vendor, VendorStatus, selling_q
 from .context_processors import category_menu
 from .exceptions import NotAllowed
 from .models import Category, Product, ShippingPolicy
+from .recent import RecentList
 from .restock import restock_alert_request, wish_notices_enabled, wish_notices_set
 from .search import query_terms
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
@@ -227,6 +228,8 @@ def product_detail(request, pk, slug=None):
     )
     vendor = product.vendor
     product_view_count(product.pk)
+    recent = RecentList(request)
+    recent.record(product.pk)
     context = {
         "product": product,
         "wished": product.pk in wished_ids(request.user, [product.pk]),
@@ -245,7 +248,7 @@ def product_detail(request, pk, slug=None):
         "seo": seo_meta(request, title=product.name, description=description or vendor.mission, canonical=canonical,
                     image=images[0].thumb_url(960) if images else None, kind="product"),
     }
-    return render(request, "catalog/product_detail.html", context)
+    return recent.apply(render(request, "catalog/product_detail.html", context))
 
 
 def vendor_page(request, pk):
@@ -311,7 +314,7 @@ def wishlist(request):
 
 
 class RestockAlertForm(forms.Form):
-    variant = forms.IntegerField(widget=forms.HiddenInput)
+    option = forms.IntegerField(widget=forms.HiddenInput)
     email = forms.EmailField(label=gettext_lazy("알림 받을 이메일"), required=False,
                              error_messages={"invalid": gettext_lazy("이메일 주소를 확인해 주세요.")})
 
@@ -325,7 +328,7 @@ def restock_alert(request, pk):
         messages.error(request, _("이메일 주소를 확인해 주세요."))
         return redirect(target)
     try:
-        restock_alert_request(variant_id=form.cleaned_data["variant"], user=request.user,
+        restock_alert_request(variant_id=form.cleaned_data["option"], user=request.user,
                               email=form.cleaned_data.get("email") or "")
     except NotAllowed as exc:
         messages.error(request, exc.message)
@@ -342,3 +345,11 @@ def wish_notices(request):
     wish_notices_set(user=request.user, enabled=enabled)
     messages.success(request, _("찜한 상품 알림을 받습니다.") if enabled else _("찜한 상품 알림을 받지 않습니다."))
     return redirect("catalog:wishlist")
+
+
+def recently_viewed(request):
+    """최근 본 상품 (the last 20), for guests from their cookie and for members from the database."""
+    recent = RecentList(request)
+    context = {"products": recent.products(), "title": _("최근 본 상품"),
+               "seo": seo_meta(request, title=_("최근 본 상품"), noindex=True)}
+    return recent.apply(render(request, "catalog/recent.html", context))

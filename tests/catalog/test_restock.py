@@ -57,10 +57,10 @@ def test_restock_form_on_the_product_page_for_guests(client, sold_out):
     assert 'data-testid="restock"' in html
     variant = sold_out.variants.first()
     response = client.post(reverse("catalog:restock_alert", args=[sold_out.pk]),
-                           {"variant": variant.pk, "email": "guest@example.kr"})
+                           {"option": variant.pk, "email": "guest@example.kr"})
     assert response.status_code == 302
     assert RestockAlert.objects.get().email == "guest@example.kr"
-    client.post(reverse("catalog:restock_alert", args=[sold_out.pk]), {"variant": variant.pk, "email": ""})
+    client.post(reverse("catalog:restock_alert", args=[sold_out.pk]), {"option": variant.pk, "email": ""})
     assert RestockAlert.objects.count() == 1
 
 

@@ -387,3 +387,15 @@ def test_vendor_page_shows_ratings(client, product):
     Product.objects.filter(pk=product.pk).update(review_count=2, rating_sum=9, rating_avg="4.50")
     html = client.get(product.vendor.get_absolute_url()).content.decode()
     assert 'data-testid="card-rating"' in html and "4.5" in html
+
+
+def test_every_task_is_registered_as_app_dot_function_name():
+    """Services queue tasks by these names (ddasum.jobs); a worker finds them under the same ones."""
+    from celery import Task
+
+    from reviews import tasks as reviews_tasks
+
+    named = {name: task.name for name, task in vars(reviews_tasks).items() if isinstance(task, Task)}
+    assert named == {name: f"reviews.{name}" for name in (
+        "review_reply_notify_task", "question_answered_notify_task", "review_reminders_send_task",
+        "questions_remind_vendors_task")}
