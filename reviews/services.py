@@ -63,6 +63,12 @@ def _product_rating_refresh(product_id: int) -> None:
     Product.objects.filter(pk=product_id).update(review_count=count, rating_sum=total, rating_avg=average)
 
 
+def product_rating_refresh(*, product_id: int) -> None:
+    """Recompute one product's rating totals from its visible reviews (for repairs and the demo)."""
+    with transaction.atomic():
+        _product_rating_refresh(product_id)
+
+
 def _photos_add(review: Review, photos, start: int = 0) -> None:
     for i, content in enumerate(photos):
         ReviewPhoto.objects.create(review=review, image=content, position=start + i)
