@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Value, When
+from django.db.models import BooleanField, Case, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +28,7 @@ from vendors.models import Vendor, VendorStatus, selling_q
 
 from .context_processors import category_menu
 from .exceptions import NotAllowed
-from .models import Category, Product, ShippingPolicy
+from .models import Category, Product, ProductStatus, ShippingPolicy
 from .recent import RecentList
 from .restock import restock_alert_request, wish_notices_enabled, wish_notices_set
 from .search import query_terms
@@ -251,11 +252,19 @@ def product_detail(request, pk, slug=None):
     return recent.apply(render(request, "catalog/product_detail.html", context))
 
 
+def _vendor_review_sum(field: str):
+    """The sum of `field` over the vendor's products on sale, as a subquery of the vendor's own row."""
+    totals = (Product.objects.filter(vendor=OuterRef("pk"), status=ProductStatus.ON_SALE).order_by()
+              .values("vendor").annotate(total=Sum(field)).values("total"))
+    return Coalesce(Subquery(totals), 0)
+
+
 def vendor_page(request, pk):
     """An approved vendor's page; while its certification is being renewed it shows no products."""
     vendor = (
         Vendor.objects.filter(pk=pk, status=VendorStatus.APPROVED)
-        .annotate(is_selling=Case(When(selling_q(), then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .annotate(is_selling=Case(When(selling_q(), then=Value(True)), default=Value(False), output_field=BooleanField()),
+                  review_total=_vendor_review_sum("review_count"), rating_total=_vendor_review_sum("rating_sum"))
         .first()
     )
     if vendor is None:
@@ -267,6 +276,7 @@ def vendor_page(request, pk):
     context = {
         "vendor": vendor,
         "photos": photos,
+        "vendor_rating": round(vendor.rating_total / vendor.review_total, 1) if vendor.review_total else None,
         "facts": list(vendor.social_facts.verified().order_by("kind")),
         "page_obj": page_obj,
         "sort": sort,

@@ -385,8 +385,12 @@ def test_category_sorts_by_review_count_and_rating(client, vendor):
 
 def test_vendor_page_shows_ratings(client, product):
     Product.objects.filter(pk=product.pk).update(review_count=2, rating_sum=9, rating_avg="4.50")
+    other = ProductFactory(vendor=product.vendor)
+    Product.objects.filter(pk=other.pk).update(review_count=2, rating_sum=7, rating_avg="3.50")
     html = client.get(product.vendor.get_absolute_url()).content.decode()
     assert 'data-testid="card-rating"' in html and "4.5" in html
+    vendor_rating = html.split('data-testid="vendor-rating">')[1].split("</p>")[0]
+    assert "4.0" in vendor_rating and "후기 4개" in vendor_rating  # (9 + 7) / 4 over the vendor's products
 
 
 def test_every_task_is_registered_as_app_dot_function_name():
