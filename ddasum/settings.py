@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "campaigns",
     "orders",
     "procurement",
+    "reviews",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,26 @@ CELERY_BEAT_SCHEDULE = {
     "ddasum-outbox-sweep": {
         "task": "ddasum.outbox_sweep_task",
         "schedule": crontab(minute="*"),
+    },
+    "orders-popularity": {
+        "task": "orders.products_popularity_refresh_task",
+        "schedule": crontab(minute=20),
+    },
+    "catalog-restock-notices": {
+        "task": "catalog.restock_notices_send_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "campaigns-wish-notices": {
+        "task": "campaigns.wish_campaign_notices_send_task",
+        "schedule": crontab(minute="15,45"),
+    },
+    "reviews-reminders": {
+        "task": "reviews.review_reminders_send_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "reviews-questions-remind-vendors": {
+        "task": "reviews.questions_remind_vendors_task",
+        "schedule": crontab(hour=9, minute=30),
     },
     "ddasum-documents-orphans-sweep": {
         "task": "ddasum.documents_orphans_sweep_task",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("vendors/", include("vendors.urls")),
     path("orders/", include("orders.urls")),
     path("procurement/", include("procurement.urls")),
+    path("reviews/", include("reviews.urls")),
     path("", include("campaigns.urls")),
     path("admin/", admin.site.urls),
     path("partner/", partner_admin_site.urls),

@@ -17,6 +17,7 @@ from .services.actions import orders_expire_due, vendor_orders_auto_complete
 from .services.confirmations import payments_reconcile
 from .services.documents import order_documents_make
 from .services.payments import payments_close_unpaid
+from .services.popularity import products_popularity_refresh
 from .services.settlements import settlement_pdf_make, settlements_build_due
 
 logger = logging.getLogger(__name__)
@@ -140,3 +141,9 @@ def settlement_pdf_task(*, settlement_id: int) -> bool:
     """(Re)make the settlement's PDF statement if it changed; running it twice writes nothing."""
     return bool(document_task_run(settlement_pdf_make, label=f"settlement {settlement_id} statement",
                                   missing=(Settlement.DoesNotExist,), settlement_id=settlement_id))
+
+
+@shared_task(name="orders.products_popularity_refresh_task")
+def products_popularity_refresh_task() -> int:
+    """Hourly: drain the page-view counters and recompute every product's popularity (idempotent)."""
+    return products_popularity_refresh()

@@ -40,6 +40,7 @@ from ..forms import (
     ReturnRequestForm,
 )
 from ..models import (
+    Cart,
     DocumentKind,
     Order,
     OrderLine,
@@ -53,7 +54,9 @@ from ..selectors.access import SESSION_LOOKUP_KEY as GUEST_ORDERS_SESSION_KEY
 from ..services.actions import vendor_order_cancel, vendor_order_complete, vendor_order_return_request
 from ..services.addresses import address_save
 from ..services.cart import (
+    BUY_NOW_PREFIX,
     CartSummary,
+    buy_now_cart_create,
     cart_for,
     cart_line_set,
     cart_lines_remove,
@@ -357,9 +360,37 @@ def _checkout_place(request, form: CheckoutForm, basket):
     return _after_place(request, order)
 
 
+BUY_NOW_SESSION_KEY = "orders:buy-now-cart"
+
+
+def _buy_now_cart(request):
+    """The 바로구매 cart this session made (None once ordered or never made)."""
+    pk = request.session.get(BUY_NOW_SESSION_KEY)
+    return Cart.objects.filter(pk=pk, user__isnull=True, session_key__startswith=BUY_NOW_PREFIX).first() if pk else None
+
+
+@require_POST
+def buy_now(request):
+    """바로구매: this option and quantity straight to checkout, the cart left as it was."""
+    form = CartAddForm(request.POST)
+    variant = None
+    if form.is_valid():
+        variant = ProductVariant.objects.select_related("product").filter(pk=form.cleaned_data["variant"]).first()
+    back = variant.product.get_absolute_url() if variant else reverse("catalog:products")
+    if not form.is_valid() or variant is None:
+        messages.error(request, _first_error(form) if not form.is_valid() else _("없는 상품입니다."))
+        return redirect(back)
+    basket, ok = call_service(request, buy_now_cart_create, variant_id=variant.pk,
+                              quantity=form.cleaned_data["quantity"])
+    if not ok:
+        return redirect(back)
+    request.session[BUY_NOW_SESSION_KEY] = basket.pk
+    return redirect("orders:checkout_now")
+
+
 @never_cache
-def checkout(request):
-    basket = _cart(request)
+def checkout(request, buy_now: bool = False):
+    basket = _buy_now_cart(request) if buy_now else _cart(request)
     user = request.user if request.user.is_authenticated else None
     addresses = list(user.addresses.all()) if user else []
     coupon_code = email = ""
@@ -388,7 +419,8 @@ def checkout(request):
     customer = _customer(request, email)
     summary = cart_summary(basket, postal_code=postal_code, customer=customer)
     coupon = summary_apply_coupon(summary, code=coupon_code, customer=customer)
-    cart_line_count_set(request, len(summary.buyable_lines) + len(summary.problems))
+    if not buy_now:
+        cart_line_count_set(request, len(summary.buyable_lines) + len(summary.problems))
     if summary.is_empty and request.method == "GET":
         messages.info(request, problems_message(summary.problems) if summary.problems
                       else _("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
@@ -405,6 +437,8 @@ def checkout(request):
         "guest": user is None,
         "deposit_days": settings.ORDER_DEPOSIT_DAYS,
         "login_url": f"{reverse(settings.LOGIN_URL)}?next={reverse('orders:checkout')}",
+        "checkout_action": reverse("orders:checkout_now" if buy_now else "orders:checkout"),
+        "buy_now": buy_now,
         "seo": {"title": _("주문/결제"), "noindex": True},
     }
     return render(request, "orders/checkout.html", context)

@@ -20,6 +20,15 @@ CATCH_UP_TESTS = {
     "procurement-needs-close-due":
         "tests.procurement.test_needs:test_close_due_closes_only_needs_past_their_deadline",
     "ddasum-outbox-sweep": "tests.ddasum.test_outbox:test_a_row_committed_but_never_sent_is_sent_by_the_sweeper_once",
+    "orders-popularity":
+        "tests.orders.test_popularity:test_refresh_counts_recent_paid_units_wishes_and_views_and_is_idempotent",
+    "catalog-restock-notices": "tests.catalog.test_restock:"
+                               "test_alert_for_a_guest_and_a_member_sent_once_when_stock_returns_and_a_missed_run_is_made_up",
+    "campaigns-wish-notices": "tests.catalog.test_restock:test_wished_product_on_a_live_campaign_price_tells_once_per_campaign",
+    "reviews-reminders":
+        "tests.reviews.test_reviews:test_reminder_goes_once_a_few_days_after_delivery_and_a_missed_day_is_made_up",
+    "reviews-questions-remind-vendors":
+        "tests.reviews.test_questions:test_reminder_after_two_business_days_once_and_holidays_delay_it",
     "ddasum-documents-orphans-sweep":
         "tests.ddasum.test_documents:test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else",
 }
