@@ -8,13 +8,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from vendors.admin_site import partner_admin_site
 
 from . import views
-from .site import SITEMAPS, home, robots_txt
+from .site import SITEMAPS, favicon, home, robots_txt
 
 urlpatterns = [
     path("", home, name="home"),
     path("", include("catalog.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots"),
+    path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),

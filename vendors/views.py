@@ -159,6 +159,9 @@ def my_vendors(request):
 @login_required
 def renewal(request, pk):
     vendor = _vendor_for_member(request, pk)
+    if not vendor.is_certified_type:
+        # Only 사회적기업 and 예비사회적기업 have a certification with a period to renew.
+        return render(request, "vendors/renewal_not_applicable.html", {"vendor": vendor}, status=404)
     is_owner = selectors.user_is_vendor_member(request.user, vendor.pk, owner_only=True)
     form = RenewalForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
