@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from vendors.admin_site import partner_admin_site
 
@@ -28,7 +28,7 @@ urlpatterns = [
     path("api/", include("catalog.api.urls")),
     path("api/procurement/", include("procurement.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),
 ]
 
 if settings.SERVE_MEDIA:
@@ -36,3 +36,9 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
+
+# Korean error pages (JSON under /api/): ddasum.errors.
+handler400 = "ddasum.errors.bad_request"
+handler403 = "ddasum.errors.permission_denied"
+handler404 = "ddasum.errors.page_not_found"
+handler500 = "ddasum.errors.server_error"

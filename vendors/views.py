@@ -4,6 +4,8 @@ The public vendor page lives in catalog (catalog:vendor): it lists products, whi
 """
 import logging
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -185,6 +187,7 @@ def renewal(request, pk):
 
 @never_cache
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})  # previewed in an <iframe> of our own admin
 def document(request, pk):
     """Stream a private document to whoever may read it (and log the read); everyone else gets 404."""
     doc = get_object_or_404(VendorDocument.objects.select_related("vendor"), pk=pk)
