@@ -1,4 +1,6 @@
 """Sign-in security: the name axes counts failures under, and the operators' login history."""
+import ipaddress
+
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
@@ -21,12 +23,21 @@ def login_history_kept_for(user) -> bool:
     return bool(user and (user.is_staff or user.is_superuser))
 
 
+def _ip_or_none(request) -> str | None:
+    if request is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:  # no address (a request made in code) or a proxy's odd value
+        return None
+
+
 def login_event_record(*, request, user, username: str, kind: str, success: bool) -> LoginEvent | None:
     if not login_history_kept_for(user):
         return None
     return LoginEvent.objects.create(
         user=user, username=(username or getattr(user, "email", ""))[:254],
-        ip=client_ip(request) if request is not None else None,
+        ip=_ip_or_none(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:USER_AGENT_CHARS],
         kind=kind, success=success, otp_used=kind == LoginEvent.Kind.OTP and success,
     )

@@ -185,3 +185,9 @@ def test_the_demo_operator_signs_in_with_the_printed_secret(client):
     code = totp_code_for_secret(demo_accounts.DEMO_OTP_SECRET)
     assert client.post("/accounts/otp/", {"code": code, "next": "/admin/"})["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_login_without_an_address_is_recorded_without_one(client, operator):
+    client.force_login(operator)  # a request made in code: no REMOTE_ADDR
+    event = LoginEvent.objects.get(user=operator)
+    assert event.ip is None and event.success and event.kind == "password"
