@@ -42,3 +42,23 @@ class LanguageCookieMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """{"camera": ["self"], "microphone": []} → 'camera=(self), microphone=()'."""
+    def item(origin: str) -> str:
+        return origin if origin in ("self", "*") else f'"{origin}"'
+    return ", ".join(f"{feature}=({' '.join(item(o) for o in origins)})" for feature, origins in policy.items())
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy from settings.PERMISSIONS_POLICY (Referrer-Policy and nosniff are Django's)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response

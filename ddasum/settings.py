@@ -6,9 +6,12 @@ turns on the secure settings, so `manage.py check --deploy` has nothing to repor
 """
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+import sentry_sdk
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +37,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with a second factor for the operator's site (ddasum.admin_site).
+    "ddasum.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +52,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "ddasum",
     "accounts",
     "vendors",
@@ -61,11 +68,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ddasum.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (settings below) and the other headers browsers act on.
+    "csp.middleware.CSPMiddleware",
+    "ddasum.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ddasum.middleware.LanguageCookieMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed its second factor (ddasum.otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
@@ -87,6 +99,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "csp.context_processors.nonce",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -298,6 +311,10 @@ AXES_USERNAME_CALLABLE = "accounts.security.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Two-factor authentication (ddasum.otp): TOTP apps show this name next to the account.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="따숨몰")
+# Failed codes slow the next try down (seconds × 2^failures), per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- i18n ---------------------------------------------------------------------------
 LANGUAGE_CODE = "ko"
@@ -409,6 +426,28 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="따숨몰 <no-reply@ddas
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# --- rate limits ----------------------------------------------------------------------
+# How many proxies (load balancer, nginx) stand in front of gunicorn and append to
+# X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Pages (ddasum.ratelimit): scope → {what it is counted by: "count/period"}. The API's are DRF
+# throttles (REST_FRAMEWORK below). A limit over answers 429 with Retry-After.
+RATE_LIMITS = {
+    "signup": {"client_ip": env("RATE_SIGNUP_IP", default="10/h")},
+    "password_reset": {
+        "client_ip": env("RATE_PASSWORD_RESET_IP", default="20/h"),
+        "posted_email": env("RATE_PASSWORD_RESET_EMAIL", default="3/h"),
+    },
+    "quote_message": {
+        "user_key": env("RATE_QUOTE_MESSAGE_USER", default="30/10m"),
+        "client_ip": env("RATE_QUOTE_MESSAGE_IP", default="60/10m"),
+    },
+    "order_lookup": {
+        "client_ip": env("RATE_ORDER_LOOKUP_IP", default="30/15m"),
+        "posted_email": env("RATE_ORDER_LOOKUP_EMAIL", default="20/15m"),
+    },
+}
+
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -417,6 +456,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "ddasum.api.exception_handler",
+    # 429 with Retry-After and a Korean detail over these rates (counted in the default cache).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ddasum.api.AnonThrottle",
+        "ddasum.api.UserThrottle",
+        "ddasum.api.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_RATE_ANON", default="120/min"),
+        "user": env("API_RATE_USER", default="600/min"),
+        "token": env("API_RATE_TOKEN", default="20/min"),
+    },
+    # Proxies in front of the site: the client address is the one the nearest proxy saw.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ddasum API",
@@ -469,7 +521,38 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REFERRER_POLICY = "same-origin"
+
+# --- error pages and reports ------------------------------------------------------------
+# Korean pages for 400/403/404/500 and JSON under /api/ (ddasum.errors, wired in ddasum.urls).
+CSRF_FAILURE_VIEW = "ddasum.errors.csrf_failure"
+
+
+def admins_parse(raw: str) -> list[tuple[str, str]]:
+    """DJANGO_ADMINS="이름 <a@example.kr>, b@example.kr" → [("이름", "a@example.kr"), ("b@example.kr", …)]."""
+    result = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "<" in item and item.endswith(">"):
+            name, address = item[:-1].split("<", 1)
+            result.append((name.strip() or address.strip(), address.strip()))
+        else:
+            result.append((item, item))
+    return result
+
+
+# Who is mailed a 500's traceback when Sentry is not configured (Django's AdminEmailHandler).
+ADMINS = admins_parse(env("DJANGO_ADMINS", default=""))
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=DJANGO_ENV,
+        release=env("SENTRY_RELEASE", default=None),
+        send_default_pii=False,  # no user e-mails, IPs or cookies leave for Sentry
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # LOG_FORMAT=json: one JSON object per line (ddasum.log), so several nodes' logs can be joined;
 # every line carries the request id (X-Request-ID), in the web process and in the tasks it sent.
@@ -479,16 +562,32 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ddasum.log.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "ddasum.log.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "json": {"()": "ddasum.log.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
-                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                    "formatter": "json" if LOG_FORMAT == "json" else "text"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"level": "INFO"},
+        # A 500 mails ADMINS when Sentry is not there to report it (never in DEBUG).
+        "django.request": {
+            "handlers": ["mail_admins"] if ADMINS and not SENTRY_DSN else [],
+            "level": "ERROR",
+            "propagate": True,
+        },
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
@@ -530,3 +629,46 @@ PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=10.0)
 PROCUREMENT_OFFICIAL_DOMAINS = tuple(env.list("PROCUREMENT_OFFICIAL_DOMAINS", default=["go.kr"]))
 # Days a quote request may stay unanswered before the vendor is reminded (once).
 PROCUREMENT_REMIND_AFTER_DAYS = env.int("PROCUREMENT_REMIND_AFTER_DAYS", default=3)
+
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# Scripts and styles come from our own static files; an inline <script>/<style> block needs the
+# request's nonce (`nonce="{{ request.csp_nonce }}"`), and style="…" attributes and on…= handlers
+# are not allowed at all. The payment gateway's SDK script (PAYMENT_SDK_URL) may load and open
+# its window; the card form posts to the gateway (PAYMENT_GATEWAY_URL's origin, added per response
+# by orders.views.payments so a changed setting is followed).
+PAYMENT_SDK_URL = env("PAYMENT_SDK_URL", default="https://js.tosspayments.com")
+
+
+def url_origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_PAYMENT_SDK_ORIGIN = [origin for origin in (url_origin(PAYMENT_SDK_URL),) if origin]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, *_PAYMENT_SDK_ORIGIN],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, *_PAYMENT_SDK_ORIGIN],
+        "frame-src": [SELF, *_PAYMENT_SDK_ORIGIN],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Headers set by ddasum.middleware.SecurityHeadersMiddleware and Django's SecurityMiddleware.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Vendors photograph products with the phone's camera from our own pages; nothing else is used.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "microphone": [],
+    "geolocation": [],
+    "payment": ["self", *_PAYMENT_SDK_ORIGIN],
+    "usb": [],
+}

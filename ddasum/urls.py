@@ -2,12 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from vendors.admin_site import partner_admin_site
 
 from . import views
-from .site import SITEMAPS, home, robots_txt
+from .site import SITEMAPS, favicon, home, robots_txt
 
 urlpatterns = [
     path("", home, name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("robots.txt", robots_txt, name="robots"),
+    path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
@@ -28,7 +29,7 @@ urlpatterns = [
     path("api/", include("catalog.api.urls")),
     path("api/procurement/", include("procurement.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),
 ]
 
 if settings.SERVE_MEDIA:
@@ -37,3 +38,9 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
     ]
+
+# Korean error pages (JSON under /api/): ddasum.errors.
+handler400 = "ddasum.errors.bad_request"
+handler403 = "ddasum.errors.permission_denied"
+handler404 = "ddasum.errors.page_not_found"
+handler500 = "ddasum.errors.server_error"

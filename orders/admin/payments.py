@@ -40,7 +40,7 @@ def _when(value) -> str:
 
 def _pretty(value) -> str:
     """JSON as the operator reads it: Korean as Korean, indented."""
-    return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>',
+    return format_html('<pre class="ddasum-pre">{}</pre>',
                        json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True))
 
 

@@ -2,6 +2,7 @@
 import base64
 import json
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
@@ -71,7 +72,12 @@ def card_view(request, number):
             # The local demo has no gateway window: pretend it approved and sent the buyer back.
             context["test_url"] = success_url + "?" + urlencode(
                 {"paymentKey": f"dev_{secrets.token_hex(12)}", "orderId": order.number, "amount": order.total})
-    return render(request, "orders/payments/card.html", context)
+    response = render(request, "orders/payments/card.html", context)
+    if payable:
+        # The form posts to the gateway's window: the CSP's form-action allows its origin here only.
+        gateway = urlsplit(card_checkout_url())
+        response._csp_update = {"form-action": [f"{gateway.scheme}://{gateway.netloc}"]}
+    return response
 
 
 @never_cache

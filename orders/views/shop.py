@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from campaigns.services.limits import customer_key
 from catalog.models import Product, ProductImage, ProductVariant
 from ddasum.money import EXEMPT, TAXABLE, won
+from ddasum.ratelimit import client_ip, posted, ratelimit
 from ddasum.views import call_service
 
 from ..context_processors import cart_line_count_set
@@ -514,6 +515,7 @@ def order_detail(request, number):
     return render(request, "orders/order_detail.html", context)
 
 
+@ratelimit("order_lookup", by=(client_ip, posted("email")))
 def order_lookup(request):
     """A guest finds an order by its number, email and order password; it opens in this session only."""
     form = OrderLookupForm(request.POST or None)

@@ -24,6 +24,7 @@ from orders.services.payments import (
 )
 from orders.tasks import orders_expire_due_task
 from tests.factories import ProductFactory, VendorFactory, place_order
+from tests.otp import otp_login
 
 from .helpers import assert_no_secret_stored, stock, success
 
@@ -147,7 +148,7 @@ def test_bank_transfer_refund_is_due_to_the_operator(client, operator, rice, buy
     assert due.request["amount"] == vendor_order.total and due.request["reason"] == "배송 전 취소"
     assert due.request["order"] == order.number and not due.ok
 
-    client.force_login(operator)
+    otp_login(client, operator)
     page = client.get(reverse("admin:orders_payment_refunds_due")).content.decode()
     assert order.number in page and "송금 완료" in page
     client.post(reverse("admin:orders_payment_refund_done", args=[due.pk]), {"note": "농협 환불"})
@@ -209,7 +210,7 @@ def test_payment_admin_pages_render_in_korean(client, operator, gateway, card_or
     success(client, card_order)
     payment = Payment.objects.get(order=card_order)
     event = payment.events.get()
-    client.force_login(operator)
+    otp_login(client, operator)
     pages = {
         reverse("admin:orders_order_changelist"): card_order.number,
         reverse("admin:orders_order_change", args=[card_order.pk]): "pk_test_1",
