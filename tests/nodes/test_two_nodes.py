@@ -36,6 +36,7 @@ from tests.factories import (
     image_bytes,
     pdf_bytes,
 )
+from tests.otp import otp_device, totp_code
 from tests.procurement.docs_helpers import make_quote, vendor_documents
 from tests.procurement.factories import AgencyMembershipFactory
 from vendors.models import REQUIRED_DOCUMENTS, DocumentKind, VendorStatus
@@ -141,6 +142,16 @@ def _login(browser: Browser, node: str, user) -> None:
     assert answer.status == 302, answer.text()[:2000]
 
 
+def _login_operator(browser: Browser, node: str, user) -> None:
+    """An operator signs in with the password, then the authenticator's code (2FA on /admin/)."""
+    device = otp_device(user)
+    _login(browser, node, user)
+    otp = reverse("accounts:otp")
+    assert browser.get(node + otp).status == 200
+    answer = browser.post(node + otp, {"code": totp_code(device)})
+    assert answer.status == 302, answer.text()[:2000]
+
+
 def test_two_web_nodes_and_a_worker_share_everything_but_the_disk(cluster, settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # what the nodes check
     a, b = cluster.nodes["a"], cluster.nodes["b"]
@@ -163,7 +174,7 @@ def test_two_web_nodes_and_a_worker_share_everything_but_the_disk(cluster, setti
     draft.refresh_from_db()
     assert draft.documents.count() == len(files)
     operator_browser = Browser()
-    _login(operator_browser, b, OperatorFactory())
+    _login_operator(operator_browser, b, OperatorFactory())
     for doc in draft.documents.all():
         answer = operator_browser.get(b + reverse("vendors:document", args=[doc.pk]))
         assert answer.status == 200, (doc.kind, answer.text()[:500])
