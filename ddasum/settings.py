@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ddasum.outbox_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    # Daily: every day since the last reconciled one is compared with the PG's transactions.
+    "orders-payments-reconcile-daily": {
+        "task": "orders.payments_reconcile_daily_task",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "ddasum-documents-orphans-sweep": {
         "task": "ddasum.documents_orphans_sweep_task",
         "schedule": crontab(hour=3, minute=30),
@@ -417,6 +422,14 @@ PAYMENT_GATEWAY_URL = env(
 PAYMENT_CLIENT_KEY = env("PAYMENT_CLIENT_KEY", default="test_ck_local")
 PAYMENT_SECRET_KEY = env("PAYMENT_SECRET_KEY", default="test_sk_local")
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=10.0)
+# The PG's payment-window SDK (Toss Payments standard window v2); the Content-Security-Policy must
+# allow its host in script-src (and the window's hosts in frame-src). DEBUG serves a stand-in.
+PAYMENT_SDK_URL = env(
+    "PAYMENT_SDK_URL",
+    default=f"{SITE_URL}/static/js/pg-sdk-standin.js" if DEBUG else "https://js.tosspayments.com/v2/standard",
+)
+# Hours a virtual account (가상계좌) waits for its deposit (the window's validHours).
+PAYMENT_VIRTUAL_ACCOUNT_HOURS = env.int("PAYMENT_VIRTUAL_ACCOUNT_HOURS", default=72)
 
 # --- procurement (quotes) -------------------------------------------------------------
 # A buyer whose mail is on the verified agency's own domain, and that domain ends with one of

@@ -63,6 +63,7 @@ from ..services.cart import (
 )
 from ..services.checkout import Checkout, idempotency_key_for, order_place
 from ..services.documents import document_url, documents_apply
+from ..services.payments import PG_METHODS, bank_name
 from ..signals import CART_SESSION_KEY
 
 V = VendorOrderStatus
@@ -295,7 +296,7 @@ def _after_place(request, order: Order):
     if order.buyer_id is None:
         _guest_allow(request, order)
     request.session[PLACED_SESSION_KEY] = order.number
-    if order.payment_method == PaymentMethod.CARD and order.status == OrderStatus.PENDING_PAYMENT:
+    if order.payment_method in PG_METHODS and order.status == OrderStatus.PENDING_PAYMENT:
         return redirect(_card_payment_url(order))
     return redirect(order.get_absolute_url())
 
@@ -462,7 +463,11 @@ def order_detail(request, number):
     if just_placed:
         del request.session[PLACED_SESSION_KEY]
     awaiting_deposit = order.payment_method == PaymentMethod.BANK_TRANSFER and order.status == OrderStatus.PENDING_PAYMENT
-    awaiting_card = order.payment_method == PaymentMethod.CARD and order.status == OrderStatus.PENDING_PAYMENT
+    pending = order.status == OrderStatus.PENDING_PAYMENT
+    virtual_account = (order.payments.filter(method=PaymentMethod.VIRTUAL_ACCOUNT).exclude(va_account_number="")
+                       .order_by("-pk").first())
+    awaiting_card = order.payment_method in PG_METHODS and pending and not (
+        virtual_account and virtual_account.status == "waiting_for_deposit")
     context = {
         "order": order,
         "vendor_orders": vendor_orders,
@@ -471,6 +476,8 @@ def order_detail(request, number):
         "awaiting_deposit": awaiting_deposit,
         "bank": settings.BANK_TRANSFER_ACCOUNT if awaiting_deposit else None,
         "card_url": _card_payment_url(order) if awaiting_card else "",
+        "virtual_account": virtual_account if pending else None,
+        "va_bank_name": bank_name(virtual_account.va_bank_code) if virtual_account else "",
         "receipt_url": document_url(order=order) if with_documents else "",
         "events": _events(order),
         "cancel_form": CancelForm(),
