@@ -242,7 +242,8 @@ def card_payment_confirm(*, order_number: str, payment_key: str, amount: str) ->
         return prepared.result
     payment = prepared.payment
     reply, _event_row = gateway_exchange(payment, CONFIRM, "/v1/payments/confirm", prepared.body,
-                                          idempotency_key=payment.idempotency_key, done_status="DONE")
+                                          idempotency_key=payment.idempotency_key,
+                                          done_status=("DONE", "WAITING_FOR_DEPOSIT"))
     result, cancel = _confirm_finish(payment.pk, reply)
     if cancel:
         reason = (_("중복 결제 자동 취소") if result.outcome == PAID else _("주문 만료 후 승인된 결제 자동 취소"))

@@ -196,12 +196,13 @@ def _send(request) -> GatewayReply:
 
 
 def gateway_exchange(payment: Payment, kind: str, path: str, body: dict, *, idempotency_key: str,
-                      done_status: str = "") -> tuple[GatewayReply, PaymentEvent]:
+                      done_status: str | tuple = "") -> tuple[GatewayReply, PaymentEvent]:
     """Call the gateway and store the exchange. The request is saved first, so a crash mid-call still leaves it."""
     event = payment_event(payment, kind, request=gateway_request_record(path, body, idempotency_key=idempotency_key))
     reply = gateway_post(path, body, idempotency_key=idempotency_key)
     event.response, event.http_status = reply.as_record(), reply.http_status
-    event.ok = reply.http_status == 200 and (not done_status or reply.data.get("status") == done_status)
+    wanted = (done_status,) if isinstance(done_status, str) else done_status
+    event.ok = reply.http_status == 200 and (not done_status or reply.data.get("status") in wanted)
     event.save(update_fields=["response", "http_status", "ok"])
     if not event.ok:
         logger.warning("payment %s %s: HTTP %s %s", payment.pk, kind, reply.http_status, reply.as_record())

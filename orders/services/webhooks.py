@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 
 from ..models import Order, Payment, PaymentEvent, PaymentMethod
 from .confirmations import payment_pg_sync, virtual_account_deposit
-from .payments import LOOKUP, PG_METHODS, WEBHOOK, gateway_get, payment_event
+from .payments import LOOKUP, PG_METHODS, WEBHOOK, gateway_get, payment_event, payment_start
 
 logger = logging.getLogger(__name__)
 
@@ -109,23 +109,39 @@ def _deposit_callback(body: dict, key: str) -> WebhookResult:
 
 def _status_changed(body: dict, key: str) -> WebhookResult:
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
-    payment_key, order_number = str(data.get("paymentKey") or ""), str(data.get("orderId") or "")
-    payment = Payment.objects.filter(provider_key=payment_key).first() if payment_key else None
-    if payment is None and order_number:
-        payment = (Payment.objects.filter(order__number=order_number, method__in=PG_METHODS)
-                   .order_by("-pk").first())
-        if payment is not None and payment_key and not payment.provider_key:
-            # The window's redirect never reached us (closed tab): the notice names the payment.
-            payment.provider_key = payment_key[:200]
-            payment.save(update_fields=["provider_key"])
-    if payment is None or not payment.provider_key:
-        logger.info("status notice for unknown payment %r / order %r", payment_key, order_number)
-        return WebhookResult(200, "unknown payment")
+    payment_key, order_number = str(data.get("paymentKey") or "")[:200], str(data.get("orderId") or "")
+    if not payment_key:
+        return WebhookResult(200, "no payment key")
+    payment = Payment.objects.filter(provider_key=payment_key).first()
+    if payment is None:
+        # The window's redirect never reached us (a closed tab): ask the PG whose payment this is
+        # before it is tied to one of our orders.
+        reply = gateway_get(f"/v1/payments/{payment_key}")
+        if reply.http_status != 200:
+            logger.info("status notice for %r: the PG does not know it (HTTP %s)", payment_key, reply.http_status)
+            return WebhookResult(200 if reply.declined else 503, "unknown payment")
+        order = Order.objects.filter(number=str(reply.data.get("orderId") or ""), payment_method__in=PG_METHODS).first()
+        if order is None or order.number != order_number:
+            return WebhookResult(200, "unknown payment")
+        payment = _attach(order, payment_key)
     outcome = _lookup_and_apply(payment)
     if outcome == "no answer":
         return WebhookResult(503, outcome)  # the PG sends it again later
     _log(payment, body, key, outcome, ok=True)
     return WebhookResult(200, outcome)
+
+
+@transaction.atomic
+def _attach(order: Order, payment_key: str) -> Payment:
+    """The order's open attempt takes the PG's paymentKey (the PG said this payment is this order's)."""
+    Order.objects.select_for_update().filter(pk=order.pk).first()
+    payment = Payment.objects.filter(provider_key=payment_key).first()
+    if payment is not None:
+        return payment
+    payment = payment_start(order_id=order.pk)
+    payment.provider_key = payment_key
+    payment.save(update_fields=["provider_key"])
+    return payment
 
 
 def _lookup_and_apply(payment: Payment) -> str:
