@@ -24,6 +24,7 @@ from ddasum.money import won
 from ..exceptions import PaymentError
 from ..models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus
 from .actions import order_expire, order_mark_paid
+from .cash_receipts import cash_receipt_after_paid
 from .payments import (
     CONFIRM,
     DEPOSIT,
@@ -89,6 +90,7 @@ def payment_deposit_confirm(*, order_id: int, actor=None, amount: int | None = N
         "depositor": depositor, "deposited_at": (deposited_at or now).isoformat(), "note": note,
     })
     order_mark_paid(order_id=order.pk, actor=actor, reason=_("입금 확인"))
+    cash_receipt_after_paid(order)
     order.refresh_from_db()
     return order
 
@@ -351,6 +353,7 @@ def virtual_account_deposit(*, payment_id: int, source: str, data: dict) -> str:
                                                        "amount": payment.amount,
                                                        "transactionKey": data.get("transactionKey", "")})
     order_mark_paid(order_id=order.pk, reason=_("가상계좌 입금 확인"))
+    cash_receipt_after_paid(order)
     return "paid"
 
 

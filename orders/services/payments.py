@@ -28,10 +28,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ddasum import jobs
 from ddasum.money import TAXABLE, vat_split, won
 
 from ..exceptions import FieldsInvalid, PaymentError
-from ..models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus, RefundAccount
+from ..models import (
+    CashReceipt,
+    CashReceiptStatus,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentEvent,
+    PaymentMethod,
+    PaymentStatus,
+    RefundAccount,
+)
 from ..selectors.access import payment_access_grant
 
 logger = logging.getLogger(__name__)
@@ -85,6 +96,8 @@ EVENT_LABELS = {
     CONFIRM: gettext_lazy("승인 요청"), CANCEL: gettext_lazy("취소 요청"), MISMATCH: gettext_lazy("금액 불일치"),
     EXPIRED: gettext_lazy("기한 지난 결제"), FAIL: gettext_lazy("결제 실패·거절"), DEPOSIT: gettext_lazy("입금 확인"),
     REFUND_DUE: gettext_lazy("환불 예정 (계좌 송금)"), REFUND: gettext_lazy("환불 송금"), EXPIRE: gettext_lazy("미결제 종료"),
+    ISSUED: gettext_lazy("가상계좌 발급"), WEBHOOK: gettext_lazy("PG 웹훅"), LOOKUP: gettext_lazy("PG 조회"),
+    "cash_receipt": gettext_lazy("현금영수증 발급"), "cash_receipt_cancel": gettext_lazy("현금영수증 취소"),
 }
 
 
@@ -308,6 +321,9 @@ def _cancelled_add(payment: Payment, amount: int) -> None:
     payment.cancelled_amount = min(payment.amount, payment.cancelled_amount + amount)
     payment.status = S.CANCELLED if payment.cancelled_amount >= payment.amount else S.PARTIAL_CANCELLED
     payment.save(update_fields=["cancelled_amount", "status"])
+    # A 현금영수증 issued for this cash payment is cancelled by the refunded amount (services/cash_receipts.py).
+    if CashReceipt.objects.filter(order_id=payment.order_id, status=CashReceiptStatus.ISSUED).exists():
+        jobs.after_commit("orders.cash_receipt_cancel_task", order_id=payment.order_id)
 
 
 class BankTransferProvider(PaymentProvider):

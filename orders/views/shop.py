@@ -34,6 +34,7 @@ from ..forms import (
     CancelForm,
     CartAddForm,
     CartQuantityForm,
+    CashReceiptForm,
     CheckoutForm,
     OrderLookupForm,
     PostalCodeForm,
@@ -61,6 +62,7 @@ from ..services.cart import (
     problems_message,
     summary_apply_coupon,
 )
+from ..services.cash_receipts import CASH_METHODS, cash_receipt_request, order_cash_receipt_allowed
 from ..services.checkout import Checkout, idempotency_key_for, order_place
 from ..services.documents import document_url, documents_apply
 from ..services.payments import PG_METHODS, bank_name
@@ -345,11 +347,15 @@ def _checkout_place(request, form: CheckoutForm, basket):
         guest_password=data.get("guest_password", "") if not request.user.is_authenticated else "",
         business_number=data.get("business_number", ""), business_name=data.get("business_name", ""),
         coupon_code=data.get("coupon_code", ""), expected_total=summary.total,
+        use_escrow=bool(data.get("use_escrow")),
     )
     buyer = request.user if request.user.is_authenticated else None
     order, ok = call_service(request, order_place, cart=basket, buyer=buyer, checkout=checkout, idempotency_key=key)
     if not ok:
         return None
+    if data.get("cash_receipt_type") and order.payment_method in CASH_METHODS and not hasattr(order, "cash_receipt"):
+        call_service(request, cash_receipt_request, order_id=order.pk, receipt_type=data["cash_receipt_type"],
+                     number=data["cash_receipt_number"])
     if buyer and data.get("save_address"):
         address_save(user=buyer, recipient=checkout.recipient_name, phone=checkout.recipient_phone,
                      postal_code=checkout.postal_code, address=checkout.address,
@@ -480,11 +486,34 @@ def order_detail(request, number):
         "va_bank_name": bank_name(virtual_account.va_bank_code) if virtual_account else "",
         "receipt_url": document_url(order=order) if with_documents else "",
         "events": _events(order),
+        "cash_receipt": getattr(order, "cash_receipt", None) if order.payment_method in CASH_METHODS else None,
+        "cash_receipt_form": CashReceiptForm() if _cash_receipt_open(order) else None,
         "cancel_form": CancelForm(),
         "return_form": ReturnRequestForm(),
         "seo": {"title": _("주문 %(number)s") % {"number": order.number}, "noindex": True},
     }
     return render(request, "orders/order_detail.html", context)
+
+
+def _cash_receipt_open(order: Order) -> bool:
+    receipt = getattr(order, "cash_receipt", None)
+    return order_cash_receipt_allowed(order) and (receipt is None or receipt.status in ("requested", "failed"))
+
+
+@require_POST
+def cash_receipt_request_view(request, number):
+    """The buyer (or the guest who placed it) asks for a 현금영수증 on the order page."""
+    order, _as_guest = _order_for(request, number)
+    form = CashReceiptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(order.get_absolute_url())
+    _result, ok = call_service(request, cash_receipt_request, order_id=order.pk, receipt_type=form.cleaned_data["type"],
+                               number=form.cleaned_data["number"])
+    if ok:
+        messages.success(request, _("현금영수증을 신청했습니다. 결제가 확인되면 발급됩니다.") if order.status != OrderStatus.PAID
+                         else _("현금영수증을 신청했습니다. 곧 발급됩니다."))
+    return redirect(order.get_absolute_url())
 
 
 def order_lookup(request):

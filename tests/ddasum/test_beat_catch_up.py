@@ -20,6 +20,8 @@ CATCH_UP_TESTS = {
     "procurement-needs-close-due":
         "tests.procurement.test_needs:test_close_due_closes_only_needs_past_their_deadline",
     "ddasum-outbox-sweep": "tests.ddasum.test_outbox:test_a_row_committed_but_never_sent_is_sent_by_the_sweeper_once",
+    "orders-payments-reconcile-daily":
+        "tests.orders.test_reconciliation:test_missed_days_are_reconciled_in_order_from_the_last_one_done",
     "ddasum-documents-orphans-sweep":
         "tests.ddasum.test_documents:test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else",
 }
