@@ -17,6 +17,7 @@ from ddasum.validators import (
 
 from .models import CashReceiptType, PaymentMethod
 from .services.cash_receipts import CASH_METHODS, cash_receipt_number_clean
+from .services.payments import BANKS
 
 GUEST_PASSWORD_MIN = 4
 RETURN_PHOTOS_MAX = 3
@@ -302,3 +303,14 @@ class CashReceiptForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("number", exc)
         return data
+
+
+class RefundAccountForm(forms.Form):
+    """Where a virtual-account payment is refunded to (kept only until the refund is done)."""
+    bank_code = forms.ChoiceField(label=_("은행"), choices=[("", "---------"), *sorted(BANKS.items(), key=lambda b: b[1])],
+                                  error_messages={"required": _("은행을 골라 주세요.")})
+    account_number = forms.CharField(label=_("계좌번호"), max_length=30,
+                                     error_messages={"required": _("계좌번호를 입력해 주세요.")},
+                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    holder_name = forms.CharField(label=_("예금주"), max_length=60,
+                                  error_messages={"required": _("예금주 이름을 적어 주세요.")})

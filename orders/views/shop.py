@@ -38,6 +38,7 @@ from ..forms import (
     CheckoutForm,
     OrderLookupForm,
     PostalCodeForm,
+    RefundAccountForm,
     ReturnRequestForm,
 )
 from ..models import (
@@ -65,7 +66,7 @@ from ..services.cart import (
 from ..services.cash_receipts import CASH_METHODS, cash_receipt_request, order_cash_receipt_allowed
 from ..services.checkout import Checkout, idempotency_key_for, order_place
 from ..services.documents import document_url, documents_apply
-from ..services.payments import PG_METHODS, bank_name
+from ..services.payments import PG_METHODS, bank_name, refund_account_set
 from ..signals import CART_SESSION_KEY
 
 V = VendorOrderStatus
@@ -471,7 +472,10 @@ def order_detail(request, number):
     awaiting_deposit = order.payment_method == PaymentMethod.BANK_TRANSFER and order.status == OrderStatus.PENDING_PAYMENT
     pending = order.status == OrderStatus.PENDING_PAYMENT
     virtual_account = (order.payments.filter(method=PaymentMethod.VIRTUAL_ACCOUNT).exclude(va_account_number="")
-                       .order_by("-pk").first())
+                       .select_related("refund_account").order_by("-pk").first())
+    refund_account = getattr(virtual_account, "refund_account", None) if virtual_account else None
+    refund_account_open = (virtual_account is not None and refund_account is None
+                           and virtual_account.status in ("done", "partial_cancelled") and order.status == OrderStatus.PAID)
     awaiting_card = order.payment_method in PG_METHODS and pending and not (
         virtual_account and virtual_account.status == "waiting_for_deposit")
     context = {
@@ -488,11 +492,28 @@ def order_detail(request, number):
         "events": _events(order),
         "cash_receipt": getattr(order, "cash_receipt", None) if order.payment_method in CASH_METHODS else None,
         "cash_receipt_form": CashReceiptForm() if _cash_receipt_open(order) else None,
+        "refund_account": refund_account,
+        "refund_account_bank": bank_name(refund_account.bank_code) if refund_account else "",
+        "refund_account_form": RefundAccountForm() if refund_account_open else None,
         "cancel_form": CancelForm(),
         "return_form": ReturnRequestForm(),
         "seo": {"title": _("주문 %(number)s") % {"number": order.number}, "noindex": True},
     }
     return render(request, "orders/order_detail.html", context)
+
+
+@require_POST
+def refund_account_view(request, number):
+    """The buyer gives the account a virtual-account payment is refunded to (format checked)."""
+    order, _as_guest = _order_for(request, number)
+    form = RefundAccountForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(order.get_absolute_url())
+    _result, ok = call_service(request, refund_account_set, order_id=order.pk, **form.cleaned_data)
+    if ok:
+        messages.success(request, _("환불 계좌를 저장했습니다. 환불이 끝나면 바로 지웁니다."))
+    return redirect(order.get_absolute_url())
 
 
 def _cash_receipt_open(order: Order) -> bool:

@@ -1,6 +1,7 @@
 """The PG's window beyond cards: virtual accounts (가상계좌), the webhook endpoint, the refund call
 (orders.services.confirmations, webhooks, payments.pg_cancel) against the fake PG over HTTP."""
 import json
+import re
 import threading
 import time
 from datetime import timedelta
@@ -299,3 +300,73 @@ def test_concurrent_deliveries_of_a_deposit_pay_once(gateway, rice, buyer, setti
     assert order.events.filter(vendor_order__isnull=True, to_status=OrderStatus.PAID).count() == 1
     assert PaymentEvent.objects.filter(payment__order=order, kind="deposit").count() == 1
     assert PaymentEvent.objects.filter(payment__order=order, kind="webhook").count() == 3  # three distinct bodies
+
+
+# --- cancels reported by the PG, escrow, the admin ----------------------------------------------------
+
+
+def test_cancel_notices_raise_the_cancelled_amount_and_never_lower_it(client, gateway, card_order):
+    success(client, card_order)
+    partial = gateway.status_changed("pk_test_1", status="PARTIAL_CANCELED", balanceAmount=card_order.total - 10000)
+    whole = gateway.status_changed("pk_test_1", status="CANCELED", balanceAmount=0)
+    cancel_notice = {"eventType": "CANCEL_STATUS_CHANGED", "createdAt": "2026-11-23T11:00:00.000000",
+                     "data": {"paymentKey": "pk_test_1", "transactionKey": "tx_c_1", "cancelStatus": "DONE"}}
+    assert post_webhook(client, whole).status_code == 200
+    payment = Payment.objects.get(provider_key="pk_test_1")
+    assert (payment.status, payment.cancelled_amount) == (PaymentStatus.CANCELLED, card_order.total)
+    assert post_webhook(client, partial).status_code == 200  # older, delivered later
+    assert post_webhook(client, cancel_notice).status_code == 200
+    payment.refresh_from_db()
+    assert (payment.status, payment.cancelled_amount) == (PaymentStatus.CANCELLED, card_order.total)
+    assert payment.events.filter(kind="webhook").count() == 3
+
+
+def test_escrow_is_asked_for_in_the_window_of_a_virtual_account_order(client, rice, buyer):
+    order = place_order(items=[(rice, 2)], buyer=buyer, payment_method=PaymentMethod.VIRTUAL_ACCOUNT)
+    Order.objects.filter(pk=order.pk).update(use_escrow=True)
+    client.force_login(buyer)
+    html = client.get(reverse("orders:pay_card", args=[order.number])).content.decode()
+    assert 'data-method="VIRTUAL_ACCOUNT"' in html and 'data-escrow="true"' in html
+    assert 'data-testid="escrow-notice"' in html
+    products = json.loads(re.search(r'data-escrow-products="([^"]*)"', html).group(1).replace("&quot;", '"'))
+    assert products == [{"id": str(order.lines.get().pk), "name": order.lines.get().product_name,
+                         "code": order.lines.get().sku or str(order.lines.get().pk), "unitPrice": 25000, "quantity": 2}]
+
+
+def test_the_operator_reads_cash_receipts_and_webhooks_in_korean(operator_client, issued, gateway, client):
+    post_webhook(client, gateway.deposit("pk_va_1"))
+    for url, text in ((reverse("admin:orders_paymentevent_changelist") + "?kind=webhook", "PG 웹훅"),
+                      (reverse("admin:orders_cashreceipt_changelist"), "현금영수증"),
+                      (reverse("admin:orders_paymentmismatch_changelist"), "결제 대사 불일치")):
+        response = operator_client.get(url)
+        assert response.status_code == 200 and text in response.content.decode(), url
+
+
+def test_a_vendor_member_cannot_reach_the_payment_admin_pages(client, vendor):
+    from tests.factories import MembershipFactory
+
+    client.force_login(MembershipFactory(vendor=vendor).user)
+    for name in ("orders_cashreceipt_changelist", "orders_paymentmismatch_changelist"):
+        response = client.get(reverse(f"admin:{name}"))
+        assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
+
+
+def test_the_buyer_gives_a_refund_account_on_the_order_page_and_only_the_buyer(client, paid_va, buyer, gateway):
+    url = reverse("orders:refund_account", args=[paid_va.number])
+    client.force_login(UserFactory())
+    assert client.post(url, {"bank_code": "88", "account_number": "110123456789", "holder_name": "남"}).status_code == 404
+    client.force_login(buyer)
+    assert 'data-testid="refund-account-form"' in client.get(paid_va.get_absolute_url()).content.decode()
+    page = client.post(url, {"bank_code": "88", "account_number": "12-34", "holder_name": "김구매"},
+                       follow=True).content.decode()
+    assert "숫자 10~16자리" in page and not RefundAccount.objects.exists()
+    client.post(url, {"bank_code": "88", "account_number": "110-123-456789", "holder_name": "김구매"})
+    assert RefundAccount.objects.get().account_number == "110123456789"
+    html = client.get(paid_va.get_absolute_url()).content.decode()
+    assert "신한은행 ****6789" in html and "110123456789" not in html
+    # Cancelling now refunds through the PG to that account, which is then forgotten.
+    vendor_order_cancel(vendor_order_id=paid_va.vendor_orders.get().pk, actor=buyer, reason="배송 전 취소")
+    cancel = [r for r in gateway.requests if r.path.endswith("/cancel")][-1]
+    assert cancel.body["refundReceiveAccount"]["accountNumber"] == "110123456789"
+    assert not RefundAccount.objects.exists() and not refunds_due().exists()
+    assert Order.objects.get(pk=paid_va.pk).status == OrderStatus.CANCELLED
