@@ -126,3 +126,41 @@ def test_virtual_account_waits_for_the_deposit_webhook(live_server, new_page, pg
     page.reload()
     assert page.get_by_test_id("order-status").inner_text() == "결제 완료"
     assert order.events.filter(vendor_order__isnull=True, to_status=OrderStatus.PAID).count() == 1
+
+
+def test_cash_receipt_chosen_at_checkout_is_issued_once_the_deposit_is_confirmed(live_server, new_page, pg, shop):
+    from orders.services.confirmations import payment_deposit_confirm
+
+    page = new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/")
+    page.get_by_label("이메일").fill(shop.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(live_server.url + "/search/?q=현미")
+    page.locator("[data-testid=product-card]").first.get_by_role("link").first.click()
+    page.get_by_role("button", name="장바구니 담기").click()
+    page.wait_for_url("**/orders/cart/")
+    page.get_by_test_id("checkout-link").click()
+    page.wait_for_url("**/orders/checkout/")
+    for field, value in (("#id_orderer_name", "이구매"), ("#id_orderer_phone", "010-2222-3333"), ("#id_email", shop.email),
+                         ("#id_recipient_name", "이구매"), ("#id_recipient_phone", "010-2222-3333"),
+                         ("#id_postal_code", "32244"), ("#id_address", "충청남도 홍성군 홍성읍 아문길 27")):
+        page.locator(field).fill(value)
+    page.get_by_label("무통장입금", exact=True).check()
+    assert "구매안전서비스" in page.get_by_test_id("escrow").inner_text()
+    page.get_by_label("소득공제 (휴대폰 번호)").check()
+    page.locator("#id_cash_receipt_number").fill("010-2222-3333")
+    page.get_by_label("주문 상품의 구매조건을 확인했으며 결제 진행에 동의합니다 (필수)").check()
+    page.get_by_label("개인정보 제3자(판매기업) 제공에 동의합니다 (필수)").check()
+    page.get_by_test_id("place-order").click()
+    page.wait_for_url("**/orders/2**")
+    assert page.get_by_test_id("cash-receipt-status").inner_text() == "발급 대기"
+
+    order = Order.objects.get(buyer=shop)
+    payment_deposit_confirm(order_id=order.pk, amount=order.total, source="test")  # the operator saw the deposit
+    page.reload()
+    assert page.get_by_test_id("cash-receipt-status").inner_text() == "발급 완료"
+    assert page.get_by_test_id("cash-receipt-number").inner_text() == "000000001"
+    [issue] = [r for r in pg.requests if r.path == "/v1/cash-receipts"]
+    assert issue.body["customerIdentityNumber"] == "01022223333" and issue.body["type"] == "소득공제"
