@@ -499,6 +499,21 @@ def payments_in_doubt():
 IN_FLIGHT_GRACE = timedelta(minutes=1)
 
 
+def _virtual_account_closed_at_pg(payment_id: int) -> bool:
+    """An issued virtual account of an order cancelled unpaid is cancelled at the PG too, so a late
+    deposit is refused by the bank rather than paid into a closed order. False: the PG did not answer."""
+    payment = Payment.objects.select_related("order").get(pk=payment_id)
+    if (payment.status != S.WAITING_FOR_DEPOSIT or payment.order.status != OrderStatus.CANCELLED
+            or not payment.provider_key):
+        return True
+    # A 5xx answer is kept by the PG under its key: the next try after one gets a new key (a timeout keeps it).
+    errors = payment.events.filter(kind=CANCEL, http_status__gte=500).count()
+    key = hashlib.sha256(f"{payment.idempotency_key}:close:{errors}".encode()).hexdigest()
+    reply, _event = gateway_exchange(payment, CANCEL, f"/v1/payments/{payment.provider_key}/cancel",
+                                     {"cancelReason": "주문 취소 (입금 전)"}, idempotency_key=key)
+    return reply.answered and (reply.http_status == 200 or reply.declined)  # refused: closed already (expired)
+
+
 def payments_close_unpaid() -> int:
     """Close the open payments of orders that expired or were cancelled unpaid (an 'expire' event each)."""
     closed = 0
@@ -506,12 +521,18 @@ def payments_close_unpaid() -> int:
                                     order__status__in=(OrderStatus.EXPIRED, OrderStatus.CANCELLED))
              .exclude(pk__in=payments_in_doubt().values("pk")))  # still asked about until the gateway answers
     for pk in list(stale.values_list("pk", flat=True)):
+        if not _virtual_account_closed_at_pg(pk):
+            continue  # the PG did not answer: asked again on the next run
         with transaction.atomic():
             payment = Payment.objects.select_for_update().select_related("order").get(pk=pk)
             if payment.status not in (S.READY, S.WAITING_FOR_DEPOSIT):
                 continue
-            # A virtual account whose deadline passed is EXPIRED (as the PG calls it); an unused attempt is closed.
-            payment.status = S.EXPIRED if payment.status == S.WAITING_FOR_DEPOSIT else S.CANCELLED
+            # A virtual account of an expired order is EXPIRED (as the PG calls it); of a cancelled one,
+            # CANCELED at the PG too; an unused attempt is closed.
+            if payment.status == S.WAITING_FOR_DEPOSIT and payment.order.status == OrderStatus.EXPIRED:
+                payment.status = S.EXPIRED
+            else:
+                payment.status = S.CANCELLED
             payment.save(update_fields=["status"])
             payment_event(payment, EXPIRE, ok=True, request={"order_status": payment.order.status,
                                                       "recorded_at": timezone.now().isoformat()})

@@ -370,3 +370,24 @@ def test_the_buyer_gives_a_refund_account_on_the_order_page_and_only_the_buyer(c
     assert cancel.body["refundReceiveAccount"]["accountNumber"] == "110123456789"
     assert not RefundAccount.objects.exists() and not refunds_due().exists()
     assert Order.objects.get(pk=paid_va.pk).status == OrderStatus.CANCELLED
+
+
+def test_cancelling_an_unpaid_virtual_account_order_closes_the_account_at_the_pg(issued, buyer, gateway, rice):
+    vendor_order_cancel(vendor_order_id=issued.vendor_orders.get().pk, actor=buyer, reason="마음이 바뀜")
+    assert Order.objects.get(pk=issued.pk).status == OrderStatus.CANCELLED and stock(rice) == 10
+    orders_expire_due_task()
+    cancel = [r for r in gateway.requests if r.path == "/v1/payments/pk_va_1/cancel"]
+    assert len(cancel) == 1 and "cancelAmount" not in cancel[0].body and "refundReceiveAccount" not in cancel[0].body
+    assert Payment.objects.get(provider_key="pk_va_1").status == PaymentStatus.CANCELLED
+    orders_expire_due_task()  # again: nothing more is sent
+    assert len([r for r in gateway.requests if r.path.endswith("/cancel")]) == 1
+
+
+def test_a_virtual_account_close_the_pg_does_not_answer_is_tried_again(issued, buyer, gateway):
+    vendor_order_cancel(vendor_order_id=issued.vendor_orders.get().pk, actor=buyer)
+    gateway.mode = "error"
+    orders_expire_due_task()
+    assert Payment.objects.get(provider_key="pk_va_1").status == PaymentStatus.WAITING_FOR_DEPOSIT
+    gateway.mode = "success"
+    orders_expire_due_task()
+    assert Payment.objects.get(provider_key="pk_va_1").status == PaymentStatus.CANCELLED
