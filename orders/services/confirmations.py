@@ -22,7 +22,7 @@ from ddasum import jobs
 from ddasum.money import won
 
 from ..exceptions import PaymentError
-from ..models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus
+from ..models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentMismatch, PaymentStatus
 from .actions import order_expire, order_mark_paid
 from .cash_receipts import cash_receipt_after_paid
 from .payments import (
@@ -376,6 +376,14 @@ def _pg_record_apply(payment_id: int, pg: dict) -> str:
         refund_account_forget_if_done(payment, pg)
         if not payment_status_allows(payment.status, status) or cancelled < payment.cancelled_amount:
             return "ignored"
+        if cancelled > payment.cancelled_amount and order.status == OrderStatus.PAID:
+            # Cancelled at the PG (its dashboard), not through the shop: the order did not move. The
+            # operator sees it with the reconciliation's findings and settles the order by hand.
+            PaymentMismatch.objects.get_or_create(
+                transaction_key=f"pg-cancel:{payment.pk}:{cancelled}", problem=_("PG에서 취소되었지만 주문은 그대로입니다"),
+                defaults={"day": timezone.localdate(), "order_number": order.number, "payment_key": payment.provider_key,
+                          "ours": {"status": payment.status, "cancelled_amount": payment.cancelled_amount},
+                          "theirs": {"status": pg.get("status"), "balanceAmount": pg.get("balanceAmount")}})
         payment.status, payment.cancelled_amount = status, min(cancelled, payment.amount)
         payment.provider_status = str(pg.get("status"))
         payment.save(update_fields=["status", "cancelled_amount", "provider_status"])

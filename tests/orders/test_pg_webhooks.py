@@ -19,6 +19,7 @@ from orders.models import (
     Payment,
     PaymentEvent,
     PaymentMethod,
+    PaymentMismatch,
     PaymentStatus,
     RefundAccount,
     VendorOrderStatus,
@@ -319,6 +320,9 @@ def test_cancel_notices_raise_the_cancelled_amount_and_never_lower_it(client, ga
     payment.refresh_from_db()
     assert (payment.status, payment.cancelled_amount) == (PaymentStatus.CANCELLED, card_order.total)
     assert payment.events.filter(kind="webhook").count() == 3
+    # Cancelled at the PG, not through the shop: the operator is shown it, once.
+    [mismatch] = PaymentMismatch.objects.all()
+    assert mismatch.problem == "PG에서 취소되었지만 주문은 그대로입니다" and mismatch.order_number == card_order.number
 
 
 def test_escrow_is_asked_for_in_the_window_of_a_virtual_account_order(client, rice, buyer):

@@ -78,3 +78,12 @@ def test_a_day_the_pg_cannot_answer_for_is_left_for_the_next_run(gateway):
     gateway.stop()
     assert payments_reconcile_due() == []
     assert ReconciledDay.objects.count() == 1
+
+
+def test_the_mismatch_list_reads_in_few_queries(operator_client, django_assert_max_num_queries):
+    for n in range(30):
+        PaymentMismatch.objects.create(day=DAY, order_number=f"20261122-{n:05d}", payment_key=f"pk_{n}",
+                                       transaction_key=f"tx_{n}", problem="승인 금액이 다릅니다")
+    with django_assert_max_num_queries(12):
+        response = operator_client.get(reverse("admin:orders_paymentmismatch_changelist"))
+    assert response.status_code == 200 and "20261122-00029" in response.content.decode()
