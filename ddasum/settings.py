@@ -6,7 +6,6 @@ turns on the secure settings, so `manage.py check --deploy` has nothing to repor
 """
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import environ
 import sentry_sdk
@@ -201,6 +200,7 @@ _MESSAGE_TASKS = (
     "procurement.record_decided_notify_task",
     "vendors.vendor_renewal_decided_notify_task", "vendors.vendor_renewal_requested_notify_task",
     "vendors.vendor_status_notify_task",
+    "reviews.question_answered_notify_task", "reviews.review_reply_notify_task",
 )
 TASK_QUEUE_KINDS = {**dict.fromkeys(_DOCUMENT_TASKS, "documents"), **dict.fromkeys(_MESSAGE_TASKS, "messages")}
 CELERY_TASK_ROUTES = ("ddasum.celery.task_route",)
@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
     "reviews-questions-remind-vendors": {
         "task": "reviews.questions_remind_vendors_task",
         "schedule": crontab(hour=9, minute=30),
+    },
+    # Daily: every day since the last reconciled one is compared with the PG's transactions.
+    "orders-payments-reconcile-daily": {
+        "task": "orders.payments_reconcile_daily_task",
+        "schedule": crontab(hour=5, minute=30),
     },
     "ddasum-documents-orphans-sweep": {
         "task": "ddasum.documents_orphans_sweep_task",
@@ -622,6 +627,14 @@ PAYMENT_GATEWAY_URL = env(
 PAYMENT_CLIENT_KEY = env("PAYMENT_CLIENT_KEY", default="test_ck_local")
 PAYMENT_SECRET_KEY = env("PAYMENT_SECRET_KEY", default="test_sk_local")
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=10.0)
+# The PG's payment-window SDK (Toss Payments standard window v2); the Content-Security-Policy must
+# allow its host in script-src (and the window's hosts in frame-src). DEBUG serves a stand-in.
+PAYMENT_SDK_URL = env(
+    "PAYMENT_SDK_URL",
+    default=f"{SITE_URL}/static/js/pg-sdk-standin.js" if DEBUG else "https://js.tosspayments.com/v2/standard",
+)
+# Hours a virtual account (가상계좌) waits for its deposit (the window's validHours).
+PAYMENT_VIRTUAL_ACCOUNT_HOURS = env.int("PAYMENT_VIRTUAL_ACCOUNT_HOURS", default=72)
 
 # --- procurement (quotes) -------------------------------------------------------------
 # A buyer whose mail is on the verified agency's own domain, and that domain ends with one of
@@ -634,27 +647,20 @@ PROCUREMENT_REMIND_AFTER_DAYS = env.int("PROCUREMENT_REMIND_AFTER_DAYS", default
 # --- Content-Security-Policy (django-csp) ------------------------------------------------------
 # Scripts and styles come from our own static files; an inline <script>/<style> block needs the
 # request's nonce (`nonce="{{ request.csp_nonce }}"`), and style="…" attributes and on…= handlers
-# are not allowed at all. The payment gateway's SDK script (PAYMENT_SDK_URL) may load and open
-# its window; the card form posts to the gateway (PAYMENT_GATEWAY_URL's origin, added per response
-# by orders.views.payments so a changed setting is followed).
-PAYMENT_SDK_URL = env("PAYMENT_SDK_URL", default="https://js.tosspayments.com")
-
-
-def url_origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-_PAYMENT_SDK_ORIGIN = [origin for origin in (url_origin(PAYMENT_SDK_URL),) if origin]
+# are not allowed at all. The payment page alone also allows the PG's SDK (PAYMENT_SDK_URL) and
+# its window (PAYMENT_WINDOW_ORIGINS), added per response by orders.views.payments so a changed
+# setting is followed.
+# The origins the PG's payment window loads frames from and talks to (Toss Payments: its own hosts).
+PAYMENT_WINDOW_ORIGINS = env.list("PAYMENT_WINDOW_ORIGINS", default=["https://*.tosspayments.com"])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF, NONCE, *_PAYMENT_SDK_ORIGIN],
+        "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
-        "connect-src": [SELF, *_PAYMENT_SDK_ORIGIN],
-        "frame-src": [SELF, *_PAYMENT_SDK_ORIGIN],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
@@ -669,6 +675,6 @@ PERMISSIONS_POLICY = {
     "camera": ["self"],
     "microphone": [],
     "geolocation": [],
-    "payment": ["self", *_PAYMENT_SDK_ORIGIN],
+    "payment": ["self", *(o for o in PAYMENT_WINDOW_ORIGINS if "*" not in o)],
     "usb": [],
 }
