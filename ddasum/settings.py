@@ -675,6 +675,6 @@ PERMISSIONS_POLICY = {
     "camera": ["self"],
     "microphone": [],
     "geolocation": [],
-    "payment": ["self", *(o for o in PAYMENT_WINDOW_ORIGINS if "*" not in o)],
+    "payment": ["self", *PAYMENT_WINDOW_ORIGINS],
     "usb": [],
 }

@@ -76,6 +76,22 @@ def test_card_page_opens_the_pg_window_through_its_sdk_and_only_the_buyer_sees_i
     assert settings.PAYMENT_SECRET_KEY not in html
     # No inline script bodies and no on… handlers (the Content-Security-Policy).
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) and " onclick=" not in html
+    # This page alone lets the browser load the SDK and the PG's window frames (CSP).
+    policy = response["Content-Security-Policy"]
+    script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    frame_src = next(p for p in policy.split(";") if p.strip().startswith("frame-src"))
+    assert "https://js.tosspayments.com" in script_src and "https://*.tosspayments.com" in frame_src
+    assert "tosspayments" not in client.get("/")["Content-Security-Policy"]
+
+
+def test_the_payment_pages_csp_follows_the_sdk_setting(client, card_order, buyer, settings):
+    settings.PAYMENT_SDK_URL = "https://js.example-pg.kr/v2/standard"
+    settings.PAYMENT_WINDOW_ORIGINS = ["https://window.example-pg.kr"]
+    client.force_login(buyer)
+    policy = client.get(reverse("orders:pay_card", args=[card_order.number]))["Content-Security-Policy"]
+    script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    assert "https://js.example-pg.kr" in script_src and "https://window.example-pg.kr" in script_src
+    assert "tosspayments" not in policy
 
 
 def test_a_guest_opens_the_card_page_from_the_session_that_placed_the_order(client, rice):
