@@ -83,7 +83,7 @@ def test_shopper_asks_a_secret_question_others_cannot_read_it_and_the_vendor_ans
     assert "오늘 오후에 전화드리겠습니다." not in other.content()
 
 
-def test_wish_without_javascript_and_with_it(live_server, browser):
+def test_wish_without_javascript_and_with_it_and_the_recent_strip(live_server, browser):
     rice = ProductFactory(name="홍성 유기농 현미")
     member = UserFactory(email="wisher@example.kr")
     context = browser.new_context(locale="ko-KR", java_script_enabled=False)
@@ -112,5 +112,8 @@ def test_wish_without_javascript_and_with_it(live_server, browser):
         page.wait_for_function("document.querySelector('.buy-box .wish-button').getAttribute('aria-pressed') === 'false'")
         assert page.url == url  # no reload: fetch did it
         assert page.locator(".buy-box").get_by_test_id("wish-count").inner_text() == "0"
+        # 최근 본 상품: the next product page fetches its strip, with the rice just seen.
+        page.goto(live_server.url + ProductFactory(name="보령 머드 비누").get_absolute_url())
+        assert "홍성 유기농 현미" in page.get_by_test_id("recent-products").inner_text()
     finally:
         context.close()
