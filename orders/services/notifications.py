@@ -24,6 +24,7 @@ from ddasum.money import won
 from vendors.services import vendor_notify
 
 from ..models import Order, OrderStatus, PaymentMethod, Settlement, StatusEvent, VendorOrder, VendorOrderStatus
+from .payments import bank_name
 from .return_photos import vendor_order_return_photos
 
 logger = logging.getLogger(__name__)
@@ -113,11 +114,14 @@ def _vendor_order_of(vendor_order_id: int) -> VendorOrder:
 
 
 def order_placed_notify(*, order_id: int) -> int:
-    """A bank-transfer order was placed: the buyer gets the account, the amount and the deadline.
+    """A bank-transfer order was placed, or its virtual account issued: the buyer gets the account, the
+    amount and the deadline.
 
     A card order is paid right after it is placed (or not at all); its buyer hears when it is paid.
     """
     order = _order_of(order_id)
+    if order.payment_method == PaymentMethod.VIRTUAL_ACCOUNT:
+        return _virtual_account_issued_notify(order)
     if order.payment_method != PaymentMethod.BANK_TRANSFER:
         return 0
     bank = settings.BANK_TRANSFER_ACCOUNT
@@ -135,6 +139,30 @@ def order_placed_notify(*, order_id: int) -> int:
         lines += [f"[{vendor_order.vendor.name}]", _items(vendor_order)]
     sent = buyer_notify(order, key=f"order-placed:{order.pk}", title=_("주문이 접수되었습니다"), body="\n".join(lines))
     logger.info("order %s placed: buyer notified=%s", order.number, sent)
+    return int(sent)
+
+
+def _virtual_account_issued_notify(order: Order) -> int:
+    payment = (order.payments.filter(method=PaymentMethod.VIRTUAL_ACCOUNT).exclude(va_account_number="")
+               .order_by("-pk").first())
+    if payment is None or order.status != OrderStatus.PENDING_PAYMENT:
+        return 0  # the account is not issued yet (the buyer is still in the payment window)
+    lines = [
+        _("주문이 접수되었습니다. 아래 가상계좌로 입금해 주시면 입금 확인 후 상품을 보내 드립니다."),
+        "",
+        _("입금하실 금액: %(amount)s") % {"amount": won(order.total)},
+        _("입금 계좌: %(bank)s %(number)s (예금주 %(holder)s)") % {
+            "bank": bank_name(payment.va_bank_code), "number": payment.va_account_number,
+            "holder": payment.va_holder or order.orderer_name},
+    ]
+    if payment.va_due_at:
+        lines.append(_("입금 기한: %(when)s까지") % {"when": _when(payment.va_due_at)})
+        lines.append(_("기한 안에 입금이 확인되지 않으면 주문이 자동으로 취소됩니다."))
+    lines.append("")
+    for vendor_order in _vendor_orders(order):
+        lines += [f"[{vendor_order.vendor.name}]", _items(vendor_order)]
+    sent = buyer_notify(order, key=f"order-placed:{order.pk}:{payment.pk}", title=_("주문이 접수되었습니다"),
+                        body="\n".join(lines))
     return int(sent)
 
 

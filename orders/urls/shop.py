@@ -19,6 +19,8 @@ urlpatterns = [
     path("buy-now/", views.buy_now, name="buy_now"),
     path("lookup/", views.order_lookup, name="lookup"),
     re_path(rf"^{NUMBER}/$", views.order_detail, name="detail"),
+    re_path(rf"^{NUMBER}/cash-receipt/$", views.cash_receipt_request_view, name="cash_receipt_request"),
+    re_path(rf"^{NUMBER}/refund-account/$", views.refund_account_view, name="refund_account"),
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/cancel/$", views.vendor_order_cancel_view, name="vendor_order_cancel"),
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/return/$", views.vendor_order_return_view, name="vendor_order_return"),
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/complete/$", views.vendor_order_complete_view,

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from campaigns.services.limits import customer_key
 from catalog.models import Product, ProductImage, ProductVariant
 from ddasum.money import EXEMPT, TAXABLE, won
+from ddasum.ratelimit import client_ip, posted, ratelimit
 from ddasum.views import call_service
 
 from ..context_processors import cart_line_count_set
@@ -34,9 +35,11 @@ from ..forms import (
     CancelForm,
     CartAddForm,
     CartQuantityForm,
+    CashReceiptForm,
     CheckoutForm,
     OrderLookupForm,
     PostalCodeForm,
+    RefundAccountForm,
     ReturnRequestForm,
 )
 from ..models import (
@@ -64,8 +67,10 @@ from ..services.cart import (
     problems_message,
     summary_apply_coupon,
 )
+from ..services.cash_receipts import CASH_METHODS, cash_receipt_request, order_cash_receipt_allowed
 from ..services.checkout import Checkout, idempotency_key_for, order_place
 from ..services.documents import document_url, documents_apply
+from ..services.payments import PG_METHODS, bank_name, refund_account_set
 from ..signals import CART_SESSION_KEY
 
 V = VendorOrderStatus
@@ -298,7 +303,7 @@ def _after_place(request, order: Order):
     if order.buyer_id is None:
         _guest_allow(request, order)
     request.session[PLACED_SESSION_KEY] = order.number
-    if order.payment_method == PaymentMethod.CARD and order.status == OrderStatus.PENDING_PAYMENT:
+    if order.payment_method in PG_METHODS and order.status == OrderStatus.PENDING_PAYMENT:
         return redirect(_card_payment_url(order))
     return redirect(order.get_absolute_url())
 
@@ -347,11 +352,15 @@ def _checkout_place(request, form: CheckoutForm, basket):
         guest_password=data.get("guest_password", "") if not request.user.is_authenticated else "",
         business_number=data.get("business_number", ""), business_name=data.get("business_name", ""),
         coupon_code=data.get("coupon_code", ""), expected_total=summary.total,
+        use_escrow=bool(data.get("use_escrow")),
     )
     buyer = request.user if request.user.is_authenticated else None
     order, ok = call_service(request, order_place, cart=basket, buyer=buyer, checkout=checkout, idempotency_key=key)
     if not ok:
         return None
+    if data.get("cash_receipt_type") and order.payment_method in CASH_METHODS and not hasattr(order, "cash_receipt"):
+        call_service(request, cash_receipt_request, order_id=order.pk, receipt_type=data["cash_receipt_type"],
+                     number=data["cash_receipt_number"])
     if buyer and data.get("save_address"):
         address_save(user=buyer, recipient=checkout.recipient_name, phone=checkout.recipient_phone,
                      postal_code=checkout.postal_code, address=checkout.address,
@@ -496,7 +505,14 @@ def order_detail(request, number):
     if just_placed:
         del request.session[PLACED_SESSION_KEY]
     awaiting_deposit = order.payment_method == PaymentMethod.BANK_TRANSFER and order.status == OrderStatus.PENDING_PAYMENT
-    awaiting_card = order.payment_method == PaymentMethod.CARD and order.status == OrderStatus.PENDING_PAYMENT
+    pending = order.status == OrderStatus.PENDING_PAYMENT
+    virtual_account = (order.payments.filter(method=PaymentMethod.VIRTUAL_ACCOUNT).exclude(va_account_number="")
+                       .select_related("refund_account").order_by("-pk").first())
+    refund_account = getattr(virtual_account, "refund_account", None) if virtual_account else None
+    refund_account_open = (virtual_account is not None and refund_account is None
+                           and virtual_account.status in ("done", "partial_cancelled") and order.status == OrderStatus.PAID)
+    awaiting_card = order.payment_method in PG_METHODS and pending and not (
+        virtual_account and virtual_account.status == "waiting_for_deposit")
     context = {
         "order": order,
         "vendor_orders": vendor_orders,
@@ -505,8 +521,15 @@ def order_detail(request, number):
         "awaiting_deposit": awaiting_deposit,
         "bank": settings.BANK_TRANSFER_ACCOUNT if awaiting_deposit else None,
         "card_url": _card_payment_url(order) if awaiting_card else "",
+        "virtual_account": virtual_account if pending else None,
+        "va_bank_name": bank_name(virtual_account.va_bank_code) if virtual_account else "",
         "receipt_url": document_url(order=order) if with_documents else "",
         "events": _events(order),
+        "cash_receipt": getattr(order, "cash_receipt", None) if order.payment_method in CASH_METHODS else None,
+        "cash_receipt_form": CashReceiptForm() if _cash_receipt_open(order) else None,
+        "refund_account": refund_account,
+        "refund_account_bank": bank_name(refund_account.bank_code) if refund_account else "",
+        "refund_account_form": RefundAccountForm() if refund_account_open else None,
         "cancel_form": CancelForm(),
         "return_form": ReturnRequestForm(),
         "seo": {"title": _("주문 %(number)s") % {"number": order.number}, "noindex": True},
@@ -514,6 +537,42 @@ def order_detail(request, number):
     return render(request, "orders/order_detail.html", context)
 
 
+@require_POST
+def refund_account_view(request, number):
+    """The buyer gives the account a virtual-account payment is refunded to (format checked)."""
+    order, _as_guest = _order_for(request, number)
+    form = RefundAccountForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(order.get_absolute_url())
+    _result, ok = call_service(request, refund_account_set, order_id=order.pk, **form.cleaned_data)
+    if ok:
+        messages.success(request, _("환불 계좌를 저장했습니다. 환불이 끝나면 바로 지웁니다."))
+    return redirect(order.get_absolute_url())
+
+
+def _cash_receipt_open(order: Order) -> bool:
+    receipt = getattr(order, "cash_receipt", None)
+    return order_cash_receipt_allowed(order) and (receipt is None or receipt.status in ("requested", "failed"))
+
+
+@require_POST
+def cash_receipt_request_view(request, number):
+    """The buyer (or the guest who placed it) asks for a 현금영수증 on the order page."""
+    order, _as_guest = _order_for(request, number)
+    form = CashReceiptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(order.get_absolute_url())
+    _result, ok = call_service(request, cash_receipt_request, order_id=order.pk, receipt_type=form.cleaned_data["type"],
+                               number=form.cleaned_data["number"])
+    if ok:
+        messages.success(request, _("현금영수증을 신청했습니다. 결제가 확인되면 발급됩니다.") if order.status != OrderStatus.PAID
+                         else _("현금영수증을 신청했습니다. 곧 발급됩니다."))
+    return redirect(order.get_absolute_url())
+
+
+@ratelimit("order_lookup", by=(client_ip, posted("email")))
 def order_lookup(request):
     """A guest finds an order by its number, email and order password; it opens in this session only."""
     form = OrderLookupForm(request.POST or None)

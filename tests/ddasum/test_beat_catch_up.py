@@ -29,6 +29,8 @@ CATCH_UP_TESTS = {
         "tests.reviews.test_reviews:test_reminder_goes_once_a_few_days_after_delivery_and_a_missed_day_is_made_up",
     "reviews-questions-remind-vendors":
         "tests.reviews.test_questions:test_reminder_after_two_business_days_once_and_holidays_delay_it",
+    "orders-payments-reconcile-daily":
+        "tests.orders.test_reconciliation:test_missed_days_are_reconciled_in_order_from_the_last_one_done",
     "ddasum-documents-orphans-sweep":
         "tests.ddasum.test_documents:test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else",
 }

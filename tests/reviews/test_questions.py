@@ -15,6 +15,7 @@ from reviews.notifications import questions_remind_vendors
 from reviews.selectors import question_readable
 from reviews.services import question_answer, question_create, review_create
 from tests.factories import MembershipFactory, OperatorFactory, UserFactory, VendorFactory
+from tests.otp import otp_login
 
 pytestmark = pytest.mark.django_db
 KST = ZoneInfo("Asia/Seoul")
@@ -106,7 +107,7 @@ def test_partner_admin_replies_to_own_reviews_only(client, product, buyer, owner
 
 def test_operator_hides_a_review_with_a_reason_in_the_admin(client, product, buyer, line):
     review = review_create(user=buyer, order_line_id=line.pk, rating=1, content="연락처 010-0000-0000 남깁니다.")
-    client.force_login(OperatorFactory())
+    otp_login(client, OperatorFactory())
     url = reverse("admin:reviews_review_changelist")
     response = client.post(url, {"action": "hide_selected", "_selected_action": [review.pk]})
     assert response.status_code == 200 and "사유" in response.content.decode()
