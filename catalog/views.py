@@ -41,6 +41,7 @@ from .wishes import wish_list, wish_set, wished_ids
 PAGE_SIZE = 24
 SUGGESTED_PRODUCTS = 8
 RELATED_PRODUCTS = 8
+RECENT_STRIP = 6
 QUERY_MAX_LENGTH = 60
 
 # Escapes that keep JSON inside a <script> element from closing it (as json_script does).
@@ -360,6 +361,12 @@ def wish_notices(request):
 def recently_viewed(request):
     """최근 본 상품 (the last 20), for guests from their cookie and for members from the database."""
     recent = RecentList(request)
-    context = {"products": recent.products(), "title": _("최근 본 상품"),
+    products = recent.products()
+    if request.GET.get("embed"):
+        # The product page's strip, fetched by shopper.js (the page itself stays at its fixed query count).
+        exclude = request.GET.get("exclude", "")
+        products = [p for p in products if str(p.pk) != exclude][:RECENT_STRIP]
+        return recent.apply(render(request, "catalog/_recent_strip.html", {"products": products}))
+    context = {"products": products, "title": _("최근 본 상품"),
                "seo": seo_meta(request, title=_("최근 본 상품"), noindex=True)}
     return recent.apply(render(request, "catalog/recent.html", context))

@@ -69,6 +69,14 @@ def product_rating_refresh(*, product_id: int) -> None:
         _product_rating_refresh(product_id)
 
 
+def _photos_remove(photos) -> None:
+    """Delete photo rows now and their files once the transaction commits (a rollback keeps both)."""
+    photos = list(photos)
+    names = [(photo.image.storage, photo.image.name) for photo in photos]
+    ReviewPhoto.objects.filter(pk__in=[photo.pk for photo in photos]).delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+
+
 def _photos_add(review: Review, photos, start: int = 0) -> None:
     for i, content in enumerate(photos):
         ReviewPhoto.objects.create(review=review, image=content, position=start + i)
@@ -120,9 +128,7 @@ def review_update(*, review_id: int, user, rating: int, content: str, photos=Non
         photos = list(photos or ())
         if len(kept) + len(photos) > REVIEW_MAX_PHOTOS:
             raise NotAllowed(_("사진은 %(n)s장까지 올릴 수 있습니다.") % {"n": REVIEW_MAX_PHOTOS})
-        for photo in review.photos.filter(pk__in=list(remove_photo_ids)):
-            photo.image.delete(save=False)
-            photo.delete()
+        _photos_remove(review.photos.filter(pk__in=list(remove_photo_ids)))
         _photos_add(review, photos, start=max((p.position for p in kept), default=-1) + 1)
         review.rating, review.content = rating, content.strip()
         review.has_photos = bool(kept or photos)
@@ -136,6 +142,8 @@ def review_delete(*, review_id: int, user) -> Review:
     with transaction.atomic():
         review = _own_review_locked(review_id=review_id, user=user)
         REVIEW_MACHINE.move(review, S.DELETED, actor=user, reason=_("작성자가 삭제"))
+        _photos_remove(review.photos.all())
+        Review.objects.filter(pk=review.pk).update(has_photos=False)
         _product_rating_refresh(review.product_id)
     return review
 

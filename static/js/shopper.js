@@ -28,3 +28,20 @@
     }).catch(function () { form.submit(); });
   });
 }());
+
+// 최근 본 상품 on the product page: the strip is fetched after the page (a plain link without JavaScript).
+(function () {
+  "use strict";
+  var strip = document.querySelector("[data-recent-url]");
+  if (!strip || !window.fetch) { return; }
+  fetch(strip.getAttribute("data-recent-url"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+    .then(function (response) { return response.ok ? response.text() : null; })
+    .then(function (html) {
+      if (html === null) { return; }
+      var slot = strip.querySelector(".recent-slot");
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      slot.replaceWith(holder);
+    })
+    .catch(function () { /* the link stays */ });
+}());

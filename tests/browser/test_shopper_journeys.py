@@ -1,8 +1,11 @@
 """Issue 13 in Chromium: a photo review and the vendor's reply; a secret question answered; 찜 without JavaScript."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, MembershipFactory, ProductFactory, UserFactory, VendorFactory, image_bytes
 from tests.reviews.conftest import delivered_line
+
+from .conftest import csp_violations_watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,7 +86,7 @@ def test_shopper_asks_a_secret_question_others_cannot_read_it_and_the_vendor_ans
     assert "오늘 오후에 전화드리겠습니다." not in other.content()
 
 
-def test_wish_without_javascript_and_with_it(live_server, browser):
+def test_wish_without_javascript_and_with_it_and_the_recent_strip(live_server, browser):
     rice = ProductFactory(name="홍성 유기농 현미")
     member = UserFactory(email="wisher@example.kr")
     context = browser.new_context(locale="ko-KR", java_script_enabled=False)
@@ -103,14 +106,21 @@ def test_wish_without_javascript_and_with_it(live_server, browser):
         context.close()
 
     context = browser.new_context(locale="ko-KR")
+    violations: list[str] = []
     try:
         page = context.new_page()
+        csp_violations_watch(page, violations)
         log_in(page, live_server, member.email, rice.get_absolute_url())
         button = page.locator(".buy-box").get_by_test_id("wish-button")
         url = page.url
         button.click()
-        page.wait_for_function("document.querySelector('.buy-box .wish-button').getAttribute('aria-pressed') === 'false'")
+        # No string evaluation (page.wait_for_function): the Content-Security-Policy forbids eval.
+        expect(page.locator(".buy-box").get_by_test_id("wish-button")).to_have_attribute("aria-pressed", "false")
         assert page.url == url  # no reload: fetch did it
         assert page.locator(".buy-box").get_by_test_id("wish-count").inner_text() == "0"
+        # 최근 본 상품: the next product page fetches its strip, with the rice just seen.
+        page.goto(live_server.url + ProductFactory(name="보령 머드 비누").get_absolute_url())
+        assert "홍성 유기농 현미" in page.get_by_test_id("recent-products").inner_text()
+        assert not violations  # shopper.js and the fetched strip keep to the Content-Security-Policy
     finally:
         context.close()

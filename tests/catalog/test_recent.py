@@ -53,3 +53,13 @@ def test_member_list_keeps_only_the_last_twenty(client, user):
 def test_recent_page_is_linked_from_the_mypage(client, user):
     client.force_login(user)
     assert reverse("catalog:recent") in client.get(reverse("accounts:mypage")).content.decode()
+
+
+def test_product_page_strip_is_fetched_apart_and_leaves_out_the_current_product(client):
+    first, second = ProductFactory(name="먼저 본 쌀"), ProductFactory(name="지금 보는 쌀")
+    client.get(first.get_absolute_url())
+    page = client.get(second.get_absolute_url()).content.decode()
+    section = page.split('data-testid="recent-strip"')[1].split("</section>")[0]
+    assert "먼저 본 쌀" not in section  # not in the page itself: fetched by shopper.js
+    strip = client.get(reverse("catalog:recent"), {"embed": "1", "exclude": second.pk}).content.decode()
+    assert "먼저 본 쌀" in strip and "지금 보는 쌀" not in strip and "<html" not in strip

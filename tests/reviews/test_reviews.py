@@ -139,9 +139,15 @@ def test_another_buyer_cannot_edit_or_delete_a_review(line, buyer):
         review_delete(review_id=review.pk, user=other)
 
 
-def test_delete_removes_the_review_from_the_rating_and_the_line_stays_used(line, buyer, product):
-    review = review_create(user=buyer, order_line_id=line.pk, rating=5, content=TEXT)
-    review_delete(review_id=review.pk, user=buyer)
+def test_delete_removes_the_review_from_the_rating_and_the_line_stays_used(line, buyer, product,
+                                                                           django_capture_on_commit_callbacks):
+    review = review_create(user=buyer, order_line_id=line.pk, rating=5, content=TEXT,
+                           photos=[ContentFile(image_bytes("PNG"), name="a.png")])
+    photo = review.photos.get().image
+    assert photo.storage.exists(photo.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_delete(review_id=review.pk, user=buyer)
+    assert not photo.storage.exists(photo.name) and not review.photos.exists()
     assert_rating_matches(product)
     assert product.review_count == 0
     assert not reviewable_lines(user=buyer).exists()
@@ -403,3 +409,19 @@ def test_every_task_is_registered_as_app_dot_function_name():
     assert named == {name: f"reviews.{name}" for name in (
         "review_reply_notify_task", "question_answered_notify_task", "review_reminders_send_task",
         "questions_remind_vendors_task")}
+
+
+def test_edit_adds_and_removes_photos_within_the_limit_of_five(line, buyer):
+    review = review_create(user=buyer, order_line_id=line.pk, rating=5, content=TEXT,
+                           photos=[ContentFile(image_bytes("PNG"), name=f"{i}.png") for i in range(4)])
+    first = review.photos.first()
+    with pytest.raises(NotAllowed, match="5장"):
+        review_update(review_id=review.pk, user=buyer, rating=5, content=TEXT,
+                      photos=[ContentFile(image_bytes("PNG"), name=f"n{i}.png") for i in range(2)])
+    review_update(review_id=review.pk, user=buyer, rating=5, content=TEXT, remove_photo_ids=[first.pk],
+                  photos=[ContentFile(image_bytes("PNG"), name=f"n{i}.png") for i in range(2)])
+    assert review.photos.count() == 5 and not review.photos.filter(pk=first.pk).exists()
+    review_update(review_id=review.pk, user=buyer, rating=5, content=TEXT,
+                  remove_photo_ids=list(review.photos.values_list("pk", flat=True)))
+    review.refresh_from_db()
+    assert not review.has_photos
