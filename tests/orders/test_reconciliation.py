@@ -9,6 +9,7 @@ from orders.models import Payment, PaymentMismatch, PaymentStatus, ReconciledDay
 from orders.services.reconciliation import payments_reconcile_day, payments_reconcile_due
 from orders.tasks import payments_reconcile_daily_task
 from tests.factories import place_order
+from tests.otp import otp_login
 
 from .helpers import success
 
@@ -48,7 +49,7 @@ def test_differences_are_listed_once_for_the_operator(client, gateway, card_orde
     payments_reconcile_day(day=DAY)  # again: nothing new
     assert PaymentMismatch.objects.count() == 3
 
-    client.force_login(operator)
+    otp_login(client, operator)
     html = client.get(reverse("admin:orders_paymentmismatch_changelist")).content.decode()
     assert "pk_unknown" in html and "결제 대사 불일치" in html
 
