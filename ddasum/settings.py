@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "ddasum",
     "accounts",
+    "notifications",
     "vendors",
     "catalog",
     "campaigns",
@@ -209,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
     "procurement-needs-close-due": {
         "task": "procurement.needs_close_due_task",
         "schedule": crontab(hour=0, minute=10),
+    },
+    "notifications-deliveries-due": {
+        "task": "notifications.deliveries_due_task",
+        "schedule": crontab(minute="*/5"),
     },
     "ddasum-outbox-sweep": {
         "task": "ddasum.outbox_sweep_task",
@@ -396,6 +401,25 @@ LOGGING = {
 # Which submitted products wait for the operator: "first" (until a vendor has one approved
 # product), "all", or "none".
 CATALOG_REVIEW_POLICY = env("CATALOG_REVIEW_POLICY", default="first")
+
+# --- messages (notifications app): e-mail, in-app, SMS and 카카오 알림톡 -------------------------
+# SMS/알림톡 backend: the console backend logs them (embedded default); with Solapi keys set the
+# messages go through Solapi (notifications.backends.solapi.SolapiBackend).
+SOLAPI_API_URL = env("SOLAPI_API_URL", default="https://api.solapi.com")
+SOLAPI_API_KEY = env("SOLAPI_API_KEY", default="")
+SOLAPI_API_SECRET = env("SOLAPI_API_SECRET", default="")
+SOLAPI_SENDER = env("SOLAPI_SENDER", default="0411234567")  # 발신번호, registered with Solapi
+SOLAPI_PF_ID = env("SOLAPI_PF_ID", default="")  # the Kakao channel's pfId
+# kind → Solapi templateId of the 알림톡 template registered for it (notifications/kinds.py has the texts).
+SOLAPI_TEMPLATE_IDS = env.json("SOLAPI_TEMPLATE_IDS", default={})
+SOLAPI_TIMEOUT_SECONDS = env.float("SOLAPI_TIMEOUT_SECONDS", default=10.0)
+MESSAGE_TEXT_BACKEND = env(
+    "MESSAGE_TEXT_BACKEND",
+    default="notifications.backends.solapi.SolapiBackend" if SOLAPI_API_KEY
+    else "notifications.backends.console.ConsoleBackend",
+)
+if MESSAGE_TEXT_BACKEND.endswith("SolapiBackend") and not (SOLAPI_API_KEY and SOLAPI_API_SECRET and SOLAPI_PF_ID):
+    raise ImproperlyConfigured("SOLAPI_API_KEY, SOLAPI_API_SECRET and SOLAPI_PF_ID are required to send through Solapi")
 
 # --- orders and payments ------------------------------------------------------------
 # Days a bank-transfer (무통장입금) order waits for its deposit before it expires.
