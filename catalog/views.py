@@ -22,6 +22,7 @@ from ddasum.views import DESCRIPTION_CHARS, seo_meta
 from vendors.models import Vendor, VendorStatus, selling_q
 
 from .context_processors import category_menu
+from .delivery_dates import delivery_slots_open
 from .models import Category, ShippingPolicy
 from .search import query_terms
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
@@ -217,6 +218,7 @@ def product_detail(request, pk, slug=None):
         "main_image": images[0] if images else None,
         "variants": variants,
         "checked_variant": next((v for v in variants if v.is_available), None),
+        "delivery_slots": delivery_slots_open(product) if product.delivery_date_required else [],
         "specs": _spec_rows(product.specs),
         "policy": policy,
         "fee": shipping_fee(policy, items_total=product.price * product.min_order_qty) if policy else None,

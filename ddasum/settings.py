@@ -426,6 +426,8 @@ if MESSAGE_TEXT_BACKEND.endswith("SolapiBackend") and not (SOLAPI_API_KEY and SO
 ORDER_DEPOSIT_DAYS = env.int("ORDER_DEPOSIT_DAYS", default=3)
 # Days after delivery a vendor order is confirmed (구매 확정) automatically.
 ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=7)
+# A product with chosen delivery dates: the first date a buyer may choose is this many days ahead.
+DELIVERY_DATE_LEAD_DAYS = env.int("DELIVERY_DATE_LEAD_DAYS", default=2)
 BANK_TRANSFER_ACCOUNT = {
     "bank": env("BANK_TRANSFER_BANK", default="농협은행"),
     "number": env("BANK_TRANSFER_NUMBER", default="301-0042-1234-51"),
