@@ -131,7 +131,7 @@ class DeliverySlotFormSet(BaseInlineFormSet):
 
 
 class DeliverySlotInline(ScopedInline):
-    """The dates a buyer may choose, and how many units go out each day."""
+    """The dates a buyer may choose, and how many units go out each day (shown for products that need a date)."""
 
     model = DeliverySlot
     formset = DeliverySlotFormSet
@@ -159,7 +159,10 @@ class ProductAdminBase(admin.ModelAdmin):
     inlines = [VariantInline, ImageInline, DeliverySlotInline, StatusEventInline]
 
     def get_inlines(self, request, obj):
-        return [i for i in self.inlines if obj is not None or i is not StatusEventInline]
+        # The dates appear once the product is saved as one whose buyers choose a delivery date.
+        return [i for i in self.inlines
+                if (obj is not None or i is not StatusEventInline)
+                and (i is not DeliverySlotInline or (obj is not None and obj.delivery_date_required))]
 
     @admin.display(description=gettext_lazy("가격"), ordering="price")
     def price_display(self, obj):

@@ -121,7 +121,7 @@ class Product(models.Model):
     max_order_qty = models.PositiveIntegerField(_("최대 주문 수량"), null=True, blank=True)
     delivery_date_required = models.BooleanField(
         _("배송일 지정 상품"), default=False,
-        help_text=_("구매자가 받을 날을 고르는 상품입니다(예: 김장용 절임배추). 아래에 배송일과 하루 수량을 넣어 주세요."))
+        help_text=_("구매자가 받을 날을 고르는 상품입니다(예: 김장용 절임배추). 저장하면 아래에 배송일과 하루 수량을 넣는 칸이 나옵니다."))
     # Kept by catalog.services.product_refresh from the variants, so lists sort and filter
     # on indexed columns instead of aggregating variants per row.
     price = models.PositiveIntegerField(_("대표 가격"), default=0, editable=False)

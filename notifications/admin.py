@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from .models import Delivery, MarketingConsent, Message
 
@@ -20,13 +21,17 @@ class DeliveryInline(admin.TabularInline):
 class MessageAdmin(admin.ModelAdmin):
     """The send log: every message, its channels and what the provider answered (read only)."""
 
-    list_display = ("created_at", "kind", "name", "email", "phone", "title")
+    list_display = ("created_at", "kind_display", "name", "email", "phone", "title")
     list_filter = ("kind", "deliveries__channel", "deliveries__status")
     search_fields = ("dedupe_key", "email", "phone", "name", "deliveries__provider_message_id")
     inlines = [DeliveryInline]
     readonly_fields = ("dedupe_key", "kind", "user", "name", "email", "phone", "title", "body", "url",
                        "email_subject", "email_body", "variables", "created_at")
     fields = readonly_fields
+
+    @admin.display(description=gettext_lazy("종류"), ordering="kind")
+    def kind_display(self, obj):
+        return obj.kind_label
 
     def has_add_permission(self, request):
         return False

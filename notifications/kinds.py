@@ -20,7 +20,7 @@ CHANNEL_LABELS = {EMAIL: _("이메일"), IN_APP: _("앱 알림"), SMS: _("문자
 # Channels a member may switch off per kind (in-app notices are the record on the my-page).
 CHOOSABLE = (EMAIL, SMS, ALIMTALK)
 
-BUYER, VENDOR = "buyer", "vendor"
+BUYER, VENDOR, AGENCY = "buyer", "vendor", "agency"
 
 VARIABLE = re.compile(r"#\{([^}]+)\}")
 
@@ -87,6 +87,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("vendor_exchange_requested", _("교환 요청(입점기업)"), VENDOR, _TEXT,
          "[따숨몰] #{판매기업} 주문 #{주문번호}에 교환 요청이 들어왔습니다. 사유: #{사유}"),
     Kind("vendor_notice", _("입점·정산 안내(입점기업)"), VENDOR),
+    Kind("agency_notice", _("견적·발주 안내(공공기관)"), AGENCY, choosable=False),
     Kind("campaign_news", _("기획전·할인 소식(광고)"), BUYER, (EMAIL, IN_APP, SMS), marketing=True),
 )}
 

@@ -15,14 +15,14 @@ class DeliveryStatus(models.TextChoices):
 
 
 ChannelChoices = models.TextChoices("ChannelChoices", [(k, (k, v)) for k, v in CHANNEL_LABELS.items()])
-KindChoices = models.TextChoices("KindChoices", [(k, (k, v.label)) for k, v in KINDS.items()])
 
 
 class Message(models.Model):
     """One event told to one person; `dedupe_key` makes a repeated task write (and send) it once."""
 
     dedupe_key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(_("종류"), max_length=40, choices=KindChoices.choices)
+    # A code of notifications.kinds.KINDS (no choices here: a new kind needs no migration).
+    kind = models.CharField(_("종류"), max_length=40)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="messages")
     name = models.CharField(_("받는 분"), max_length=50, blank=True)
@@ -43,7 +43,12 @@ class Message(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.kind} → {self.name or self.email or self.phone}"
+        return f"{self.kind_label} → {self.name or self.email or self.phone}"
+
+    @property
+    def kind_label(self) -> str:
+        kind = KINDS.get(self.kind)
+        return str(kind.label) if kind else self.kind
 
 
 class Delivery(models.Model):
@@ -81,7 +86,7 @@ class ChannelPreference(models.Model):
     """A member's choice for one kind and channel (no row: the kind's default)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences")
-    kind = models.CharField(max_length=40, choices=KindChoices.choices)
+    kind = models.CharField(max_length=40)
     channel = models.CharField(max_length=10, choices=ChannelChoices.choices)
     enabled = models.BooleanField(default=True)
 

@@ -343,9 +343,7 @@ def vendor_notify(
                "email_body": f"{body}\n\n{absolute_url(url)}" if url else body,
                "variables": {"판매기업": vendor.name, **(variables or {})}}
     for user in members.distinct().order_by("pk"):
-        recipient = Recipient.member(user, email=user.email if email else "")
-        if not email:
-            recipient = Recipient(user=user, phone=user.phone, name=user.name)
+        recipient = Recipient.member(user) if email else Recipient(user=user, phone=user.phone, name=user.name)
         sent += notify(kind, recipient, context, f"{key}:u{user.pk}")
     return sent
 

@@ -19,6 +19,8 @@ CATCH_UP_TESTS = {
     "procurement-remind-unanswered": "tests.procurement.test_quotes:test_reminder_once_for_old_unanswered_requests",
     "procurement-needs-close-due":
         "tests.procurement.test_needs:test_close_due_closes_only_needs_past_their_deadline",
+    "notifications-deliveries-due":
+        "tests.notifications.test_messages:test_the_beat_task_catches_up_what_waited_and_what_a_dead_task_left",
     "ddasum-outbox-sweep": "tests.ddasum.test_outbox:test_a_row_committed_but_never_sent_is_sent_by_the_sweeper_once",
     "ddasum-documents-orphans-sweep":
         "tests.ddasum.test_documents:test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else",

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from notifications import kinds
+from notifications import tasks as message_tasks
 from notifications.kinds import ALIMTALK, EMAIL, IN_APP, KINDS, SMS, kind_get, template_render
 from notifications.models import ChannelPreference, Delivery, DeliveryStatus, MarketingConsent, Message
 from notifications.services import (
@@ -209,3 +210,21 @@ def test_the_sweeper_picks_up_what_a_dead_task_left(member, texts):
 
 def test_kinds_module_lists_the_four_channels():
     assert kinds.CHANNELS == (EMAIL, IN_APP, SMS, ALIMTALK)
+
+
+def test_the_beat_task_catches_up_what_waited_and_what_a_dead_task_left(member, texts):
+    MarketingConsent.objects.create(user=member, agreed_at=timezone.now())
+    night = timezone.localtime() - timedelta(days=2)
+    night = night.replace(hour=23, minute=0)
+    notify("campaign_news", Recipient.member(member), NEWS, "news:old:u", now=night)  # waited for a morning long past
+    notify("order_shipped", Recipient.member(member), SHIPPED, "shipped:old:u")
+    Delivery.objects.filter(message__dedupe_key="shipped:old:u", channel=ALIMTALK).update(
+        status=DeliveryStatus.PENDING, attempts=0)
+    Message.objects.filter(dedupe_key="shipped:old:u").update(created_at=timezone.now() - timedelta(hours=1))
+    texts.clear()
+    mail.outbox.clear()
+    # the marketing message's in-app notice, mail and SMS, and the 알림톡 left behind
+    assert message_tasks.deliveries_due_task.delay().get() == 4
+    assert sorted(t.channel for t in texts) == [ALIMTALK, SMS] and len(mail.outbox) == 1
+    assert message_tasks.deliveries_due_task.delay().get() == 0  # run again: nothing more
+    assert len(texts) == 2
