@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 QUIET_START, QUIET_END = time(21, 0), time(8, 0)
 # A delivery claimed this long ago by a process that never finished may be claimed again.
 CLAIM_STALE = timedelta(minutes=10)
+# After this many tries a provider that still does not answer is given up on (logged as failed).
+MAX_ATTEMPTS = 8
 
 
 class MissingVariables(ValueError):
@@ -184,8 +186,14 @@ def delivery_send(*, delivery_id: int, now: datetime | None = None) -> int:
     try:
         result = _CHANNELS[delivery.channel](message)
     except OSError as exc:
-        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, claimed_at=None,
-                                                       result_message=f"{type(exc).__name__}: {exc}"[:300])
+        gave_up = delivery.attempts >= MAX_ATTEMPTS
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING, claimed_at=None,
+            result_message=f"{type(exc).__name__}: {exc}"[:300])
+        if gave_up:
+            logger.error("%s of message %s given up after %s attempts: %s", delivery.channel, message.pk,
+                         delivery.attempts, exc)
+            return 0
         logger.warning("%s of message %s not sent, will retry: %s", delivery.channel, message.pk, exc)
         raise
     Delivery.objects.filter(pk=delivery.pk).update(

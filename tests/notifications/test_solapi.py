@@ -9,7 +9,7 @@ from notifications.backends import ProviderUnavailable, TextMessage
 from notifications.backends.solapi import SolapiBackend, authorization, message_body, text_type
 from notifications.kinds import ALIMTALK, SMS
 from notifications.models import Delivery, DeliveryStatus
-from notifications.services import Recipient, notify
+from notifications.services import MAX_ATTEMPTS, Recipient, deliveries_due, delivery_send, notify
 from tests.factories import UserFactory
 
 from .test_messages import SHIPPED
@@ -87,3 +87,17 @@ def test_a_refused_alimtalk_falls_back_to_sms_and_both_are_logged(solapi):
     # a repeated task sends nothing more
     assert notify("order_shipped", Recipient.member(member), SHIPPED, "vo-event:1:u1") is False
     assert len(solapi.accepted) == 1
+
+
+def test_a_provider_down_for_good_is_given_up_after_the_last_attempt(solapi):
+    solapi.mode = "error"
+    member = UserFactory(name="김따숨", phone="010-1234-5678")
+    with pytest.raises(ProviderUnavailable):
+        notify("order_shipped", Recipient.member(member), SHIPPED, "k")
+    delivery = Delivery.objects.get(channel=ALIMTALK)
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=MAX_ATTEMPTS - 1)
+    assert delivery_send(delivery_id=delivery.pk) == 0  # the last attempt fails: logged, not raised again
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and "solapi 500" in delivery.result_message
+    assert deliveries_due() == []
