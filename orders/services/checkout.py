@@ -8,9 +8,10 @@ Campaigns and coupons: the price is decided inside the order's transaction, with
 every line (campaigns.selectors.pricing through `cart_summary`); each line records the campaign item and
 campaign that set its price and its regular price. Campaign caps and per-customer limits are
 taken like stock (campaigns.services.limits, conditional UPDATEs), then the coupon (campaigns.services.coupons),
-then the stock — every writer takes these rows in that order (campaign items by pk, coupon,
-variants by pk), releases included (services/actions.py), so concurrent checkouts and
-cancellations cannot deadlock.
+then the stock, then the chosen delivery dates' capacity (catalog.delivery_dates) — every writer
+takes these rows in that order (campaign items by pk, coupon, variants by pk, delivery slots by
+pk), releases included (services/actions.py), so concurrent checkouts and cancellations cannot
+deadlock.
 """
 import hashlib
 from dataclasses import dataclass
