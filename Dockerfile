@@ -38,4 +38,4 @@ RUN useradd --system --create-home --uid 10001 ddasum \
 USER ddasum
 
 EXPOSE 8000
-CMD ["gunicorn", "ddasum.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "ddasum.wsgi:application"]

@@ -24,12 +24,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 PIP_INSTALL = $(PY) -m pip install -q
 FILTER_PIP = 2>&1 | { grep -v "^WARNING: Location" || true; }
 
-.PHONY: help run test migrate seed worker beat clean system-deps
+.PHONY: help run test migrate seed worker worker-documents beat backup restore clean system-deps
 
 help:
 	@echo "make run     PDF libraries when root, .venv, migrate, demo data once, http://127.0.0.1:8000"
 	@echo "make test    .venv + dev tools, Chromium/Korean font when root, ruff, import contracts, pytest (PYTEST_ARGS=...)"
-	@echo "make migrate | seed | worker | beat | clean"
+	@echo "make migrate | seed | worker | worker-documents | beat | clean"
+	@echo "make backup [TO=folder] | make restore FROM=folder   (database + files + manifest; restore into an empty database and store)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -87,13 +88,28 @@ define need_redis
 	fi
 endef
 
+# Queues by kind (ddasum.celery.task_route): `make worker` takes the default queue with mail and
+# notices, `make worker-documents` PDFs, bundles and thumbnails; run both (CELERY_QUEUE renames the set).
+CELERY_QUEUE ?= celery
 worker: system-deps $(VENV)/.requirements.stamp
 	$(need_redis)
-	exec $(VENV)/bin/celery -A ddasum worker -l info
+	exec $(VENV)/bin/celery -A ddasum worker -l info -Q $(CELERY_QUEUE),$(CELERY_QUEUE).messages -n default@%h
+
+worker-documents: system-deps $(VENV)/.requirements.stamp
+	$(need_redis)
+	exec $(VENV)/bin/celery -A ddasum worker -l info -Q $(CELERY_QUEUE).documents -n documents@%h
 
 beat: $(VENV)/.requirements.stamp
 	$(need_redis)
 	exec $(VENV)/bin/celery -A ddasum beat -l info
+
+# A dated folder under var/backups (BACKUP_DIR) unless TO is given; restore checks it against its manifest.
+backup: $(VENV)/.requirements.stamp
+	$(MANAGE) backup --quiet-files $(if $(TO),--to $(TO),)
+
+restore: $(VENV)/.requirements.stamp
+	@if [ -z "$(FROM)" ]; then echo "make restore FROM=var/backups/<folder>" >&2; exit 1; fi
+	$(MANAGE) restore --quiet-files $(FROM)
 
 clean:
 	rm -rf $(VENV) var

@@ -3,7 +3,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, User
+from ddasum.admin_scoping import ReadOnlyAdminMixin
+
+from .models import LoginEvent, Notification, User
 
 
 class UserCreateForm(UserCreationForm):
@@ -41,3 +43,14 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "title")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
+
+
+@admin.register(LoginEvent)
+class LoginEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Operators' sign-ins (password and second factor), to look at; never changed."""
+
+    list_display = ("at", "username", "user", "kind", "success", "otp_used", "ip", "user_agent")
+    list_filter = ("success", "kind", "otp_used")
+    search_fields = ("username", "user__email", "ip")
+    date_hierarchy = "at"
+    list_select_related = ("user",)

@@ -42,6 +42,8 @@ class TokenObtainApi(APIView):
 
     # No session authentication: an API client has no session, and a browser's would demand CSRF.
     authentication_classes = (TokenAuthentication,)
+    # REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"]: guessing passwords here is also locked out by axes.
+    throttle_scope = "token"
     # Who may hold a token: the URLconf that mounts this view decides (accounts knows no
     # vendors), e.g. TokenObtainApi.as_view(token_holder_check=user_has_partner_vendor).
     token_holder_check: Callable | None = None

@@ -79,3 +79,20 @@ class CeleryPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         jobs.after_commit("accounts.email_send_task", to=[to_email], subject=subject, body=body)
+
+
+class OtpCodeForm(forms.Form):
+    """The six digits an authenticator app (Google Authenticator, 네이버 OTP…) shows."""
+
+    code = forms.CharField(
+        label=_("인증 코드 6자리"), max_length=8, strip=True,
+        error_messages={"required": _("인증 앱에 표시된 6자리 코드를 입력해 주세요.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True,
+                                      "pattern": "[0-9 ]*"}),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("인증 코드는 숫자 6자리입니다."))
+        return code

@@ -99,3 +99,34 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class LoginEvent(models.Model):
+    """One sign-in of an operator (staff): password or second factor, success or failure.
+
+    Written by accounts.security (signals and the OTP page), shown read-only in the operator's
+    admin; never changed.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", _("비밀번호")
+        OTP = "otp", _("2단계 인증")
+
+    user = models.ForeignKey(User, verbose_name=_("회원"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="login_events")
+    username = models.CharField(_("입력한 이메일"), max_length=254, blank=True)
+    at = models.DateTimeField(_("시각"), default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(_("IP 주소"), null=True, blank=True)
+    user_agent = models.CharField(_("브라우저"), max_length=300, blank=True)
+    kind = models.CharField(_("단계"), max_length=10, choices=Kind.choices)
+    success = models.BooleanField(_("성공"))
+    otp_used = models.BooleanField(_("2단계 인증 통과"), default=False)
+
+    class Meta:
+        verbose_name = _("로그인 기록")
+        verbose_name_plural = _("로그인 기록")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="login_event_user_idx")]
+
+    def __str__(self):
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

@@ -1,10 +1,13 @@
-"""Writes about users: in-app notifications and outgoing mail."""
+"""Writes about users: in-app notifications, outgoing mail and the second factor (TOTP devices)."""
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Notification, User
+
+OTP_DEVICE_NAME = "따숨몰"
 
 
 def notification_create(*, user: User, title: str, body: str = "", url: str = "", key: str | None = None) -> Notification:
@@ -38,3 +41,27 @@ def email_send(*, to: list[str], subject: str, body: str, html: str | None = Non
 
 def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path if path.startswith("/") else path
+
+
+# --- two-factor authentication (TOTP) --------------------------------------------------------
+
+
+def otp_device_for_enrolment(*, user: User) -> TOTPDevice:
+    """The user's unconfirmed device to scan (one, kept until confirmed, so a reload shows the same QR)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name=OTP_DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def otp_device_confirm(*, device: TOTPDevice) -> TOTPDevice:
+    """The first code was right: this device is the user's second factor; older ones go."""
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
+
+
+def otp_devices_remove(*, user: User) -> int:
+    """Turn two-factor authentication off (a vendor member's choice; never for operators)."""
+    deleted, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    return deleted

@@ -10,6 +10,8 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.mypage, name="mypage"),
+    path("otp/", views.otp, name="otp"),
+    path("otp/disable/", views.otp_disable, name="otp_disable"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path(

@@ -6,6 +6,7 @@ from django.utils.dateparse import parse_datetime
 
 from .services.campaigns import item_event_notify
 from .services.subscriptions import campaign_mail_batch_send, campaign_mails_send
+from .services.wish_notices import wish_campaign_notices_send
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +30,10 @@ def campaign_mail_batch_task(*, campaign_id: int, kind: str, now: str | None = N
     """Send one campaign notice to whoever has not had it (idempotent)."""
     moment = parse_datetime(now) if now else None
     return campaign_mail_batch_send(campaign_id=campaign_id, kind=kind, now=moment)
+
+
+@shared_task(name="campaigns.wish_campaign_notices_send_task", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3)
+def wish_campaign_notices_send_task() -> int:
+    """Every half hour: tell wishers of products on a live campaign price, once per campaign item."""
+    return wish_campaign_notices_send()

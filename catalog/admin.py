@@ -110,7 +110,7 @@ class ImageInline(ScopedInline):
     def preview(self, obj):
         if not (obj and obj.pk and obj.image):
             return "-"
-        return format_html('<img src="{}" alt="" style="max-width:120px;max-height:120px">', obj.thumb_url(240))
+        return format_html('<img src="{}" alt="" class="ddasum-thumb">', obj.thumb_url(240))
 
 
 class DeliverySlotFormSet(BaseInlineFormSet):

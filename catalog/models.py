@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
@@ -128,6 +130,13 @@ class Product(models.Model):
     list_price = models.PositiveIntegerField(_("정상가"), null=True, blank=True, editable=False)
     in_stock = models.BooleanField(_("구매 가능"), default=False, editable=False)
     popularity = models.PositiveIntegerField(_("인기"), default=0, editable=False)
+    # Kept by reviews.services in the same transaction as every change to a visible review
+    # (rating_sum / review_count is the average, rating_avg its rounded copy for sorting).
+    review_count = models.PositiveIntegerField(_("후기 수"), default=0, editable=False)
+    rating_sum = models.PositiveIntegerField(_("평점 합계"), default=0, editable=False)
+    rating_avg = models.DecimalField(_("평균 평점"), max_digits=3, decimal_places=2, default=0, editable=False)
+    # Kept by catalog.services.wish_toggle with each Wish row.
+    wish_count = models.PositiveIntegerField(_("찜 수"), default=0, editable=False)
     search_grams = models.TextField(editable=False, blank=True)
     published_at = models.DateTimeField(_("판매 시작"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("등록 시각"), default=timezone.now, editable=False)
@@ -152,6 +161,8 @@ class Product(models.Model):
             models.Index(fields=["status", "-in_stock", "-published_at"], name="product_listing_idx"),
             models.Index(fields=["status", "-in_stock", "price"], name="product_price_idx"),
             models.Index(fields=["status", "-in_stock", "-popularity"], name="product_popular_idx"),
+            models.Index(fields=["status", "-in_stock", "-review_count"], name="product_reviews_idx"),
+            models.Index(fields=["status", "-in_stock", "-rating_avg", "-review_count"], name="product_rating_idx"),
             models.Index(fields=["procurement_eligible"], name="product_procurement_idx"),
             models.Index(fields=["kind"], name="product_kind_idx"),
         ]
@@ -168,6 +179,11 @@ class Product(models.Model):
         if images is None:
             images = list(self.images.order_by("position", "id")[:1])
         return images[0] if images else None
+
+    @property
+    def rating_stars(self) -> int:
+        """The average rounded to whole stars (for the star row on cards)."""
+        return int(self.rating_avg + Decimal("0.5")) if self.review_count else 0
 
     @property
     def discount_percent(self) -> int:
@@ -289,6 +305,101 @@ class ShippingPolicy(models.Model):
 def in_stock_exists():
     """Exists() of an available variant, for refreshing Product.in_stock in bulk."""
     return Exists(ProductVariant.objects.filter(variant_available_q(), product=OuterRef("pk")))
+
+
+class Wish(models.Model):
+    """A member's 찜 of a product (the heart); Product.wish_count counts them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishes")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="wishes", verbose_name=_("상품"))
+    created_at = models.DateTimeField(_("찜한 시각"), default=timezone.now)
+    # What the member was last told about (or saw when wishing): a notice goes when the product
+    # comes back in stock after this was False, and once per campaign item that puts it on a live price.
+    seen_in_stock = models.BooleanField(default=True, editable=False)
+    notified_campaign_item_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("찜")
+        verbose_name_plural = _("찜")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="wish_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="wish_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} ♥ {self.product_id}"
+
+
+class WishNoticeSetting(models.Model):
+    """A member's opt-out of 찜 notices (back in stock, campaign price); no row means they are on."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wish_notice_setting")
+    enabled = models.BooleanField(_("찜한 상품 알림 받기"), default=True)
+
+    class Meta:
+        verbose_name = _("찜 알림 설정")
+        verbose_name_plural = _("찜 알림 설정")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.enabled}"
+
+
+class RestockAlert(models.Model):
+    """재입고 알림: a member or a guest (by email) asks to hear once when a sold-out option is back."""
+
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="restock_alerts",
+                                verbose_name=_("옵션"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="restock_alerts", verbose_name=_("회원"))
+    email = models.EmailField(_("이메일"))
+    created_at = models.DateTimeField(_("신청 시각"), default=timezone.now)
+    notified_at = models.DateTimeField(_("알림 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("재입고 알림")
+        verbose_name_plural = _("재입고 알림")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "email"], condition=Q(notified_at__isnull=True),
+                                    name="restock_alert_pending_once"),
+        ]
+        indexes = [models.Index(fields=["notified_at", "variant"], name="restock_pending_idx")]
+
+    def __str__(self):
+        return f"{self.variant_id} → {self.email}"
+
+
+class ProductViewDay(models.Model):
+    """Product-page views per product and day, drained from cache counters (no write per request)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="view_days")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("상품 조회 수")
+        verbose_name_plural = _("상품 조회 수")
+        constraints = [models.UniqueConstraint(fields=["product", "day"], name="product_view_day_unique")]
+        indexes = [models.Index(fields=["day"], name="product_view_day_idx")]
+
+    def __str__(self):
+        return f"{self.product_id} {self.day}: {self.views}"
+
+
+class RecentView(models.Model):
+    """최근 본 상품 of a member (guests keep theirs in a signed cookie); the last RECENT_MAX are kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recent_views")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("최근 본 상품")
+        verbose_name_plural = _("최근 본 상품")
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="recent_view_unique")]
+        indexes = [models.Index(fields=["user", "-viewed_at"], name="recent_view_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.product_id}"
 
 
 class DeliverySlot(models.Model):

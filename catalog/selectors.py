@@ -14,12 +14,16 @@ SORTS = {
     "price_asc": ("-in_stock", "price", "-id"),
     "price_desc": ("-in_stock", "-price", "-id"),
     "popular": ("-in_stock", "-popularity", "-id"),
+    "reviews": ("-in_stock", "-review_count", "-id"),
+    "rating": ("-in_stock", "-rating_avg", "-review_count", "-id"),
 }
 SORT_CHOICES = [
     ("newest", _("신상품순")),
     ("popular", _("인기순")),
     ("price_asc", _("낮은 가격순")),
     ("price_desc", _("높은 가격순")),
+    ("reviews", _("리뷰 많은순")),
+    ("rating", _("평점순")),
 ]
 FILTER_PARAMS = frozenset({"q", "category", "region", "enterprise_type", "kind", "price_min", "price_max",
                            "procurement", "in_stock", "social", "vendor", "sort", "page", "page_size"})

@@ -13,4 +13,9 @@ urlpatterns = [
     path("categories/<str:slug>/", views.category, name="category"),
     path("search/", views.search, name="search"),
     path("shops/<int:pk>/", views.vendor_page, name="vendor"),
+    path("wishlist/<int:pk>/", views.wish_toggle, name="wish"),
+    path("wishlist/", views.wishlist, name="wishlist"),
+    path("recent/", views.recently_viewed, name="recent"),
+    path("wishlist/notices/", views.wish_notices, name="wish_notices"),
+    path("restock/<int:pk>/", views.restock_alert, name="restock_alert"),
 ]

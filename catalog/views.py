@@ -8,25 +8,35 @@ import json
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Value, When
-from django.http import Http404
+from django.db.models import BooleanField, Case, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from ddasum.views import DESCRIPTION_CHARS, seo_meta
 from vendors.models import Vendor, VendorStatus, selling_q
 
 from .context_processors import category_menu
 from .delivery_dates import delivery_slots_open
-from .models import Category, ShippingPolicy
+from .exceptions import NotAllowed
+from .models import Category, Product, ProductStatus, ShippingPolicy
+from .recent import RecentList
+from .restock import restock_alert_request, wish_notices_enabled, wish_notices_set
 from .search import query_terms
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
 from .shipping import shipping_fee
+from .views_count import product_view_count
+from .wishes import wish_list, wish_set, wished_ids
 
 # Cards per listing page; a module constant so tests can change it with monkeypatch.
 PAGE_SIZE = 24
@@ -186,6 +196,14 @@ def _product_jsonld(request, product, *, images, variants, canonical: str, descr
             "seller": {"@type": "Organization", "name": product.vendor.name},
         },
     }
+    if product.review_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": str(product.rating_avg),
+            "reviewCount": product.review_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
     if not data["image"]:
         del data["image"]
     if product.category.is_food and product.origin:
@@ -211,14 +229,19 @@ def product_detail(request, pk, slug=None):
         DESCRIPTION_CHARS
     )
     vendor = product.vendor
+    product_view_count(product.pk)
+    recent = RecentList(request)
+    recent.record(product.pk)
     context = {
         "product": product,
+        "wished": product.pk in wished_ids(request.user, [product.pk]),
         "vendor": vendor,
         "images": images,
         "main_image": images[0] if images else None,
         "variants": variants,
         "checked_variant": next((v for v in variants if v.is_available), None),
         "delivery_slots": delivery_slots_open(product) if product.delivery_date_required else [],
+        "has_sold_out": any(not v.is_available for v in variants),
         "specs": _spec_rows(product.specs),
         "policy": policy,
         "fee": shipping_fee(policy, items_total=product.price * product.min_order_qty) if policy else None,
@@ -228,14 +251,22 @@ def product_detail(request, pk, slug=None):
         "seo": seo_meta(request, title=product.name, description=description or vendor.mission, canonical=canonical,
                     image=images[0].thumb_url(960) if images else None, kind="product"),
     }
-    return render(request, "catalog/product_detail.html", context)
+    return recent.apply(render(request, "catalog/product_detail.html", context))
+
+
+def _vendor_review_sum(field: str):
+    """The sum of `field` over the vendor's products on sale, as a subquery of the vendor's own row."""
+    totals = (Product.objects.filter(vendor=OuterRef("pk"), status=ProductStatus.ON_SALE).order_by()
+              .values("vendor").annotate(total=Sum(field)).values("total"))
+    return Coalesce(Subquery(totals), 0)
 
 
 def vendor_page(request, pk):
     """An approved vendor's page; while its certification is being renewed it shows no products."""
     vendor = (
         Vendor.objects.filter(pk=pk, status=VendorStatus.APPROVED)
-        .annotate(is_selling=Case(When(selling_q(), then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .annotate(is_selling=Case(When(selling_q(), then=Value(True)), default=Value(False), output_field=BooleanField()),
+                  review_total=_vendor_review_sum("review_count"), rating_total=_vendor_review_sum("rating_sum"))
         .first()
     )
     if vendor is None:
@@ -247,6 +278,7 @@ def vendor_page(request, pk):
     context = {
         "vendor": vendor,
         "photos": photos,
+        "vendor_rating": round(vendor.rating_total / vendor.review_total, 1) if vendor.review_total else None,
         "facts": list(vendor.social_facts.verified().order_by("kind")),
         "page_obj": page_obj,
         "sort": sort,
@@ -261,3 +293,75 @@ def vendor_page(request, pk):
         ),
     }
     return render(request, "catalog/vendor.html", context)
+
+
+@require_POST
+def wish_toggle(request, pk):
+    """찜 on or off: a plain form POST (works without JavaScript); with `Accept: application/json` it answers JSON."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not request.user.is_authenticated:
+        login = f"{reverse('accounts:login')}?{urlencode({'next': request.POST.get('next') or request.path})}"
+        return JsonResponse({"login": login}, status=401) if wants_json else redirect(login)
+    wanted = request.POST.get("wish") != "0"
+    try:
+        wished = wish_set(user=request.user, product_id=pk, wished=wanted)
+    except Product.DoesNotExist:
+        raise Http404 from None
+    count = Product.objects.filter(pk=pk).values_list("wish_count", flat=True).first() or 0
+    if wants_json:
+        return JsonResponse({"wished": wished, "count": count})
+    messages.success(request, _("찜했습니다.") if wished else _("찜을 풀었습니다."))
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = reverse("catalog:product_short", args=[pk])
+    return redirect(target)
+
+
+@login_required
+def wishlist(request):
+    """The member's 찜 list (my-page)."""
+    page_obj = _paginate(request, wish_list(user=request.user))
+    return render(request, "catalog/wishlist.html", {"page_obj": page_obj, "title": _("찜한 상품"),
+                                                      "notices_on": wish_notices_enabled(request.user)})
+
+
+class RestockAlertForm(forms.Form):
+    option = forms.IntegerField(widget=forms.HiddenInput)
+    email = forms.EmailField(label=gettext_lazy("알림 받을 이메일"), required=False,
+                             error_messages={"invalid": gettext_lazy("이메일 주소를 확인해 주세요.")})
+
+
+@require_POST
+def restock_alert(request, pk):
+    """재입고 알림 신청 on a sold-out option (members by their account, guests by an email)."""
+    form = RestockAlertForm(request.POST)
+    target = reverse("catalog:product_short", args=[pk])
+    if not form.is_valid():
+        messages.error(request, _("이메일 주소를 확인해 주세요."))
+        return redirect(target)
+    try:
+        restock_alert_request(variant_id=form.cleaned_data["option"], user=request.user,
+                              email=form.cleaned_data.get("email") or "")
+    except NotAllowed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("재입고되면 한 번 알려 드립니다."))
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def wish_notices(request):
+    """Turn 찜 notices (back in stock, campaign price) on or off."""
+    enabled = request.POST.get("enabled") == "1"
+    wish_notices_set(user=request.user, enabled=enabled)
+    messages.success(request, _("찜한 상품 알림을 받습니다.") if enabled else _("찜한 상품 알림을 받지 않습니다."))
+    return redirect("catalog:wishlist")
+
+
+def recently_viewed(request):
+    """최근 본 상품 (the last 20), for guests from their cookie and for members from the database."""
+    recent = RecentList(request)
+    context = {"products": recent.products(), "title": _("최근 본 상품"),
+               "seo": seo_meta(request, title=_("최근 본 상품"), noindex=True)}
+    return recent.apply(render(request, "catalog/recent.html", context))

@@ -4,16 +4,19 @@ REST_FRAMEWORK["EXCEPTION_HANDLER"] points here, so a service that refuses (Doma
 a model that does not validate (django.core.exceptions.ValidationError) gives a 4xx JSON
 answer with its Korean message instead of a 500.
 """
+import math
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
@@ -52,6 +55,43 @@ def validation_error_detail(exc: DjangoValidationError) -> dict:
     return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
 
 
+# DRF's own messages for its errors, in the site's words (Korean first, English through the .po).
+# A view that raised one of these with its own message keeps it.
+_API_ERROR_DETAILS = {
+    exceptions.NotAuthenticated: gettext_lazy("로그인하거나 API 토큰을 보내야 합니다."),
+    exceptions.AuthenticationFailed: gettext_lazy("로그인 정보 또는 API 토큰이 올바르지 않습니다."),
+    exceptions.PermissionDenied: gettext_lazy("이 작업을 할 권한이 없습니다."),
+    exceptions.NotFound: gettext_lazy("찾을 수 없습니다."),
+    exceptions.MethodNotAllowed: gettext_lazy("이 주소에서 허용되지 않는 요청 방식입니다."),
+    exceptions.NotAcceptable: gettext_lazy("요청한 응답 형식을 제공할 수 없습니다."),
+    exceptions.UnsupportedMediaType: gettext_lazy("지원하지 않는 요청 본문 형식입니다."),
+    exceptions.ParseError: gettext_lazy("요청 본문을 읽을 수 없습니다."),
+}
+
+
+def _korean_detail(exc, response: Response) -> None:
+    data = response.data
+    if isinstance(exc, ValidationError):
+        # Field errors keep DRF's shape ({"field": ["…"]}, Korean through DRF's ko catalogue);
+        # clients and the schema rely on it.
+        return
+    if isinstance(exc, exceptions.Throttled):
+        response.data = {"detail": throttled_detail(exc.wait)}
+        return
+    for cls in type(exc).__mro__:
+        if cls in _API_ERROR_DETAILS:
+            if isinstance(data, dict) and str(data.get("detail", "")) == str(cls.default_detail):
+                response.data = {"detail": str(_API_ERROR_DETAILS[cls])}
+            return
+
+
+def throttled_detail(wait: float | None) -> str:
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        return _("요청이 너무 많습니다. %(seconds)s초 뒤에 다시 시도해 주세요.") % {"seconds": seconds}
+    return _("요청이 너무 많습니다. 잠시 뒤에 다시 시도해 주세요.")
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
@@ -59,7 +99,36 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         set_rollback()
         return Response(validation_error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        _korean_detail(exc, response)
+    return response
+
+
+# --- throttling -----------------------------------------------------------------------------
+# REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]: the public API per address, the token APIs per user,
+# and a tighter scope for the token exchange. Over the rate: 429, Retry-After and a Korean detail
+# (exception_handler above).
+
+
+class _RatesFromSettings:
+    """DRF binds the rates when its module is imported; read them from the settings each time."""
+
+    @property
+    def THROTTLE_RATES(self):  # noqa: N802 (DRF's name)
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+
+class AnonThrottle(_RatesFromSettings, AnonRateThrottle):
+    """Visitors without a session or token (the public catalogue), counted by address."""
+
+
+class UserThrottle(_RatesFromSettings, UserRateThrottle):
+    """Signed-in users and token holders, counted by user."""
+
+
+class ScopedThrottle(_RatesFromSettings, ScopedRateThrottle):
+    """Views naming a `throttle_scope` (the token exchange) get that scope's rate as well."""
 
 
 # --- pagination and query parameters -------------------------------------------------------

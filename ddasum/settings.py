@@ -8,7 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import sentry_sdk
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +36,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with a second factor for the operator's site (ddasum.admin_site).
+    "ddasum.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "ddasum",
     "accounts",
     "notifications",
@@ -56,15 +62,22 @@ INSTALLED_APPS = [
     "campaigns",
     "orders",
     "procurement",
+    "reviews",
 ]
 
 MIDDLEWARE = [
+    "ddasum.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (settings below) and the other headers browsers act on.
+    "csp.middleware.CSPMiddleware",
+    "ddasum.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ddasum.middleware.LanguageCookieMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed its second factor (ddasum.otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
@@ -86,6 +99,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "csp.context_processors.nonce",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -164,6 +178,33 @@ TASK_TIME_LIMITS = {
     "ddasum.outbox_sweep_task": (120, 150),
     "ddasum.documents_orphans_sweep_task": (1500, 1800),
 }
+# Queues by kind, so a burst of PDFs never delays a password-reset mail: "<default>.documents"
+# and "<default>.messages" beside the default queue (ddasum.celery.task_route). Run one worker per
+# kind (README): `celery -A ddasum worker -Q celery.documents`, `-Q celery,celery.messages`.
+_DOCUMENT_TASKS = (
+    "orders.order_documents_task", "orders.settlement_pdf_task", "procurement.quote_pdf_task",
+    "procurement.po_pdf_task", "procurement.delivery_note_pdf_task", "procurement.bundle_build_task",
+    "catalog.product_image_thumbnails_task", "ddasum.documents_orphans_sweep_task",
+)
+_MESSAGE_TASKS = (
+    "accounts.email_send_task", "campaigns.campaign_mail_batch_task", "campaigns.item_event_notify_task",
+    "catalog.product_reviewed_notify_task", "catalog.variant_low_stock_notify_task",
+    "orders.order_expired_notify_task", "orders.order_paid_notify_task", "orders.order_placed_notify_task",
+    "orders.settlement_paid_notify_task", "orders.vendor_order_cancelled_notify_task",
+    "orders.vendor_order_event_notify_task", "orders.vendor_order_note_notify_task",
+    "orders.vendor_order_tracking_notify_task", "procurement.agency_confirm_mail_task",
+    "procurement.membership_decided_notify_task", "procurement.need_posted_notify_task",
+    "procurement.po_event_notify_task", "procurement.po_issued_notify_task", "procurement.po_notice_task",
+    "procurement.proposal_notify_task", "procurement.quote_answered_notify_task",
+    "procurement.quote_declined_notify_task", "procurement.quote_message_notify_task",
+    "procurement.quote_request_cancelled_notify_task", "procurement.quote_request_notify_task",
+    "procurement.record_decided_notify_task",
+    "vendors.vendor_renewal_decided_notify_task", "vendors.vendor_renewal_requested_notify_task",
+    "vendors.vendor_status_notify_task",
+    "reviews.question_answered_notify_task", "reviews.review_reply_notify_task",
+)
+TASK_QUEUE_KINDS = {**dict.fromkeys(_DOCUMENT_TASKS, "documents"), **dict.fromkeys(_MESSAGE_TASKS, "messages")}
+CELERY_TASK_ROUTES = ("ddasum.celery.task_route",)
 CELERY_TASK_ANNOTATIONS = {
     name: {"soft_time_limit": soft, "time_limit": hard} for name, (soft, hard) in TASK_TIME_LIMITS.items()
 }
@@ -211,6 +252,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "procurement.needs_close_due_task",
         "schedule": crontab(hour=0, minute=10),
     },
+    "orders-virtual-accounts-due-remind": {
+        "task": "orders.virtual_accounts_due_remind_task",
+        "schedule": crontab(minute=20),
+    },
     "notifications-deliveries-due": {
         "task": "notifications.deliveries_due_task",
         "schedule": crontab(minute="*/5"),
@@ -218,6 +263,31 @@ CELERY_BEAT_SCHEDULE = {
     "ddasum-outbox-sweep": {
         "task": "ddasum.outbox_sweep_task",
         "schedule": crontab(minute="*"),
+    },
+    "orders-popularity": {
+        "task": "orders.products_popularity_refresh_task",
+        "schedule": crontab(minute=20),
+    },
+    "catalog-restock-notices": {
+        "task": "catalog.restock_notices_send_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "campaigns-wish-notices": {
+        "task": "campaigns.wish_campaign_notices_send_task",
+        "schedule": crontab(minute="15,45"),
+    },
+    "reviews-reminders": {
+        "task": "reviews.review_reminders_send_task",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "reviews-questions-remind-vendors": {
+        "task": "reviews.questions_remind_vendors_task",
+        "schedule": crontab(hour=9, minute=30),
+    },
+    # Daily: every day since the last reconciled one is compared with the PG's transactions.
+    "orders-payments-reconcile-daily": {
+        "task": "orders.payments_reconcile_daily_task",
+        "schedule": crontab(hour=5, minute=30),
     },
     "ddasum-documents-orphans-sweep": {
         "task": "ddasum.documents_orphans_sweep_task",
@@ -255,6 +325,10 @@ AXES_USERNAME_CALLABLE = "accounts.security.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Two-factor authentication (ddasum.otp): TOTP apps show this name next to the account.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="따숨몰")
+# Failed codes slow the next try down (seconds × 2^failures), per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- i18n ---------------------------------------------------------------------------
 LANGUAGE_CODE = "ko"
@@ -272,12 +346,57 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Business registration certificates, bank books and seals: never under MEDIA_URL.
 PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
+# Object storage (S3-compatible: AWS, SeaweedFS, MinIO, NCP …) when S3_BUCKET is set; otherwise the
+# local folders above. Public media and private files are separate buckets, or separate prefixes
+# of one bucket (S3_PRIVATE_BUCKET unset). Private objects are never publicly readable: the store
+# refuses them without our keys, and the site streams them through the views that check the reader.
+S3_BUCKET = env("S3_BUCKET", default="")
+S3_PRIVATE_BUCKET = env("S3_PRIVATE_BUCKET", default="") or S3_BUCKET
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", default="")
+S3_MEDIA_PREFIX = env("S3_MEDIA_PREFIX", default="media")
+S3_PRIVATE_PREFIX = env("S3_PRIVATE_PREFIX", default="private")
+OBJECT_STORAGE = bool(S3_BUCKET)
+
+
+def s3_options(*, bucket: str, location: str) -> dict:
+    """django-storages' S3Storage options for one bucket and prefix, from the environment."""
+    return {
+        "bucket_name": bucket,
+        "location": location,
+        "endpoint_url": S3_ENDPOINT_URL or None,
+        "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+        "region_name": env("S3_REGION", default="us-east-1"),
+        "addressing_style": env("S3_ADDRESSING_STYLE", default="path"),
+        "signature_version": "s3v4",
+        "default_acl": None,  # the bucket's own (private) policy; never public-read
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "file_overwrite": False,  # as on disk: a taken name gets a suffix
+    }
+
+
+if OBJECT_STORAGE:
+    _default_storage = {
+        "BACKEND": "ddasum.storage.PublicS3Storage",
+        # S3_MEDIA_DOMAIN: a CDN or public bucket host serving the media prefix; without it the
+        # web nodes stream /media/ from the store.
+        "OPTIONS": {**s3_options(bucket=S3_BUCKET, location=S3_MEDIA_PREFIX),
+                    "custom_domain": env("S3_MEDIA_DOMAIN", default="") or None},
+    }
+    _private_storage = {
+        "BACKEND": "ddasum.storage.PrivateS3Storage",
+        "OPTIONS": s3_options(bucket=S3_PRIVATE_BUCKET, location=S3_PRIVATE_PREFIX),
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {
         "BACKEND": "ddasum.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
+    }
+STORAGES = {
+    "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -296,6 +415,8 @@ GENERATED_DOCUMENTS = {
     "procurement/po/": ("procurement.PurchaseOrder.pdf", "procurement.PurchaseOrder.delivery_note_pdf"),
 }
 DOCUMENT_ORPHAN_GRACE_SECONDS = env.int("DOCUMENT_ORPHAN_GRACE_SECONDS", default=24 * 60 * 60)
+# `manage.py backup` makes its dated folders here (README: Backup and restore).
+BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -319,6 +440,28 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="따숨몰 <no-reply@ddas
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# --- rate limits ----------------------------------------------------------------------
+# How many proxies (load balancer, nginx) stand in front of gunicorn and append to
+# X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Pages (ddasum.ratelimit): scope → {what it is counted by: "count/period"}. The API's are DRF
+# throttles (REST_FRAMEWORK below). A limit over answers 429 with Retry-After.
+RATE_LIMITS = {
+    "signup": {"client_ip": env("RATE_SIGNUP_IP", default="10/h")},
+    "password_reset": {
+        "client_ip": env("RATE_PASSWORD_RESET_IP", default="20/h"),
+        "posted_email": env("RATE_PASSWORD_RESET_EMAIL", default="3/h"),
+    },
+    "quote_message": {
+        "user_key": env("RATE_QUOTE_MESSAGE_USER", default="30/10m"),
+        "client_ip": env("RATE_QUOTE_MESSAGE_IP", default="60/10m"),
+    },
+    "order_lookup": {
+        "client_ip": env("RATE_ORDER_LOOKUP_IP", default="30/15m"),
+        "posted_email": env("RATE_ORDER_LOOKUP_EMAIL", default="20/15m"),
+    },
+}
+
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -327,6 +470,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "ddasum.api.exception_handler",
+    # 429 with Retry-After and a Korean detail over these rates (counted in the default cache).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ddasum.api.AnonThrottle",
+        "ddasum.api.UserThrottle",
+        "ddasum.api.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_RATE_ANON", default="120/min"),
+        "user": env("API_RATE_USER", default="600/min"),
+        "token": env("API_RATE_TOKEN", default="20/min"),
+    },
+    # Proxies in front of the site: the client address is the one the nearest proxy saw.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ddasum API",
@@ -373,21 +529,79 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REFERRER_POLICY = "same-origin"
 
+# --- error pages and reports ------------------------------------------------------------
+# Korean pages for 400/403/404/500 and JSON under /api/ (ddasum.errors, wired in ddasum.urls).
+CSRF_FAILURE_VIEW = "ddasum.errors.csrf_failure"
+
+
+def admins_parse(raw: str) -> list[tuple[str, str]]:
+    """DJANGO_ADMINS="이름 <a@example.kr>, b@example.kr" → [("이름", "a@example.kr"), ("b@example.kr", …)]."""
+    result = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "<" in item and item.endswith(">"):
+            name, address = item[:-1].split("<", 1)
+            result.append((name.strip() or address.strip(), address.strip()))
+        else:
+            result.append((item, item))
+    return result
+
+
+# Who is mailed a 500's traceback when Sentry is not configured (Django's AdminEmailHandler).
+ADMINS = admins_parse(env("DJANGO_ADMINS", default=""))
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=DJANGO_ENV,
+        release=env("SENTRY_RELEASE", default=None),
+        send_default_pii=False,  # no user e-mails, IPs or cookies leave for Sentry
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
+# LOG_FORMAT=json: one JSON object per line (ddasum.log), so several nodes' logs can be joined;
+# every line carries the request id (X-Request-ID), in the web process and in the tasks it sent.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+# A worker logs through the LOGGING above (JSON too) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "ddasum.log.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "ddasum.log.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                    "formatter": "json" if LOG_FORMAT == "json" else "text"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"level": "INFO"},
+        # A 500 mails ADMINS when Sentry is not there to report it (never in DEBUG).
+        "django.request": {
+            "handlers": ["mail_admins"] if ADMINS and not SENTRY_DSN else [],
+            "level": "ERROR",
+            "propagate": True,
+        },
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
@@ -443,6 +657,14 @@ PAYMENT_GATEWAY_URL = env(
 PAYMENT_CLIENT_KEY = env("PAYMENT_CLIENT_KEY", default="test_ck_local")
 PAYMENT_SECRET_KEY = env("PAYMENT_SECRET_KEY", default="test_sk_local")
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=10.0)
+# The PG's payment-window SDK (Toss Payments standard window v2); the Content-Security-Policy must
+# allow its host in script-src (and the window's hosts in frame-src). DEBUG serves a stand-in.
+PAYMENT_SDK_URL = env(
+    "PAYMENT_SDK_URL",
+    default=f"{SITE_URL}/static/js/pg-sdk-standin.js" if DEBUG else "https://js.tosspayments.com/v2/standard",
+)
+# Hours a virtual account (가상계좌) waits for its deposit (the window's validHours).
+PAYMENT_VIRTUAL_ACCOUNT_HOURS = env.int("PAYMENT_VIRTUAL_ACCOUNT_HOURS", default=72)
 
 # --- procurement (quotes) -------------------------------------------------------------
 # A buyer whose mail is on the verified agency's own domain, and that domain ends with one of
@@ -450,3 +672,39 @@ PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=10.0)
 PROCUREMENT_OFFICIAL_DOMAINS = tuple(env.list("PROCUREMENT_OFFICIAL_DOMAINS", default=["go.kr"]))
 # Days a quote request may stay unanswered before the vendor is reminded (once).
 PROCUREMENT_REMIND_AFTER_DAYS = env.int("PROCUREMENT_REMIND_AFTER_DAYS", default=3)
+
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# Scripts and styles come from our own static files; an inline <script>/<style> block needs the
+# request's nonce (`nonce="{{ request.csp_nonce }}"`), and style="…" attributes and on…= handlers
+# are not allowed at all. The payment page alone also allows the PG's SDK (PAYMENT_SDK_URL) and
+# its window (PAYMENT_WINDOW_ORIGINS), added per response by orders.views.payments so a changed
+# setting is followed.
+# The origins the PG's payment window loads frames from and talks to (Toss Payments: its own hosts).
+PAYMENT_WINDOW_ORIGINS = env.list("PAYMENT_WINDOW_ORIGINS", default=["https://*.tosspayments.com"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Headers set by ddasum.middleware.SecurityHeadersMiddleware and Django's SecurityMiddleware.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Vendors photograph products with the phone's camera from our own pages; nothing else is used.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "microphone": [],
+    "geolocation": [],
+    "payment": ["self", *(o for o in PAYMENT_WINDOW_ORIGINS if "*" not in o)],
+    "usb": [],
+}

@@ -1,10 +1,11 @@
-"""The site's own pages: the home page, robots.txt and the sitemap index.
+"""The site's own pages: the home page, robots.txt, /favicon.ico and the sitemap index.
 
 They sit above the apps (like urls.py): the home page shows what catalog and campaigns
 offer, the sitemap lists each app's sitemaps. No app imports this module.
 """
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from campaigns.sitemaps import SITEMAPS as CAMPAIGN_SITEMAPS
@@ -34,3 +35,8 @@ def robots_txt(request):
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW),
              f"Sitemap: {request.build_absolute_uri(reverse('django.contrib.sitemaps.views.sitemap'))}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static file."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))

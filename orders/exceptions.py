@@ -23,3 +23,11 @@ class NotAllowed(OrderError):
 
 class PaymentError(OrderError):
     """The payment provider refused, failed or did not answer."""
+
+
+class FieldsInvalid(PaymentError):
+    """Input that fails its format check; `fields` maps each field to its Korean message."""
+
+    def __init__(self, message: str = "", *, fields: dict | None = None):
+        super().__init__(message)
+        self.fields = fields or {}

@@ -15,7 +15,9 @@ from ddasum.validators import (
     validate_postal_code,
 )
 
-from .models import PaymentMethod
+from .models import CashReceiptType, PaymentMethod
+from .services.cash_receipts import CASH_METHODS, cash_receipt_number_clean
+from .services.payments import BANKS
 
 GUEST_PASSWORD_MIN = 4
 RETURN_PHOTOS_MAX = 3
@@ -116,6 +118,18 @@ class CheckoutForm(forms.Form):
                                        initial=PaymentMethod.BANK_TRANSFER,
                                        error_messages=_required(_("결제 수단을 골라 주세요.")))
 
+    # 현금영수증 and 구매안전서비스: for cash payments (bank transfer, virtual account) only.
+    cash_receipt_type = forms.ChoiceField(
+        label=_("현금영수증"), required=False, widget=forms.RadioSelect,
+        choices=[("", _("신청하지 않음")), *CashReceiptType.choices],
+        help_text=_("무통장입금·가상계좌 결제에만 발급됩니다. 입금이 확인되면 발급합니다."))
+    cash_receipt_number = forms.CharField(
+        label=_("휴대폰 번호 또는 사업자등록번호"), max_length=20, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "010-1234-5678"}))
+    use_escrow = forms.BooleanField(
+        label=_("구매안전서비스(에스크로) 이용"), required=False,
+        help_text=_("가상계좌 결제 금액을 상품을 받고 구매를 확정할 때까지 토스페이먼츠가 보관합니다."))
+
     guest_password = forms.CharField(label=_("주문 비밀번호"), required=False, strip=False,
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     guest_password2 = forms.CharField(label=_("주문 비밀번호 확인"), required=False, strip=False,
@@ -201,6 +215,16 @@ class CheckoutForm(forms.Form):
                 if name not in self.errors and not (data.get(name) or "").strip():
                     self.add_error(name, message)
             self._clean_recipient(data)
+        receipt_type = data.get("cash_receipt_type")
+        if receipt_type and data.get("payment_method") in CASH_METHODS:
+            try:
+                data["cash_receipt_number"] = cash_receipt_number_clean(receipt_type, data.get("cash_receipt_number", ""))
+            except ValidationError as exc:
+                self.add_error("cash_receipt_number", exc)
+        elif receipt_type:
+            data["cash_receipt_type"] = ""  # a card payment has its card slip; no 현금영수증
+        if data.get("use_escrow") and data.get("payment_method") != PaymentMethod.VIRTUAL_ACCOUNT:
+            data["use_escrow"] = False
         if data.get("business_number") and not (data.get("business_name") or "").strip():
             self.add_error("business_name", _("세금계산서를 받을 상호를 입력해 주세요."))
         if not self.user:
@@ -264,3 +288,32 @@ class ReturnRequestForm(forms.Form):
             "상품 상태를 보여 주는 사진을 %(n)s장까지 올릴 수 있습니다 (JPEG, PNG, WebP)."
         ) % {"n": RETURN_PHOTOS_MAX}
 
+
+
+class CashReceiptForm(forms.Form):
+    """Asking for a 현금영수증 later, on the order page."""
+    type = forms.ChoiceField(label=_("용도"), choices=CashReceiptType.choices, widget=forms.RadioSelect,
+                             error_messages={"required": _("현금영수증 용도를 골라 주세요.")})
+    number = forms.CharField(label=_("휴대폰 번호 또는 사업자등록번호"), max_length=20,
+                             error_messages={"required": _("번호를 입력해 주세요.")},
+                             widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "010-1234-5678"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("type") and data.get("number"):
+            try:
+                data["number"] = cash_receipt_number_clean(data["type"], data["number"])
+            except ValidationError as exc:
+                self.add_error("number", exc)
+        return data
+
+
+class RefundAccountForm(forms.Form):
+    """Where a virtual-account payment is refunded to (kept only until the refund is done)."""
+    bank_code = forms.ChoiceField(label=_("은행"), choices=[("", "---------"), *sorted(BANKS.items(), key=lambda b: b[1])],
+                                  error_messages={"required": _("은행을 골라 주세요.")})
+    account_number = forms.CharField(label=_("계좌번호"), max_length=30,
+                                     error_messages={"required": _("계좌번호를 입력해 주세요.")},
+                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    holder_name = forms.CharField(label=_("예금주"), max_length=60,
+                                  error_messages={"required": _("예금주 이름을 적어 주세요.")})

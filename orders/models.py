@@ -75,7 +75,8 @@ class Address(models.Model):
 
 class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("무통장입금")
-    CARD = "card", _("카드 결제")
+    CARD = "card", _("카드·간편결제")
+    VIRTUAL_ACCOUNT = "virtual_account", _("가상계좌")
 
 
 class OrderStatus(models.TextChoices):
@@ -119,6 +120,8 @@ class Order(models.Model):
     # A business buyer asks for 세금계산서/계산서 with its registration number.
     business_number = models.CharField(_("사업자등록번호"), max_length=12, blank=True)
     business_name = models.CharField(_("상호"), max_length=100, blank=True)
+    # 구매안전서비스 (escrow) asked for at checkout, for cash payments through the PG.
+    use_escrow = models.BooleanField(_("구매안전서비스"), default=False)
     idempotency_key = models.CharField(max_length=64, unique=True)
     placed_at = models.DateTimeField(_("주문 시각"), default=timezone.now)
     expires_at = models.DateTimeField(_("입금 기한"), null=True, blank=True)
@@ -291,8 +294,10 @@ class StatusEvent(models.Model):
 
 class PaymentStatus(models.TextChoices):
     READY = "ready", _("결제 대기")
+    WAITING_FOR_DEPOSIT = "waiting_for_deposit", _("입금 대기")
     DONE = "done", _("결제 완료")
     FAILED = "failed", _("결제 실패")
+    EXPIRED = "expired", _("입금 기한 만료")
     CANCELLED = "cancelled", _("결제 취소")
     PARTIAL_CANCELLED = "partial_cancelled", _("부분 취소")
 
@@ -310,6 +315,15 @@ class Payment(models.Model):
     vat = models.PositiveIntegerField(null=True, blank=True)
     tax_free_amount = models.PositiveIntegerField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The PG's own status word (READY, IN_PROGRESS, WAITING_FOR_DEPOSIT, DONE, CANCELED, …) as last heard.
+    provider_status = models.CharField(_("PG 상태"), max_length=30, blank=True)
+    # A virtual account (가상계좌): where the buyer sends the money, by when, and the per-payment
+    # secret the PG repeats in its deposit webhook (compared, never shown).
+    va_bank_code = models.CharField(_("가상계좌 은행"), max_length=4, blank=True)
+    va_account_number = models.CharField(_("가상계좌 번호"), max_length=30, blank=True)
+    va_holder = models.CharField(_("예금주"), max_length=60, blank=True)
+    va_due_at = models.DateTimeField(_("입금 기한"), null=True, blank=True)
+    va_secret = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -325,11 +339,13 @@ class PaymentEvent(models.Model):
     """Everything said with a payment provider, kept to trace a dispute."""
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=30)  # confirm, cancel, deposit, mismatch, expire …
+    kind = models.CharField(max_length=30)  # confirm, cancel, deposit, mismatch, expire, webhook …
     request = models.JSONField(default=dict, blank=True)
     response = models.JSONField(default=dict, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     ok = models.BooleanField(default=False)
+    # A webhook's fingerprint: the same notice delivered again is recognised and changes nothing.
+    dedupe_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -337,6 +353,103 @@ class PaymentEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} {'ok' if self.ok else 'failed'}"
+
+
+class RefundAccount(models.Model):
+    """Where a virtual-account payment is refunded to; deleted once the PG reports the refund done."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.CASCADE, related_name="refund_account")
+    bank_code = models.CharField(_("은행"), max_length=4)
+    account_number = models.CharField(_("계좌번호"), max_length=20)
+    holder_name = models.CharField(_("예금주"), max_length=60)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("환불 계좌")
+        verbose_name_plural = _("환불 계좌")
+
+    def __str__(self):
+        return f"{self.bank_code} ****{self.account_number[-4:]}"
+
+
+class CashReceiptType(models.TextChoices):
+    INCOME = "소득공제", _("소득공제 (휴대폰 번호)")
+    EXPENSE = "지출증빙", _("지출증빙 (사업자등록번호)")
+
+
+class CashReceiptStatus(models.TextChoices):
+    REQUESTED = "requested", _("발급 대기")
+    ISSUED = "issued", _("발급 완료")
+    FAILED = "failed", _("발급 실패")
+    CANCELLED = "cancelled", _("발급 취소")
+
+
+class CashReceipt(models.Model):
+    """현금영수증 of a bank-transfer or virtual-account order, issued through the PG once it is paid."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="cash_receipt", verbose_name=_("주문"))
+    type = models.CharField(_("용도"), max_length=10, choices=CashReceiptType.choices)
+    identity_number = models.CharField(_("발급 번호"), max_length=13)  # digits: phone or business number
+    status = models.CharField(_("상태"), max_length=12, choices=CashReceiptStatus.choices,
+                              default=CashReceiptStatus.REQUESTED)
+    amount = models.PositiveIntegerField(_("발급 금액"), default=0)
+    cancelled_amount = models.PositiveIntegerField(_("취소 금액"), default=0)
+    receipt_key = models.CharField(max_length=200, blank=True)
+    issue_number = models.CharField(_("승인번호"), max_length=40, blank=True)
+    receipt_url = models.URLField(_("영수증 주소"), max_length=500, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    issued_at = models.DateTimeField(_("발급 시각"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("현금영수증")
+        verbose_name_plural = _("현금영수증")
+
+    def __str__(self):
+        return f"{self.order} {self.type}"
+
+    @property
+    def identity_masked(self) -> str:
+        n = self.identity_number
+        return n[:3] + "*" * max(len(n) - 7, 0) + n[-4:] if len(n) > 7 else n
+
+
+class PaymentMismatch(models.Model):
+    """A difference the daily reconciliation found between our payments and the PG's record of them."""
+
+    day = models.DateField(_("거래일"))
+    order_number = models.CharField(_("주문번호"), max_length=64, blank=True)
+    payment_key = models.CharField(max_length=200, blank=True)
+    transaction_key = models.CharField(max_length=200)
+    problem = models.CharField(_("내용"), max_length=300)
+    ours = models.JSONField(_("우리 기록"), default=dict, blank=True)
+    theirs = models.JSONField(_("PG 기록"), default=dict, blank=True)
+    resolved = models.BooleanField(_("확인 완료"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("결제 대사 불일치")
+        verbose_name_plural = _("결제 대사 불일치")
+        ordering = ["resolved", "-day", "pk"]
+        constraints = [models.UniqueConstraint(fields=["transaction_key", "problem"], name="payment_mismatch_unique")]
+
+    def __str__(self):
+        return f"{self.day} {self.order_number} {self.problem}"
+
+
+class ReconciledDay(models.Model):
+    """A day whose payments were compared with the PG's; the next run starts after the last one."""
+
+    day = models.DateField(unique=True)
+    transactions = models.PositiveIntegerField(default=0)
+    mismatches = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self):
+        return str(self.day)
 
 
 # --- documents, tax invoices, settlements ------------------------------------------------

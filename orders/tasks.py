@@ -13,11 +13,12 @@ from ddasum import jobs
 from ddasum.documents import document_task_run
 
 from .models import Order, Settlement
-from .services import notifications
+from .services import cash_receipts, notifications, reconciliation
 from .services.actions import orders_expire_due, vendor_orders_auto_complete
 from .services.confirmations import payments_reconcile
 from .services.documents import order_documents_make
 from .services.payments import payments_close_unpaid
+from .services.popularity import products_popularity_refresh
 from .services.settlements import settlement_pdf_make, settlements_build_due
 
 logger = logging.getLogger(__name__)
@@ -68,9 +69,39 @@ def order_virtual_account_due_notify_task(*, order_id: int, bank: str, account_n
                                                           due_at=datetime.fromisoformat(due_at))
 
 
+@shared_task(name="orders.virtual_accounts_due_remind_task", **NOTICE_RETRY)
+def virtual_accounts_due_remind_task() -> int:
+    """Remind buyers of virtual accounts due within a day (hourly; once per order)."""
+    return notifications.virtual_accounts_due_remind()
+
+
 @shared_task(name="orders.vendor_order_note_notify_task", **NOTICE_RETRY)
 def vendor_order_note_notify_task(*, vendor_order_id: int, start: int, end: int) -> int:
     return notifications.vendor_order_note_notify(vendor_order_id=vendor_order_id, start=start, end=end)
+
+
+# --- the PG: cash receipts, reconciliation ---------------------------------------------------
+
+# The PG not answering (GatewayUnanswered is an OSError) is tried again; the Idempotency-Key is the same.
+PG_RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 6}
+
+
+@shared_task(name="orders.cash_receipt_issue_task", **PG_RETRY)
+def cash_receipt_issue_task(*, order_id: int) -> str:
+    return cash_receipts.cash_receipt_issue(order_id=order_id)
+
+
+@shared_task(name="orders.cash_receipt_cancel_task", **PG_RETRY)
+def cash_receipt_cancel_task(*, order_id: int) -> str:
+    return cash_receipts.cash_receipt_cancel(order_id=order_id)
+
+
+@shared_task(name="orders.payments_reconcile_daily_task")
+def payments_reconcile_daily_task() -> int:
+    """Daily: compare every day not reconciled yet with the PG's transactions; mismatches go to the admin."""
+    days = reconciliation.payments_reconcile_due()
+    logger.info("reconciled %s day(s), %s mismatch(es)", len(days), sum(d.mismatches for d in days))
+    return len(days)
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -148,3 +179,9 @@ def settlement_pdf_task(*, settlement_id: int) -> bool:
     """(Re)make the settlement's PDF statement if it changed; running it twice writes nothing."""
     return bool(document_task_run(settlement_pdf_make, label=f"settlement {settlement_id} statement",
                                   missing=(Settlement.DoesNotExist,), settlement_id=settlement_id))
+
+
+@shared_task(name="orders.products_popularity_refresh_task")
+def products_popularity_refresh_task() -> int:
+    """Hourly: drain the page-view counters and recompute every product's popularity (idempotent)."""
+    return products_popularity_refresh()

@@ -48,13 +48,13 @@ ACTION_LABELS = {
 def document_preview(doc: VendorDocument):
     url = doc.get_absolute_url()
     if doc.is_image:
-        preview = format_html('<img src="{}" alt="" style="max-width:220px;max-height:220px;border:1px solid #ddd">', url)
+        preview = format_html('<img src="{}" alt="" class="ddasum-doc-image">', url)
     else:
         preview = format_html(
-            '<iframe src="{}" title="{}" style="width:320px;height:240px;border:1px solid #ddd"></iframe>', url, doc.label
+            '<iframe src="{}" title="{}" class="ddasum-doc-frame"></iframe>', url, doc.label
         )
     return format_html(
-        '<div style="margin-bottom:12px"><strong>{}</strong> · <a href="{}" target="_blank">{}</a> · '
+        '<div class="ddasum-doc"><strong>{}</strong> · <a href="{}" target="_blank">{}</a> · '
         '<a href="{}?download=1">{}</a> <small>({}, {} · {})</small><br>{}</div>',
         doc.label, url, _("새 창에서 보기"), url, _("내려받기"), doc.original_name,
         doc.uploaded_at.strftime("%Y-%m-%d %H:%M"), doc.content_type, preview,
@@ -132,7 +132,7 @@ class VendorAdmin(admin.ModelAdmin):
         missing = services.vendor_application_missing(vendor=obj)
         html = format_html_join("", "{}", ((document_preview(d),) for d in docs)) or _("올린 서류가 없습니다.")
         if missing:
-            html = format_html('<p style="color:#b42318">{}: {}</p>{}', _("빠진 항목"), ", ".join(missing), html)
+            html = format_html('<p class="ddasum-missing">{}: {}</p>{}', _("빠진 항목"), ", ".join(missing), html)
         return html
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from ddasum.admin_scoping import ScopedAdminSite, ScopedInline, ScopedModelAdmin
+from ddasum.otp import otp_satisfied, otp_url
 
 from .models import Vendor
 from .selectors import partner_vendor_ids
@@ -37,7 +38,13 @@ class PartnerAdminSite(ScopedAdminSite):
         extra_context = {**(extra_context or {}), "my_vendors": vendors.order_by("name")[:20]}
         return super().index(request, extra_context)
 
+    def has_permission(self, request):
+        # Operators, and members who turned two-factor authentication on, give their code first.
+        return super().has_permission(request) and otp_satisfied(request)
+
     def login(self, request, extra_context=None):
+        if request.user.is_authenticated and not otp_satisfied(request):
+            return redirect(otp_url(request.GET.get("next") or reverse("partner:index", current_app=self.name)))
         if request.user.is_authenticated:
             # Signed in but no approved vendor: say why instead of looping through the login page.
             return TemplateResponse(request, "vendors/partner_denied.html", status=403)

@@ -4,6 +4,8 @@ The public vendor page lives in catalog (catalog:vendor): it lists products, whi
 """
 import logging
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -159,6 +161,9 @@ def my_vendors(request):
 @login_required
 def renewal(request, pk):
     vendor = _vendor_for_member(request, pk)
+    if not vendor.is_certified_type:
+        # Only 사회적기업 and 예비사회적기업 have a certification with a period to renew.
+        return render(request, "vendors/renewal_not_applicable.html", {"vendor": vendor}, status=404)
     is_owner = selectors.user_is_vendor_member(request.user, vendor.pk, owner_only=True)
     form = RenewalForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -182,6 +187,7 @@ def renewal(request, pk):
 
 @never_cache
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})  # previewed in an <iframe> of our own admin
 def document(request, pk):
     """Stream a private document to whoever may read it (and log the read); everyone else gets 404."""
     doc = get_object_or_404(VendorDocument.objects.select_related("vendor"), pk=pk)

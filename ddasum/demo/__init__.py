@@ -12,7 +12,18 @@ from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
-from . import accounts, board, campaigns, catalog, delivery_dates, notifications, orders, procurement, vendors
+from . import (
+    accounts,
+    board,
+    campaigns,
+    catalog,
+    delivery_dates,
+    notifications,
+    orders,
+    procurement,
+    reviews,
+    vendors,
+)
 
 SEED = 2026
 
@@ -25,6 +36,7 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("campaigns", (campaigns.seed, board.seed)),
     ("orders", (orders.seed, notifications.seed)),
     ("procurement", (procurement.seed,)),
+    ("reviews", (reviews.seed,)),
 )
 
 

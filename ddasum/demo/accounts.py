@@ -3,17 +3,24 @@
 Every demo account signs in with DEMO_PASSWORD. The other demo modules create their own
 people (vendor owners, agency buyers) through `demo_users_ensure` so they share it.
 """
+import base64
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
 DEMO_PASSWORD = "ddasum1234!"
 OPERATOR_EMAIL = "admin@ddasum.kr"
+# The demo operator's second factor (/admin/ asks for it): a fixed TOTP secret, printed by
+# seed_demo and in the README, to add to any authenticator app. Demo data only (seed_demo
+# refuses to run in production).
+DEMO_OTP_SECRET = "DDASUMDEMOOPERATORTOTPKEY2345677"
+DEMO_OTP_DEVICE = "데모 인증 앱"
 
 CONSUMERS = (
     ("consumer1@ddasum.kr", "김민지"),
@@ -109,7 +116,22 @@ def seed(*, stdout, rng: random.Random) -> None:
             )
         )
     users, created = demo_users_ensure(specs)
+    device = demo_otp_device_ensure(users[OPERATOR_EMAIL])
     stdout.write(
         f"  회원 {len(users)}명 (새로 {created}명): 운영자 {OPERATOR_EMAIL}, 소비자 consumer1~{len(CONSUMERS)}@ddasum.kr; "
         f"비밀번호 {DEMO_PASSWORD}"
     )
+    stdout.write(
+        f"  운영자 2단계 인증 / operator's second factor: 인증 앱에 비밀 키 {DEMO_OTP_SECRET} 추가 "
+        f"(add this secret to an authenticator app), {device.config_url}"
+    )
+
+
+def demo_otp_device_ensure(user: User) -> TOTPDevice:
+    """The operator's confirmed TOTP device with the demo secret (the same on every run)."""
+    key = base64.b32decode(DEMO_OTP_SECRET).hex()
+    device, _created = TOTPDevice.objects.update_or_create(
+        user=user, name=DEMO_OTP_DEVICE, defaults={"key": key, "confirmed": True},
+    )
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    return device

@@ -199,7 +199,6 @@ def seed(*, stdout, rng):
                     status=status, procurement_eligible=(kind == S or n % 4 == 0),
                     published_at=now - timedelta(days=rng.randint(0, 300), minutes=n) if status == ProductStatus.ON_SALE else None,
                     created_at=now - timedelta(days=rng.randint(1, 320)),
-                    popularity=rng.randint(0, 500),
                 )
                 out_of_stock = n % 13 == 7
                 for i, (option, price, list_price) in enumerate(options):

@@ -19,6 +19,10 @@ Live: consumer1 has an order with vendor1's enterprise (vendor1@ddasum.kr owns t
 approved vendor) in each state — waiting for the deposit, paid, preparing, shipped,
 delivered — placed through the real cart and `order_place`, so they take real stock.
 
+Payments through the PG (no network: the PG's answers are the documented shapes, applied by the
+same services the webhook and the success URL use): a virtual account waiting for its deposit, a
+card order paid through the window, and a bank-transfer order with its 현금영수증 issued.
+
 Keyed on the orders' idempotency keys (`demo-2017-…`, `demo-live-…`): a second run
 creates nothing.
 """
@@ -26,6 +30,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +41,9 @@ from ddasum.numbering import daily_number
 from orders.models import (
     Carrier,
     Cart,
+    CashReceipt,
+    CashReceiptStatus,
+    CashReceiptType,
     Order,
     OrderLine,
     OrderStatus,
@@ -51,6 +59,8 @@ from orders.models import (
 from orders.services.actions import order_mark_paid, vendor_order_deliver, vendor_order_ship, vendor_orders_prepare
 from orders.services.cart import cart_line_set
 from orders.services.checkout import Checkout, order_place
+from orders.services.confirmations import payment_deposit_confirm, payment_pg_sync, virtual_account_issued
+from orders.services.payments import payment_start
 from orders.services.settlements import month_period, settlements_build_period
 from vendors.models import Vendor
 
@@ -147,6 +157,8 @@ def seed(*, stdout, rng: random.Random) -> None:
     stdout.write(f"  {HISTORY_YEAR}년 정산 {settled}건 (지급 완료)")
     live = _live(rng)
     stdout.write(f"  consumer1@ddasum.kr의 진행 중 주문 {live}건 (새로): 결제 대기, 결제 완료, 상품 준비 중, 배송 중, 배송 완료")
+    pg = _live_payments()
+    stdout.write(f"  PG 결제 데모 주문 {pg}건 (새로): 가상계좌 입금 대기, 카드 결제 완료, 현금영수증 발급")
 
 
 # --- history -----------------------------------------------------------------------------------
@@ -455,4 +467,57 @@ def _live(rng: random.Random) -> int:
                               tracking_number=f"{rng.randint(10**11, 10**12 - 1)}", actor=owner)
         if state == V.DELIVERED:
             vendor_order_deliver(vendor_order_id=vo.pk, actor=owner)
+    return made
+
+
+# --- payments through the PG ----------------------------------------------------------------------
+
+PG_KEYS = ("virtual_account", "card", "cash_receipt")
+
+
+def _live_payments() -> int:
+    consumer = User.objects.filter(email="consumer1@ddasum.kr").first()
+    variant = (ProductVariant.objects.filter(product__in=Product.objects.on_sale(), is_active=True)
+               .filter(Q(track_stock=False) | Q(stock__gte=3)).order_by("pk").first())
+    if consumer is None or variant is None:
+        return 0
+    postal_code, address = ADDRESSES[0]
+    made = 0
+    for kind in PG_KEYS:
+        key = f"{LIVE_KEY}pg-{kind}"
+        if Order.objects.filter(idempotency_key=key).exists():
+            continue
+        method = {"virtual_account": PaymentMethod.VIRTUAL_ACCOUNT, "card": PaymentMethod.CARD}.get(
+            kind, PaymentMethod.BANK_TRANSFER)
+        cart = Cart.objects.create(session_key=key[:40])
+        cart_line_set(cart=cart, variant_id=variant.pk, quantity=1)
+        checkout = Checkout(email=consumer.email, orderer_name=consumer.name, orderer_phone="010-2345-6789",
+                            recipient_name=consumer.name, recipient_phone="010-2345-6789", postal_code=postal_code,
+                            address=address, address_detail="101동 1001호", payment_method=method)
+        order = order_place(cart=cart, buyer=consumer, checkout=checkout, idempotency_key=key)
+        cart.delete()
+        made += 1
+        payment = payment_start(order_id=order.pk)
+        if kind == "virtual_account":
+            due = timezone.localtime() + timedelta(days=3)
+            with transaction.atomic():
+                locked = Order.objects.select_for_update().get(pk=order.pk)
+                virtual_account_issued(locked, Payment.objects.select_for_update().get(pk=payment.pk), {
+                    "paymentKey": f"demo_va_{order.number}", "status": "WAITING_FOR_DEPOSIT",
+                    "secret": f"demo_secret_{order.number}",
+                    "virtualAccount": {"accountNumber": f"X{order.number.replace('-', '')[-12:]}", "bankCode": "20",
+                                       "customerName": consumer.name, "dueDate": due.isoformat()},
+                })
+        elif kind == "card":
+            Payment.objects.filter(pk=payment.pk).update(provider_key=f"demo_card_{order.number}")
+            payment_pg_sync(payment_id=payment.pk, source="demo", pg={
+                "paymentKey": f"demo_card_{order.number}", "orderId": order.number, "status": "DONE",
+                "totalAmount": order.total, "approvedAt": timezone.localtime().isoformat(),
+            })
+        else:
+            payment_deposit_confirm(order_id=order.pk, depositor=consumer.name, source="demo")
+            CashReceipt.objects.get_or_create(order=order, defaults={
+                "type": CashReceiptType.INCOME, "identity_number": "01023456789", "status": CashReceiptStatus.ISSUED,
+                "amount": order.total, "receipt_key": f"demo_rcpt_{order.number}", "issue_number": "238475610",
+                "issued_at": timezone.now()})
     return made

@@ -310,8 +310,8 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("주문 상품"))
     def lines_table(self, obj):
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td style='text-align:right'>{}</td>"
-            "<td style='text-align:right'>{}</td><td style='text-align:right'>{}</td><td>{}</td></tr>",
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td class='ddasum-num'>{}</td>"
+            "<td class='ddasum-num'>{}</td><td class='ddasum-num'>{}</td><td>{}</td></tr>",
             ((ln.product_name, _option_with_date(ln), ln.sku or "-", f"{ln.quantity:,}", won_or_dash(ln.unit_price),
               won_or_dash(ln.line_total), ln.get_tax_type_display()) for ln in obj.lines.all()),
         )
@@ -370,8 +370,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     def return_display(self, obj):
         photos = return_photos.vendor_order_return_photos(obj.pk)
         images = format_html_join(
-            " ", '<a href="{0}" target="_blank"><img src="{0}" alt="" style="max-width:160px;max-height:160px;'
-                 'border:1px solid #ddd"></a>',
+            " ", '<a href="{0}" target="_blank"><img src="{0}" alt="" class="ddasum-photo"></a>',
             ((self._url("return_photo", obj.pk, name.rsplit("/", 1)[-1]),) for name in photos),
         )
         return format_html("<div>{}</div><div>{}</div>", _paragraphs(obj.return_reason or "-"),

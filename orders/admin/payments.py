@@ -26,7 +26,7 @@ from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
 from ddasum.money import won
 
-from ..models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, VendorOrder
+from ..models import CashReceipt, Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentMismatch, VendorOrder
 from ..services import deposits
 from ..services.confirmations import payment_deposit_confirm
 from ..services.payments import EVENT_LABELS, REFUND_DUE, payment_refund_done, refunds_due
@@ -40,7 +40,7 @@ def _when(value) -> str:
 
 def _pretty(value) -> str:
     """JSON as the operator reads it: Korean as Korean, indented."""
-    return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>',
+    return format_html('<pre class="ddasum-pre">{}</pre>',
                        json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True))
 
 
@@ -432,3 +432,32 @@ class PaymentEventAdmin(EventDisplayMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     def payment_link(self, obj):
         return format_html('<a href="{}">{} #{}</a>', reverse("admin:orders_payment_change", args=[obj.payment_id]),
                            obj.payment.order.number, obj.payment_id)
+
+
+@admin.register(PaymentMismatch)
+class PaymentMismatchAdmin(admin.ModelAdmin):
+    """What the daily reconciliation found different between our payments and the PG's (거래 대사)."""
+
+    list_display = ("day", "order_number", "problem", "payment_key", "resolved")
+    list_filter = ("resolved", "day")
+    list_editable = ("resolved",)
+    search_fields = ("order_number", "payment_key", "transaction_key")
+    fields = ("day", "order_number", "payment_key", "transaction_key", "problem", "ours", "theirs", "resolved")
+    readonly_fields = ("day", "order_number", "payment_key", "transaction_key", "problem", "ours", "theirs")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CashReceipt)
+class CashReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("order", "type", "status", "issue_number", "amount", "cancelled_amount", "issued_at")
+    list_filter = ("status", "type")
+    search_fields = ("order__number", "issue_number")
+    list_select_related = ("order",)
+    exclude = ("identity_number",)
+    readonly_fields = ("order", "type", "status", "amount", "cancelled_amount", "receipt_key", "issue_number",
+                       "receipt_url", "last_error", "issued_at", "created_at")

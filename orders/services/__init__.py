@@ -5,8 +5,11 @@ addresses      the buyer's saved addresses
 checkout       order_place: the cart becomes an order (campaign limits, coupon, stock), all or nothing
 actions        every order and vendor-order transition: paid, expired, cancelled, shipped, delivered,
                confirmed, returned, refunded, and the vendor's notes
-payments       payment rows, the gateway client, the provider registry and refunds
-confirmations  a deposit or a card approval pays the order
+payments       payment rows, the PG client, the provider registry, refunds (pg_cancel, refund accounts)
+cash_receipts  현금영수증 of cash payments through the PG's cash-receipt API
+confirmations  a deposit, a card approval or a virtual-account deposit pays the order
+webhooks       the PG's webhooks (deposit secret, status lookups), once and forward only
+reconciliation the daily comparison with the PG's transactions (mismatches for the operator)
 deposits       bank deposits matched from the bank's CSV
 shipping       many vendor orders shipped from a tracking-number file
 return_photos  the buyer's return photos (private files)

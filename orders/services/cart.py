@@ -25,6 +25,7 @@ and its free threshold are computed before the coupon. The discount is divided a
 vendors pro rata to their eligible goods, then among their eligible lines (largest remainder,
 so the parts add up exactly); the taxable and exempt totals are reduced by their lines' parts.
 """
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -449,3 +450,16 @@ def cart_merge(*, session_key: str, user) -> Cart | None:
 @transaction.atomic
 def cart_lines_remove(*, cart: Cart, variant_ids) -> None:
     CartLine.objects.filter(cart=cart, variant_id__in=list(variant_ids)).delete()
+
+
+# 바로구매: a cart of its own for one line (a session key no browser session has), so the buyer's
+# cart is left as it was. Its id is kept in the session; checkout reads it at its own URL.
+BUY_NOW_PREFIX = "buynow-"
+
+
+def buy_now_cart_create(*, variant_id: int, quantity: int) -> Cart:
+    """A fresh one-line cart for 바로구매 (refused like cart_line_set: stock, min/max, on sale)."""
+    with transaction.atomic():
+        cart = Cart.objects.create(session_key=f"{BUY_NOW_PREFIX}{uuid.uuid4().hex}")
+        cart_line_set(cart=cart, variant_id=variant_id, quantity=quantity)
+    return cart

@@ -65,6 +65,7 @@ class Checkout:
     business_number: str = ""
     business_name: str = ""
     coupon_code: str = ""
+    use_escrow: bool = False  # 구매안전서비스, virtual accounts only
     # The total the buyer was shown; when given, a different total at placing refuses the order.
     expected_total: int | None = None
 
@@ -135,6 +136,7 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
         discount_total=summary.discount_total, taxable_total=summary.taxable_paid, exempt_total=summary.exempt_paid,
         coupon=applied.coupon if applied else None, coupon_code=(applied.coupon.code or "") if applied else "",
         business_number=checkout.business_number, business_name=checkout.business_name,
+        use_escrow=checkout.use_escrow and checkout.payment_method == PaymentMethod.VIRTUAL_ACCOUNT,
         idempotency_key=idempotency_key, placed_at=now,
         expires_at=now + timedelta(days=settings.ORDER_DEPOSIT_DAYS)
         if checkout.payment_method == PaymentMethod.BANK_TRANSFER else now + timedelta(minutes=30),

@@ -1,4 +1,5 @@
-"""Confirming payments: a deposit for a bank-transfer order, or the card gateway's approval. Both pay the order.
+"""Confirming payments: a deposit for a bank-transfer order, the PG's approval (card, 간편결제) or a deposit
+into the PG's virtual account (its webhook). Each pays the order once.
 
 Card flow: the browser comes back from the gateway with paymentKey, orderId and amount; we
 check the order and the amount against what we stored, then confirm with the gateway
@@ -17,18 +18,23 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from ddasum import jobs
 from ddasum.money import won
 
 from ..exceptions import PaymentError
-from ..models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus
-from .actions import order_mark_paid
+from ..models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentMismatch, PaymentStatus
+from .actions import order_expire, order_mark_paid
+from .cash_receipts import cash_receipt_after_paid
 from .payments import (
     CONFIRM,
     DEPOSIT,
     EXPIRED,
     FAIL,
     IN_FLIGHT_GRACE,
+    ISSUED,
     MISMATCH,
+    PG_METHODS,
+    PG_STATUS,
     GatewayReply,
     actor_record,
     card_cancel,
@@ -36,8 +42,10 @@ from .payments import (
     new_idempotency_key,
     payment_event,
     payment_start,
+    payment_status_allows,
     payment_tax_split,
     payments_in_doubt,
+    refund_account_forget_if_done,
     refund_due_record,
 )
 
@@ -82,6 +90,7 @@ def payment_deposit_confirm(*, order_id: int, actor=None, amount: int | None = N
         "depositor": depositor, "deposited_at": (deposited_at or now).isoformat(), "note": note,
     })
     order_mark_paid(order_id=order.pk, actor=actor, reason=_("입금 확인"))
+    cash_receipt_after_paid(order)
     order.refresh_from_db()
     return order
 
@@ -89,8 +98,8 @@ def payment_deposit_confirm(*, order_id: int, actor=None, amount: int | None = N
 # --- card ---------------------------------------------------------------------------------
 
 
-PAID, MISMATCH_OUTCOME, EXPIRED_OUTCOME, DECLINED, PENDING, NOT_FOUND, REFUSED = (
-    "paid", "mismatch", "expired", "declined", "pending", "not_found", "refused")
+PAID, MISMATCH_OUTCOME, EXPIRED_OUTCOME, DECLINED, PENDING, NOT_FOUND, REFUSED, WAITING = (
+    "paid", "mismatch", "expired", "declined", "pending", "not_found", "refused", "waiting")
 
 
 @dataclass
@@ -116,13 +125,14 @@ def _expired_message() -> str:
 
 def _card_payment_for(order: Order, payment_key: str) -> Payment:
     """The attempt this paymentKey belongs to: found by key, else the open attempt claims it, else a new one."""
-    card = order.payments.select_for_update().filter(method=PaymentMethod.CARD)
+    card = order.payments.select_for_update().filter(method=order.payment_method)
     payment = card.filter(provider_key=payment_key).first()
     if payment is not None:
         return payment
     payment = card.filter(status=S.READY, provider_key="").order_by("pk").first()
     if payment is None:
-        payment = Payment(order=order, method=PaymentMethod.CARD, amount=order.total, idempotency_key=new_idempotency_key())
+        payment = Payment(order=order, method=order.payment_method, amount=order.total,
+                          idempotency_key=new_idempotency_key())
     payment.provider_key = payment_key[:200]
     payment.save()
     return payment
@@ -165,8 +175,8 @@ def _confirm_prepare(order_id: int, payment_key: str, amount: str) -> _Prepared:
     # the gateway may have approved it, and only its answer tells.
     if not tried:
         refusal = None
-        if order.payment_method != PaymentMethod.CARD:
-            refusal = CardResult(REFUSED, _("카드 결제 주문이 아닙니다."), order, payment)
+        if order.payment_method not in PG_METHODS:
+            refusal = CardResult(REFUSED, _("결제 창으로 결제하는 주문이 아닙니다."), order, payment)
         elif order.status == OrderStatus.CANCELLED:
             refusal = CardResult(REFUSED, _("취소된 주문입니다. 결제하지 않았습니다."), order, payment)
         elif order.status == OrderStatus.EXPIRED or (order.expires_at and order.expires_at <= timezone.now()):
@@ -207,6 +217,10 @@ def _confirm_finish(payment_id: int, reply: GatewayReply) -> tuple[CardResult, b
         if order.status == OrderStatus.PAID:
             return CardResult(PAID, _("이미 결제된 주문입니다. 방금 한 번 더 승인된 결제는 취소했습니다."), order, payment), True
         return CardResult(EXPIRED_OUTCOME, _expired_message(), order, payment), True
+    if reply.http_status == 200 and data.get("status") == "WAITING_FOR_DEPOSIT":
+        if payment.status == S.READY:
+            virtual_account_issued(order, payment, data)
+        return CardResult(WAITING, _("가상계좌가 발급되었습니다. 입금 기한 안에 입금해 주세요."), order, payment), False
     if reply.declined:
         payment.status = S.FAILED
         payment.save(update_fields=["status"])
@@ -230,7 +244,8 @@ def card_payment_confirm(*, order_number: str, payment_key: str, amount: str) ->
         return prepared.result
     payment = prepared.payment
     reply, _event_row = gateway_exchange(payment, CONFIRM, "/v1/payments/confirm", prepared.body,
-                                          idempotency_key=payment.idempotency_key, done_status="DONE")
+                                          idempotency_key=payment.idempotency_key,
+                                          done_status=("DONE", "WAITING_FOR_DEPOSIT"))
     result, cancel = _confirm_finish(payment.pk, reply)
     if cancel:
         reason = (_("중복 결제 자동 취소") if result.outcome == PAID else _("주문 만료 후 승인된 결제 자동 취소"))
@@ -275,3 +290,137 @@ def payments_reconcile() -> int:
                                       amount=str(payment.order.total))
         settled += result.outcome != PENDING
     return settled
+
+
+# --- virtual accounts (가상계좌) ---------------------------------------------------------------
+
+
+def _parsed(value) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def virtual_account_issued(order: Order, payment: Payment, data: dict) -> None:
+    """The PG issued the account: keep where and by when to pay, and the secret its deposit webhook repeats.
+
+    The order waits for the deposit until the account's due date (then it expires, stock back, as bank
+    transfer does); the buyer is sent the account. The caller holds the order's and the payment's locks.
+    """
+    va = data.get("virtualAccount") or {}
+    payment.status = S.WAITING_FOR_DEPOSIT
+    payment.provider_status = "WAITING_FOR_DEPOSIT"
+    payment.provider_key = data.get("paymentKey") or payment.provider_key
+    payment.va_bank_code = str(va.get("bankCode") or "")[:4]
+    payment.va_account_number = str(va.get("accountNumber") or "")[:30]
+    payment.va_holder = str(va.get("customerName") or "")[:60]
+    payment.va_due_at = _parsed(va.get("dueDate"))
+    payment.va_secret = str(data.get("secret") or "")[:100]
+    payment.save()
+    payment_event(payment, ISSUED, ok=True, request={"bankCode": payment.va_bank_code,
+                                                      "accountNumber": payment.va_account_number,
+                                                      "dueDate": va.get("dueDate")})
+    if payment.va_due_at:
+        order.expires_at = payment.va_due_at
+        order.save(update_fields=["expires_at"])
+    jobs.after_commit("orders.order_placed_notify_task", order_id=order.pk)
+
+
+@transaction.atomic
+def virtual_account_deposit(*, payment_id: int, source: str, data: dict) -> str:
+    """The PG says the money arrived in the virtual account: the order is paid, once.
+
+    Returns what happened: "paid", "already" (paid before: nothing changes) or "closed" (the order
+    expired or was cancelled meanwhile: the money is listed for the operator to send back).
+    """
+    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+    order = Order.objects.select_for_update().get(pk=order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status in (S.DONE, S.PARTIAL_CANCELLED, S.CANCELLED) and payment.events.filter(kind=DEPOSIT).exists():
+        return "already"
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        if not payment.events.filter(kind=DEPOSIT).exists():
+            payment_event(payment, DEPOSIT, ok=False, request={"source": source, "order_status": order.status,
+                                                                "transactionKey": data.get("transactionKey", "")})
+            if order.status != OrderStatus.PAID:
+                refund_due_record(payment, payment.amount, _("만료·취소된 주문에 들어온 가상계좌 입금"))
+        return "closed"
+    now = timezone.now()
+    payment.status = S.DONE
+    payment.provider_status = "DONE"
+    payment.approved_at = _parsed(data.get("approvedAt")) or now
+    payment.supplied_amount, payment.vat, payment.tax_free_amount = payment_tax_split(order.total, order.exempt_total)
+    payment.save()
+    payment_event(payment, DEPOSIT, ok=True, request={"source": source, "recorded_at": now.isoformat(),
+                                                       "amount": payment.amount,
+                                                       "transactionKey": data.get("transactionKey", "")})
+    order_mark_paid(order_id=order.pk, reason=_("가상계좌 입금 확인"))
+    cash_receipt_after_paid(order)
+    return "paid"
+
+
+@transaction.atomic
+def _pg_record_apply(payment_id: int, pg: dict) -> str:
+    """Bring our payment up to the PG's record of it, forward only (cancels, expiry, a missed issue)."""
+    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+    order = Order.objects.select_for_update().get(pk=order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    status = PG_STATUS.get(str(pg.get("status")))
+    if status is None or status == payment.status and status not in (S.PARTIAL_CANCELLED,):
+        return "same"
+    if status == S.WAITING_FOR_DEPOSIT and payment.status == S.READY:
+        virtual_account_issued(order, payment, pg)
+        return "issued"
+    if status in (S.CANCELLED, S.PARTIAL_CANCELLED):
+        cancelled = int(pg.get("totalAmount") or payment.amount) - int(pg.get("balanceAmount") or 0)
+        if payment.status == S.WAITING_FOR_DEPOSIT:
+            cancelled = 0  # an unpaid account closed by the PG: nothing to give back
+        refund_account_forget_if_done(payment, pg)
+        if not payment_status_allows(payment.status, status) or cancelled < payment.cancelled_amount:
+            return "ignored"
+        if cancelled > payment.cancelled_amount and order.status == OrderStatus.PAID:
+            # Cancelled at the PG (its dashboard), not through the shop: the order did not move. The
+            # operator sees it with the reconciliation's findings and settles the order by hand.
+            PaymentMismatch.objects.get_or_create(
+                transaction_key=f"pg-cancel:{payment.pk}:{cancelled}", problem=_("PG에서 취소되었지만 주문은 그대로입니다"),
+                defaults={"day": timezone.localdate(), "order_number": order.number, "payment_key": payment.provider_key,
+                          "ours": {"status": payment.status, "cancelled_amount": payment.cancelled_amount},
+                          "theirs": {"status": pg.get("status"), "balanceAmount": pg.get("balanceAmount")}})
+        payment.status, payment.cancelled_amount = status, min(cancelled, payment.amount)
+        payment.provider_status = str(pg.get("status"))
+        payment.save(update_fields=["status", "cancelled_amount", "provider_status"])
+        return "cancelled"
+    if status in (S.EXPIRED, S.FAILED) and payment_status_allows(payment.status, status):
+        payment.status, payment.provider_status = status, str(pg.get("status"))
+        payment.save(update_fields=["status", "provider_status"])
+        if status == S.EXPIRED and order.status == OrderStatus.PENDING_PAYMENT:
+            if order.expires_at is None or order.expires_at > timezone.now():
+                order.expires_at = timezone.now()
+                order.save(update_fields=["expires_at"])
+            order_expire(order_id=order.pk)
+        return "expired" if status == S.EXPIRED else "failed"
+    return "ignored"
+
+
+def payment_pg_sync(*, payment_id: int, pg: dict, source: str) -> str:
+    """Apply the PG's record of a payment (from its lookup API, never from a browser). Safe to repeat.
+
+    DONE pays the order (a card approval we never heard of, or a virtual-account deposit); other
+    states move the payment forward only. Must not run inside a transaction (a card approval for a
+    closed order is cancelled at the PG at once, outside the locks).
+    """
+    payment = Payment.objects.select_related("order").get(pk=payment_id)
+    if pg.get("status") == "DONE":
+        if payment.method == PaymentMethod.VIRTUAL_ACCOUNT:
+            return virtual_account_deposit(payment_id=payment.pk, source=source, data=pg)
+        if payment.status == S.DONE:
+            return "already"
+        result, cancel = _confirm_finish(payment.pk, GatewayReply(200, pg))
+        if cancel:
+            try:
+                with transaction.atomic():
+                    card_cancel(Payment.objects.select_for_update().get(pk=payment.pk), payment.amount,
+                                _("주문 만료 후 승인된 결제 자동 취소"))
+            except PaymentError as exc:
+                refund_due_record(Payment.objects.select_related("order").get(pk=payment.pk), payment.amount,
+                                  exc.message)
+        return result.outcome
+    return _pg_record_apply(payment.pk, pg)

@@ -13,6 +13,7 @@ address is in their admin.
 """
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -24,7 +25,8 @@ from ddasum.money import won
 from notifications.services import Recipient, notify
 from vendors.services import vendor_notify
 
-from ..models import Order, OrderStatus, PaymentMethod, Settlement, StatusEvent, VendorOrder, VendorOrderStatus
+from ..models import Order, OrderStatus, Payment, PaymentMethod, Settlement, StatusEvent, VendorOrder, VendorOrderStatus
+from .payments import bank_name
 from .return_photos import vendor_order_return_photos
 
 logger = logging.getLogger(__name__)
@@ -110,11 +112,14 @@ def _vendor_order_of(vendor_order_id: int) -> VendorOrder:
 
 
 def order_placed_notify(*, order_id: int) -> int:
-    """A bank-transfer order was placed: the buyer gets the account, the amount and the deadline.
+    """A bank-transfer order was placed, or its virtual account issued: the buyer gets the account, the
+    amount and the deadline.
 
     A card order is paid right after it is placed (or not at all); its buyer hears when it is paid.
     """
     order = _order_of(order_id)
+    if order.payment_method == PaymentMethod.VIRTUAL_ACCOUNT:
+        return _virtual_account_issued_notify(order)
     if order.payment_method != PaymentMethod.BANK_TRANSFER:
         return 0
     bank = settings.BANK_TRANSFER_ACCOUNT
@@ -135,6 +140,33 @@ def order_placed_notify(*, order_id: int) -> int:
     sent = buyer_notify(order, kind="order_received", key=f"order-placed:{order.pk}", title=_("주문이 접수되었습니다"),
                         body="\n".join(lines), variables=variables)
     logger.info("order %s placed: buyer notified=%s", order.number, sent)
+    return int(sent)
+
+
+def _virtual_account_issued_notify(order: Order) -> int:
+    payment = (order.payments.filter(method=PaymentMethod.VIRTUAL_ACCOUNT).exclude(va_account_number="")
+               .order_by("-pk").first())
+    if payment is None or order.status != OrderStatus.PENDING_PAYMENT:
+        return 0  # the account is not issued yet (the buyer is still in the payment window)
+    lines = [
+        _("주문이 접수되었습니다. 아래 가상계좌로 입금해 주시면 입금 확인 후 상품을 보내 드립니다."),
+        "",
+        _("입금하실 금액: %(amount)s") % {"amount": won(order.total)},
+        _("입금 계좌: %(bank)s %(number)s (예금주 %(holder)s)") % {
+            "bank": bank_name(payment.va_bank_code), "number": payment.va_account_number,
+            "holder": payment.va_holder or order.orderer_name},
+    ]
+    if payment.va_due_at:
+        lines.append(_("입금 기한: %(when)s까지") % {"when": _when(payment.va_due_at)})
+        lines.append(_("기한 안에 입금이 확인되지 않으면 주문이 자동으로 취소됩니다."))
+    lines.append("")
+    for vendor_order in _vendor_orders(order):
+        lines += [f"[{vendor_order.vendor.name}]", _items(vendor_order)]
+    variables = {"금액": won(order.total), "은행": bank_name(payment.va_bank_code), "계좌번호": payment.va_account_number,
+                 "예금주": payment.va_holder or order.orderer_name,
+                 "입금기한": _when(payment.va_due_at) if payment.va_due_at else "-"}
+    sent = buyer_notify(order, kind="order_received", key=f"order-placed:{order.pk}:{payment.pk}",
+                        title=_("주문이 접수되었습니다"), body="\n".join(lines), variables=variables)
     return int(sent)
 
 
@@ -338,6 +370,20 @@ def order_virtual_account_due_notify(*, order_id: int, bank: str, account_number
                             title=_("입금 기한이 내일입니다"), body=body,
                             variables={"금액": won(order.total), "은행": bank, "계좌번호": account_number,
                                        "입금기한": due}))
+
+
+def virtual_accounts_due_remind(*, now=None) -> int:
+    """Remind each buyer whose virtual-account deposit falls due within a day (once per order; beat, hourly).
+
+    Works from the payments' due times, so a missed run is made up by the next one while the account is open.
+    """
+    now = now or timezone.now()
+    due = (Payment.objects.filter(method=PaymentMethod.VIRTUAL_ACCOUNT, order__status=OrderStatus.PENDING_PAYMENT,
+                                  va_due_at__gt=now, va_due_at__lte=now + timedelta(days=1))
+           .exclude(va_account_number="").order_by("pk"))
+    return sum(order_virtual_account_due_notify(order_id=p.order_id, bank=bank_name(p.va_bank_code),
+                                                account_number=p.va_account_number, due_at=p.va_due_at)
+               for p in due)
 
 
 # --- settlement notices ----------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from campaigns.services.limits import customer_key
 from catalog.models import Product, ProductImage, ProductVariant
 from ddasum.money import EXEMPT, TAXABLE, won
+from ddasum.ratelimit import client_ip, posted, ratelimit
 from ddasum.views import call_service
 
 from ..context_processors import cart_line_count_set
@@ -34,12 +35,15 @@ from ..forms import (
     CancelForm,
     CartAddForm,
     CartQuantityForm,
+    CashReceiptForm,
     CheckoutForm,
     OrderLookupForm,
     PostalCodeForm,
+    RefundAccountForm,
     ReturnRequestForm,
 )
 from ..models import (
+    Cart,
     DocumentKind,
     Order,
     OrderLine,
@@ -53,7 +57,9 @@ from ..selectors.access import SESSION_LOOKUP_KEY as GUEST_ORDERS_SESSION_KEY
 from ..services.actions import vendor_order_cancel, vendor_order_complete, vendor_order_return_request
 from ..services.addresses import address_save
 from ..services.cart import (
+    BUY_NOW_PREFIX,
     CartSummary,
+    buy_now_cart_create,
     cart_for,
     cart_line_set,
     cart_lines_remove,
@@ -61,8 +67,10 @@ from ..services.cart import (
     problems_message,
     summary_apply_coupon,
 )
+from ..services.cash_receipts import CASH_METHODS, cash_receipt_request, order_cash_receipt_allowed
 from ..services.checkout import Checkout, idempotency_key_for, order_place
 from ..services.documents import document_url, documents_apply
+from ..services.payments import PG_METHODS, bank_name, refund_account_set
 from ..signals import CART_SESSION_KEY
 
 V = VendorOrderStatus
@@ -296,7 +304,7 @@ def _after_place(request, order: Order):
     if order.buyer_id is None:
         _guest_allow(request, order)
     request.session[PLACED_SESSION_KEY] = order.number
-    if order.payment_method == PaymentMethod.CARD and order.status == OrderStatus.PENDING_PAYMENT:
+    if order.payment_method in PG_METHODS and order.status == OrderStatus.PENDING_PAYMENT:
         return redirect(_card_payment_url(order))
     return redirect(order.get_absolute_url())
 
@@ -345,11 +353,15 @@ def _checkout_place(request, form: CheckoutForm, basket):
         guest_password=data.get("guest_password", "") if not request.user.is_authenticated else "",
         business_number=data.get("business_number", ""), business_name=data.get("business_name", ""),
         coupon_code=data.get("coupon_code", ""), expected_total=summary.total,
+        use_escrow=bool(data.get("use_escrow")),
     )
     buyer = request.user if request.user.is_authenticated else None
     order, ok = call_service(request, order_place, cart=basket, buyer=buyer, checkout=checkout, idempotency_key=key)
     if not ok:
         return None
+    if data.get("cash_receipt_type") and order.payment_method in CASH_METHODS and not hasattr(order, "cash_receipt"):
+        call_service(request, cash_receipt_request, order_id=order.pk, receipt_type=data["cash_receipt_type"],
+                     number=data["cash_receipt_number"])
     if buyer and data.get("save_address"):
         address_save(user=buyer, recipient=checkout.recipient_name, phone=checkout.recipient_phone,
                      postal_code=checkout.postal_code, address=checkout.address,
@@ -358,9 +370,37 @@ def _checkout_place(request, form: CheckoutForm, basket):
     return _after_place(request, order)
 
 
+BUY_NOW_SESSION_KEY = "orders:buy-now-cart"
+
+
+def _buy_now_cart(request):
+    """The 바로구매 cart this session made (None once ordered or never made)."""
+    pk = request.session.get(BUY_NOW_SESSION_KEY)
+    return Cart.objects.filter(pk=pk, user__isnull=True, session_key__startswith=BUY_NOW_PREFIX).first() if pk else None
+
+
+@require_POST
+def buy_now(request):
+    """바로구매: this option and quantity straight to checkout, the cart left as it was."""
+    form = CartAddForm(request.POST)
+    variant = None
+    if form.is_valid():
+        variant = ProductVariant.objects.select_related("product").filter(pk=form.cleaned_data["variant"]).first()
+    back = variant.product.get_absolute_url() if variant else reverse("catalog:products")
+    if not form.is_valid() or variant is None:
+        messages.error(request, _first_error(form) if not form.is_valid() else _("없는 상품입니다."))
+        return redirect(back)
+    basket, ok = call_service(request, buy_now_cart_create, variant_id=variant.pk,
+                              quantity=form.cleaned_data["quantity"])
+    if not ok:
+        return redirect(back)
+    request.session[BUY_NOW_SESSION_KEY] = basket.pk
+    return redirect("orders:checkout_now")
+
+
 @never_cache
-def checkout(request):
-    basket = _cart(request)
+def checkout(request, buy_now: bool = False):
+    basket = _buy_now_cart(request) if buy_now else _cart(request)
     user = request.user if request.user.is_authenticated else None
     addresses = list(user.addresses.all()) if user else []
     coupon_code = email = ""
@@ -389,7 +429,8 @@ def checkout(request):
     customer = _customer(request, email)
     summary = cart_summary(basket, postal_code=postal_code, customer=customer)
     coupon = summary_apply_coupon(summary, code=coupon_code, customer=customer)
-    cart_line_count_set(request, len(summary.buyable_lines) + len(summary.problems))
+    if not buy_now:
+        cart_line_count_set(request, len(summary.buyable_lines) + len(summary.problems))
     if summary.is_empty and request.method == "GET":
         messages.info(request, problems_message(summary.problems) if summary.problems
                       else _("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
@@ -406,6 +447,8 @@ def checkout(request):
         "guest": user is None,
         "deposit_days": settings.ORDER_DEPOSIT_DAYS,
         "login_url": f"{reverse(settings.LOGIN_URL)}?next={reverse('orders:checkout')}",
+        "checkout_action": reverse("orders:checkout_now" if buy_now else "orders:checkout"),
+        "buy_now": buy_now,
         "seo": {"title": _("주문/결제"), "noindex": True},
     }
     return render(request, "orders/checkout.html", context)
@@ -463,7 +506,14 @@ def order_detail(request, number):
     if just_placed:
         del request.session[PLACED_SESSION_KEY]
     awaiting_deposit = order.payment_method == PaymentMethod.BANK_TRANSFER and order.status == OrderStatus.PENDING_PAYMENT
-    awaiting_card = order.payment_method == PaymentMethod.CARD and order.status == OrderStatus.PENDING_PAYMENT
+    pending = order.status == OrderStatus.PENDING_PAYMENT
+    virtual_account = (order.payments.filter(method=PaymentMethod.VIRTUAL_ACCOUNT).exclude(va_account_number="")
+                       .select_related("refund_account").order_by("-pk").first())
+    refund_account = getattr(virtual_account, "refund_account", None) if virtual_account else None
+    refund_account_open = (virtual_account is not None and refund_account is None
+                           and virtual_account.status in ("done", "partial_cancelled") and order.status == OrderStatus.PAID)
+    awaiting_card = order.payment_method in PG_METHODS and pending and not (
+        virtual_account and virtual_account.status == "waiting_for_deposit")
     context = {
         "order": order,
         "vendor_orders": vendor_orders,
@@ -472,8 +522,15 @@ def order_detail(request, number):
         "awaiting_deposit": awaiting_deposit,
         "bank": settings.BANK_TRANSFER_ACCOUNT if awaiting_deposit else None,
         "card_url": _card_payment_url(order) if awaiting_card else "",
+        "virtual_account": virtual_account if pending else None,
+        "va_bank_name": bank_name(virtual_account.va_bank_code) if virtual_account else "",
         "receipt_url": document_url(order=order) if with_documents else "",
         "events": _events(order),
+        "cash_receipt": getattr(order, "cash_receipt", None) if order.payment_method in CASH_METHODS else None,
+        "cash_receipt_form": CashReceiptForm() if _cash_receipt_open(order) else None,
+        "refund_account": refund_account,
+        "refund_account_bank": bank_name(refund_account.bank_code) if refund_account else "",
+        "refund_account_form": RefundAccountForm() if refund_account_open else None,
         "cancel_form": CancelForm(),
         "return_form": ReturnRequestForm(),
         "seo": {"title": _("주문 %(number)s") % {"number": order.number}, "noindex": True},
@@ -481,6 +538,42 @@ def order_detail(request, number):
     return render(request, "orders/order_detail.html", context)
 
 
+@require_POST
+def refund_account_view(request, number):
+    """The buyer gives the account a virtual-account payment is refunded to (format checked)."""
+    order, _as_guest = _order_for(request, number)
+    form = RefundAccountForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(order.get_absolute_url())
+    _result, ok = call_service(request, refund_account_set, order_id=order.pk, **form.cleaned_data)
+    if ok:
+        messages.success(request, _("환불 계좌를 저장했습니다. 환불이 끝나면 바로 지웁니다."))
+    return redirect(order.get_absolute_url())
+
+
+def _cash_receipt_open(order: Order) -> bool:
+    receipt = getattr(order, "cash_receipt", None)
+    return order_cash_receipt_allowed(order) and (receipt is None or receipt.status in ("requested", "failed"))
+
+
+@require_POST
+def cash_receipt_request_view(request, number):
+    """The buyer (or the guest who placed it) asks for a 현금영수증 on the order page."""
+    order, _as_guest = _order_for(request, number)
+    form = CashReceiptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect(order.get_absolute_url())
+    _result, ok = call_service(request, cash_receipt_request, order_id=order.pk, receipt_type=form.cleaned_data["type"],
+                               number=form.cleaned_data["number"])
+    if ok:
+        messages.success(request, _("현금영수증을 신청했습니다. 결제가 확인되면 발급됩니다.") if order.status != OrderStatus.PAID
+                         else _("현금영수증을 신청했습니다. 곧 발급됩니다."))
+    return redirect(order.get_absolute_url())
+
+
+@ratelimit("order_lookup", by=(client_ip, posted("email")))
 def order_lookup(request):
     """A guest finds an order by its number, email and order password; it opens in this session only."""
     form = OrderLookupForm(request.POST or None)

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import ProductVariant
 from ddasum.pdf_clean import PdfUnsafe, stored_file_open
+from ddasum.ratelimit import client_ip, ratelimit, user_key
 from ddasum.views import call_service
 from vendors.models import Vendor
 from vendors.selectors import partner_vendor_ids, user_is_vendor_member
@@ -424,6 +425,7 @@ def quote_detail(request, number):
 
 @require_POST
 @login_required
+@ratelimit("quote_message", by=(user_key, client_ip))
 def quote_message_post(request, number):
     quote = _quote_for(request, number)
     form = QuoteMessageForm(request.POST, request.FILES)

@@ -11,6 +11,20 @@
       form.submit();
     });
   });
+  // What templates may not do inline under the Content-Security-Policy (no style="…", no on…=):
+  // a campaign's colour, a progress bar's width and "are you sure?" before a form is sent.
+  document.querySelectorAll("[data-theme]").forEach(function (el) {
+    el.style.setProperty("--theme", el.getAttribute("data-theme"));
+  });
+  document.querySelectorAll("[data-progress]").forEach(function (el) {
+    var value = parseFloat(el.getAttribute("data-progress"));
+    if (!isNaN(value)) el.style.width = Math.max(0, Math.min(100, value)) + "%";
+  });
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
   // Product gallery: a thumbnail shows its picture in the main frame.
   var main = document.getElementById("gallery-main");
   if (main) {

@@ -40,16 +40,37 @@ def browser():
         browser.close()
 
 
+def csp_violations_watch(page, violations: list[str]) -> None:
+    """Collect what the browser says about the Content-Security-Policy on this page."""
+    def console(message):
+        if "content security policy" in message.text.lower():
+            violations.append(f"{page.url}: {message.text}")
+
+    def page_error(error):
+        if "content security policy" in str(error).lower():
+            violations.append(f"{page.url}: {error}")
+
+    page.on("console", console)
+    page.on("pageerror", page_error)
+
+
 @pytest.fixture
 def new_page(browser, request):
-    """Open pages in fresh browser contexts (one per person in the journey)."""
+    """Open pages in fresh browser contexts (one per person in the journey).
+
+    Every page is watched for Content-Security-Policy violations: one in the console fails the
+    test at teardown, with the page and the message.
+    """
     contexts = []
+    violations: list[str] = []
 
     def make(viewport=None):
         context = browser.new_context(locale="ko-KR", viewport=viewport or {"width": 390, "height": 844})
         context.set_default_timeout(15_000)
+        context.on("page", lambda page: csp_violations_watch(page, violations))  # pop-ups too
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        return page
 
     yield make
     failed = getattr(request.node, "rep_call", None) and request.node.rep_call.failed
@@ -60,3 +81,5 @@ def new_page(browser, request):
                 page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}-{j}.png"), full_page=True)
     for context in contexts:
         context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations in the browser console:\n" + "\n".join(violations))

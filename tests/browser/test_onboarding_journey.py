@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import PASSWORD, OperatorFactory, image_bytes, pdf_bytes
+from tests.otp import browser_operator_log_in
 from vendors.models import Vendor, VendorStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,11 +72,7 @@ def test_sign_up_apply_get_approved(live_server, new_page, tmp_path):
 
     # 4. The operator reviews in the admin and approves.
     ops = new_page(viewport={"width": 1280, "height": 900})
-    ops.goto(live_server.url + "/accounts/login/?next=/admin/")
-    ops.get_by_label("이메일").fill(operator.email)
-    ops.locator("#id_password").fill(PASSWORD)
-    ops.get_by_role("button", name="로그인").click()
-    ops.wait_for_url("**/admin/")
+    browser_operator_log_in(ops, live_server.url, operator, PASSWORD)  # password, then the TOTP enrolment
     ops.goto(live_server.url + "/admin/vendors/vendorapplication/")
     ops.get_by_role("link", name="서천한산모시협동조합").click()
     ops.wait_for_url(f"**/admin/vendors/vendor/{vendor.pk}/change/")

@@ -16,6 +16,7 @@ from tests.factories import (
     image_bytes,
     upload,
 )
+from tests.otp import browser_operator_log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +41,7 @@ def add_to_cart(page, live_server, query):
 
 
 def test_buy_from_two_vendors_by_bank_transfer_until_shipped(live_server, new_page):
-    OperatorFactory(email="ops@ddasum.kr")
+    operator = OperatorFactory(email="ops@ddasum.kr")
     farm = VendorFactory(name="홍성햇살농장")
     soap_maker = VendorFactory(name="보령머드공방")
     farm_owner = MembershipFactory(vendor=farm).user
@@ -81,7 +82,7 @@ def test_buy_from_two_vendors_by_bank_transfer_until_shipped(live_server, new_pa
 
     # The operator confirms the deposit.
     ops = new_page(viewport={"width": 1280, "height": 900})
-    log_in(ops, live_server, "ops@ddasum.kr", "/admin/orders/order/")
+    browser_operator_log_in(ops, live_server.url, operator, PASSWORD, next_url="/admin/orders/order/")
     ops.goto(f"{live_server.url}/admin/orders/order/{order.pk}/mark-paid/")
     ops.locator("input[type=submit][value='입금 확인']").click()
     ops.wait_for_url("**/admin/orders/order/**")

@@ -10,6 +10,7 @@ from campaigns.models import Campaign, CampaignItem, CampaignSection, ItemStatus
 from campaigns.services import campaigns as services
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import ProductFactory, image_bytes, upload
+from tests.otp import otp_login
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +161,7 @@ def test_applications_cannot_be_edited_or_deleted_by_the_vendor(partner_client, 
 
 @pytest.fixture
 def admin_client(client, operator):
-    client.force_login(operator)
+    otp_login(client, operator)
     return client
 
 

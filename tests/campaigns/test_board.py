@@ -14,6 +14,7 @@ from ddasum.demo import accounts as accounts_demo
 from ddasum.demo import board as demo_board
 from tests.campaigns.factories import CampaignFactory
 from tests.factories import UserFactory
+from tests.otp import otp_login
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +155,7 @@ def test_hits_count_once_per_session(client, user):
 def test_unpublished_post_is_404_for_visitors_and_a_preview_for_staff(client, operator):
     post = make_post(-2, title="예약 글")
     assert client.get(post.get_absolute_url()).status_code == 404
-    client.force_login(operator)
+    otp_login(client, operator)
     response = client.get(post.get_absolute_url())
     assert response.status_code == 200
     post.refresh_from_db()
@@ -168,7 +169,7 @@ def test_hidden_comments_show_a_placeholder_to_others_and_in_full_to_staff(clien
     html = client.get(post.get_absolute_url()).content.decode()
     assert "정답은 3번입니다" in html
     assert "광고 글입니다" not in html and "관리자에 의해 숨겨진 댓글입니다" in html
-    client.force_login(operator)
+    otp_login(client, operator)
     html = client.get(post.get_absolute_url()).content.decode()
     assert "광고 글입니다" in html and "관리자에 의해 숨겨진 댓글입니다" not in html
 
@@ -319,7 +320,7 @@ def test_staff_hides_shows_and_deletes_and_the_count_stays_right(client, user, o
     a = comment(post, user, body="좋은 댓글")
     b = comment(post, UserFactory(), body="스팸 댓글 광고")
     url = reverse("campaigns:comment_moderate", args=[b.pk])
-    client.force_login(operator)
+    otp_login(client, operator)
 
     assert client.post(url, {"action": "hide"}).status_code == 302
     b.refresh_from_db()
@@ -365,7 +366,7 @@ def test_moderation_buttons_only_for_staff(client, user, operator):
     moderate = reverse("campaigns:comment_moderate", args=[c.pk])
     client.force_login(user)
     assert moderate not in client.get(post.get_absolute_url()).content.decode()
-    client.force_login(operator)
+    otp_login(client, operator)
     assert moderate in client.get(post.get_absolute_url()).content.decode()
 
 
@@ -373,7 +374,7 @@ def test_moderation_buttons_only_for_staff(client, user, operator):
 
 
 def test_admin_post_add_sets_author_and_default_name(client, operator):
-    client.force_login(operator)
+    otp_login(client, operator)
     page = client.get(reverse("admin:campaigns_post_add"))
     assert page.status_code == 200 and 'value="따숨몰"' in page.content.decode()
     now = timezone.localtime()
@@ -391,7 +392,7 @@ def test_admin_post_add_sets_author_and_default_name(client, operator):
 def test_admin_actions_hide_show_delete_keep_the_count(client, operator, user):
     post = make_post(1)
     cs = [comment(post, UserFactory(), body=f"댓글 {i}") for i in range(3)]
-    client.force_login(operator)
+    otp_login(client, operator)
     changelist = reverse("admin:campaigns_comment_changelist")
     assert client.get(changelist).status_code == 200
     client.post(changelist, {"action": "hide_selected", "_selected_action": [cs[0].pk, cs[1].pk]})

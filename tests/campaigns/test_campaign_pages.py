@@ -72,7 +72,7 @@ def test_live_page_shows_campaign_prices_struck_regular_and_countdown(client, cl
     assert "20%" in price and "<strong>25,600원</strong>" in price and "<del>" in price and "32,000원" in price
     assert 'data-testid="countdown"' in html and "7일 00:00:00" in html
     assert 'data-seconds="604800"' in html  # the script counts down from the server's measure
-    assert "js/campaigns.js" in html and "--theme: #2f7d32" in html
+    assert "js/campaigns.js" in html and 'data-theme="#2f7d32"' in html
     assert "절임배추</h2>" in html  # the section
 
 

@@ -20,6 +20,7 @@ from campaigns.services.coupons import (
 )
 from tests.campaigns.factories import CampaignFactory, CouponFactory
 from tests.factories import VendorFactory, category
+from tests.otp import otp_login
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +205,7 @@ def test_operator_lists_coupons_with_uses_and_filters(client, operator):
     CouponFactory(name="추석 쿠폰", code="CHUSEOK", total_limit=100, used_count=7, funded_by=FundedBy.VENDOR,
                   scope=CouponScope.VENDOR, vendor=VendorFactory(name="홍성유기농"))
     CouponFactory(name="자동 쿠폰", code=None, is_active=False)
-    client.force_login(operator)
+    otp_login(client, operator)
     page = client.get("/admin/campaigns/coupon/").content.decode()
     assert "추석 쿠폰" in page and "7 / 100" in page and "홍성유기농" in page and "(자동 적용)" in page
     page = client.get("/admin/campaigns/coupon/?funded_by__exact=vendor").content.decode()
@@ -214,7 +215,7 @@ def test_operator_lists_coupons_with_uses_and_filters(client, operator):
 
 
 def test_admin_form_checks_the_rules_in_korean(client, operator):
-    client.force_login(operator)
+    otp_login(client, operator)
     now = timezone.localtime()
     data = {"name": "정률", "code": " fall10 ", "discount_kind": "percent", "amount": "", "percent": "",
             "max_discount": "", "min_order_amount": "0", "starts_at_0": f"{now:%Y-%m-%d}", "starts_at_1": "00:00:00",

@@ -6,6 +6,7 @@ from accounts.models import Notification
 from catalog.models import Category, Product, ProductImage, ProductStatus, ShippingPolicy
 from catalog.services import product_action, product_image_add
 from tests.factories import MembershipFactory, ProductFactory, category, image_bytes, upload
+from tests.otp import otp_login
 from vendors.models import MembershipRole, SocialFactKind, VendorSocialFact
 from vendors.services import vendor_social_fact_verify
 
@@ -270,7 +271,7 @@ def pending(vendor, owner, django_capture_on_commit_callbacks):
 
 def test_review_queue_puts_pending_first(client, operator, pending):
     ProductFactory(name="판매 중인 쌀")
-    client.force_login(operator)
+    otp_login(client, operator)
     response = client.get(reverse("admin:catalog_product_changelist"))
     names = [p.name for p in response.context["cl"].result_list]
     assert names[0] == "검토할 배추"
@@ -279,7 +280,7 @@ def test_review_queue_puts_pending_first(client, operator, pending):
 
 
 def test_operator_approves(client, operator, owner, pending, django_capture_on_commit_callbacks):
-    client.force_login(operator)
+    otp_login(client, operator)
     page = client.get(reverse("admin:catalog_product_change", args=[pending.pk])).content.decode()
     approve_url = reverse("admin:catalog_product_action", args=[pending.pk, "approve"])
     assert approve_url in page and reverse("admin:catalog_product_action", args=[pending.pk, "reject"]) in page
@@ -295,7 +296,7 @@ def test_operator_approves(client, operator, owner, pending, django_capture_on_c
 
 
 def test_operator_rejects_with_a_reason(client, operator, owner, pending, django_capture_on_commit_callbacks):
-    client.force_login(operator)
+    otp_login(client, operator)
     url = reverse("admin:catalog_product_action", args=[pending.pk, "reject"])
     response = client.post(url, {"reason": ""})
     assert response.status_code == 200 and "사유를 입력해 주세요" in response.content.decode()
@@ -320,7 +321,7 @@ def test_review_is_for_operators_only(client, owner, pending):
 
 
 def test_operator_bulk_approves(client, operator, pending):
-    client.force_login(operator)
+    otp_login(client, operator)
     client.post(reverse("admin:catalog_product_changelist"),
                 {"action": "approve_selected", "_selected_action": [pending.pk]})
     pending.refresh_from_db()
@@ -328,7 +329,7 @@ def test_operator_bulk_approves(client, operator, pending):
 
 
 def test_operator_edits_categories_but_cannot_delete_used_ones(client, operator, mine):
-    client.force_login(operator)
+    otp_login(client, operator)
     rice = category("rice-grains")
     response = client.post(reverse("admin:catalog_category_add"), {
         "name": "찹쌀", "slug": "glutinous-rice", "parent": rice.pk, "position": "5", "icon": "", "is_food": "on",
@@ -361,7 +362,7 @@ def test_social_facts_proposed_by_vendor_verified_by_operator(client, owner, ven
                                      "value": "70%"})
     assert response.status_code == 200 and VendorSocialFact.objects.count() == 1
 
-    client.force_login(operator)
+    otp_login(client, operator)
     client.post(reverse("admin:vendors_vendorsocialfact_changelist"),
                 {"action": "verify_selected", "_selected_action": [fact.pk]})
     fact.refresh_from_db()

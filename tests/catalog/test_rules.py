@@ -246,5 +246,6 @@ def test_every_task_is_registered_as_app_dot_function_name():
         "product_image_thumbnails_task",
         "variant_low_stock_notify_task",
         "product_reviewed_notify_task",
+        "restock_notices_send_task",
     )
     assert named == {name: f"catalog.{name}" for name in expected}

@@ -393,7 +393,8 @@ def test_robots_txt(client):
 # --- query counts ----------------------------------------------------------------------------
 
 # The most queries each page may run for an anonymous visitor, whatever the page size.
-MAX_QUERIES = {"listing": 5, "category": 8, "search": 5, "vendor": 8, "product": 7, "home": 9}
+# The product page's 상품문의 section is one query more (issue 13); its reviews cost nothing while there are none.
+MAX_QUERIES = {"listing": 5, "category": 8, "search": 5, "vendor": 8, "product": 8, "home": 9}
 
 
 @pytest.mark.parametrize("kind, url", [

@@ -16,6 +16,7 @@ from django.db import connection
 
 from accounts.models import Notification
 from ddasum.celery import app as celery_app
+from ddasum.celery import queue_names
 from tests.factories import MembershipFactory, VendorFactory
 from vendors.models import VendorStatus, VendorStatusEvent
 from vendors.tasks import vendor_status_notify_task
@@ -44,10 +45,12 @@ def worker():
     db = connection.settings_dict
     database_url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL, "DJANGO_ENV": "local"}
+    # The worker takes the test's queue and its kinds (documents, messages), where its follow-ups go.
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL, "DJANGO_ENV": "local",
+           "CELERY_QUEUE": queue}
     log = open(ROOT / "var" / f"celery-{queue}.log", "w+") if (ROOT / "var").is_dir() else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ddasum", "worker", "-P", "solo", "-Q", queue, "-n", f"{queue}@%h",
+        [sys.executable, "-m", "celery", "-A", "ddasum", "worker", "-P", "solo", "-Q", ",".join(queue_names(queue)), "-n", f"{queue}@%h",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -64,7 +64,7 @@ def test_the_checker_sees_absolute_and_relative_imports():
 
 def test_steps_follow_the_apps_order_and_name_installed_apps():
     labels = [label for label, _seeds in STEPS]
-    assert labels == ["accounts", "vendors", "catalog", "campaigns", "orders", "procurement"]
+    assert labels == ["accounts", "vendors", "catalog", "campaigns", "orders", "procurement", "reviews"]
     installed = [config.label for config in apps.get_app_configs()]
     assert labels == [label for label in installed if label in labels]
     # The board's demo draws from the campaigns' stream, after the campaigns.

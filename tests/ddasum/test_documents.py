@@ -201,6 +201,7 @@ def _aged(storage, name, hours):
     os.utime(storage.path(name), (moment, moment))
 
 
+@pytest.mark.local_files  # reads the files on disk
 @pytest.mark.django_db
 def test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else(settings):
     settings.DOCUMENT_ORPHAN_GRACE_SECONDS = 6 * 3600

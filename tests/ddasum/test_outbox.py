@@ -14,6 +14,7 @@ from ddasum import jobs
 from ddasum.celery import app as celery_app
 from ddasum.models import OutboxTask
 from ddasum.tasks import outbox_sweep_task
+from tests.otp import otp_login
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,7 @@ def test_the_operator_sees_given_up_tasks_and_sends_them_again(client, operator,
                                      gave_up_at=timezone.now(), last_error="RuntimeError: SMTP 421")
     OutboxTask.objects.create(name="accounts.email_send_task", kwargs={"to": ["a@example.kr"], "body": "secret-link"},
                               done_at=timezone.now())
-    client.force_login(operator)
+    otp_login(client, operator)
     url = reverse("admin:ddasum_outboxtask_changelist")
     response = client.get(url, {"state": "gave_up"})
     page = response.content.decode()

@@ -16,6 +16,7 @@ from accounts.models import User
 from catalog.models import Category, Product, ProductImage, ProductStatus, ProductVariant
 from ddasum.demo.accounts import DEMO_PASSWORD
 from ddasum.storage import private_storage
+from orders.models import CashReceipt, CashReceiptStatus, Order, OrderStatus, Payment, PaymentStatus
 from procurement.models import (
     AgencyMembership,
     Need,
@@ -44,11 +45,12 @@ from vendors.models import (
 )
 from vendors.services import ALLOWED_TRANSITIONS
 
-pytestmark = pytest.mark.django_db
+# The seed is checked against the files it leaves on disk.
+pytestmark = [pytest.mark.django_db, pytest.mark.local_files]
 
 MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
           PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,
-          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal)
+          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt)
 
 
 def seed() -> str:
@@ -121,6 +123,18 @@ def test_demo_data_covers_the_product():
     check_approved_vendors_complete()
     check_documents_stored_like_uploads()
     check_procurement_demo()
+    check_pg_payments()
+
+
+def check_pg_payments():
+    """A virtual account waiting for its deposit, a card order paid through the PG, a 현금영수증 issued."""
+    va = Payment.objects.get(order__idempotency_key="demo-live-pg-virtual_account")
+    assert va.status == PaymentStatus.WAITING_FOR_DEPOSIT and va.va_account_number and va.va_due_at
+    assert va.order.status == OrderStatus.PENDING_PAYMENT and va.order.expires_at == va.va_due_at
+    card = Order.objects.get(idempotency_key="demo-live-pg-card")
+    assert card.status == OrderStatus.PAID and card.payments.get().status == PaymentStatus.DONE
+    receipt = CashReceipt.objects.get(order__idempotency_key="demo-live-pg-cash_receipt")
+    assert receipt.status == CashReceiptStatus.ISSUED and receipt.issue_number and receipt.order.status == OrderStatus.PAID
 
 
 def check_vendors():

@@ -8,6 +8,7 @@ from notifications.kinds import ALIMTALK, EMAIL, SMS
 from notifications.models import ChannelPreference, MarketingConsent, Message
 from notifications.services import Recipient, notify
 from tests.factories import MembershipFactory, UserFactory
+from tests.otp import otp_login
 from vendors.services import vendor_notify
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_a_member_cannot_mark_anothers_notice_read(client):
 def test_the_send_log_is_for_operators_only(client, operator, owner):
     notify("order_message", Recipient.member(UserFactory()), {"title": "t", "body": "b"}, "k:1")
     message = Message.objects.get()
-    client.force_login(operator)
+    otp_login(client, operator)
     assert client.get("/admin/notifications/message/").status_code == 200
     page = client.get(f"/admin/notifications/message/{message.pk}/change/").content.decode()
     assert "in_app" in page or "앱 알림" in page

@@ -9,6 +9,7 @@ from catalog.models import ShippingPolicy
 from orders.models import Cart, PaymentMethod
 from orders.services.cart import cart_line_set
 from tests.factories import ProductFactory, UserFactory, VendorFactory, category, place_order
+from tests.otp import otp_login
 
 from .fake_gateway import FakeGateway
 from .helpers import SECRET, paid_vendor_order, seal_add
@@ -32,7 +33,7 @@ def partner_client(client, owner):
 @pytest.fixture
 def operator_client(client, operator):
     """The test client signed in as an operator (the admin's and the reports' user)."""
-    client.force_login(operator)
+    otp_login(client, operator)
     return client
 
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 from notifications.backends.console import LocmemBackend
 from notifications.models import Delivery, Message
 from orders import tasks
+from orders.models import Payment, PaymentMethod
+from orders.services import notifications
 from orders.services.actions import order_mark_paid, vendor_order_cancel, vendor_order_ship
 from tests.factories import place_order
 
@@ -88,3 +90,26 @@ def test_virtual_account_due_reminder_once(buyer, variant, texts):
                                                           account_number="56211102345678", due_at=due)
     [text] = texts
     assert text.template_id == "DDASUM_VIRTUAL_ACCOUNT_DUE" and text.variables["계좌번호"] == "56211102345678"
+
+
+def _virtual_account(order, *, due_at, n):
+    return Payment.objects.create(order=order, method=PaymentMethod.VIRTUAL_ACCOUNT, amount=order.total,
+                                  idempotency_key=f"va{n}".ljust(64, "0"), va_bank_code="88",
+                                  va_account_number=f"5621110234567{n}", va_holder="따숨몰", va_due_at=due_at)
+
+
+def test_virtual_accounts_due_within_a_day_are_reminded_once_by_the_hourly_run(buyer, variant, texts):
+    now = timezone.now()
+    soon = place_order(items=[(variant, 1)], buyer=buyer, email=buyer.email, payment_method="virtual_account")
+    later = place_order(items=[(variant, 1)], buyer=buyer, email=buyer.email, payment_method="virtual_account")
+    _virtual_account(soon, due_at=now + timedelta(hours=20), n=1)
+    _virtual_account(later, due_at=now + timedelta(days=2), n=2)
+    texts.clear()
+    assert tasks.virtual_accounts_due_remind_task.delay().get() == 1
+    [text] = texts
+    assert text.template_id == "DDASUM_VIRTUAL_ACCOUNT_DUE" and text.variables["은행"] == "신한은행"
+    assert text.variables["주문번호"] == soon.number
+    assert tasks.virtual_accounts_due_remind_task.delay().get() == 0  # the next hour: nothing again
+    # A run missed for a day is made up: the later one is due within a day by then.
+    assert notifications.virtual_accounts_due_remind(now=now + timedelta(days=1, hours=1)) == 1
+    assert len(texts) == 2

@@ -3,6 +3,7 @@ gateway or by the operator, unpaid orders expiring, the payment admin, the bank-
 
 How an approval or a deposit pays the order is in test_confirmations.py; the bank's CSV in test_deposits.py."""
 import base64
+import re
 from datetime import timedelta
 
 import pytest
@@ -24,6 +25,7 @@ from orders.services.payments import (
 )
 from orders.tasks import orders_expire_due_task
 from tests.factories import ProductFactory, VendorFactory, place_order
+from tests.otp import otp_login
 
 from .helpers import assert_no_secret_stored, stock, success
 
@@ -53,21 +55,27 @@ def test_payment_start_is_idempotent_and_card_start_sends_to_the_card_page(card_
 # --- card: the payment page --------------------------------------------------------------------
 
 
-def test_card_page_posts_to_the_gateway_and_only_the_buyer_sees_it(client, card_order, buyer, settings):
+def test_card_page_opens_the_pg_window_through_its_sdk_and_only_the_buyer_sees_it(client, card_order, buyer,
+                                                                                      settings):
+    settings.PAYMENT_SDK_URL = "https://js.tosspayments.com/v2/standard"
     url = reverse("orders:pay_card", args=[card_order.number])
     assert client.get(url).status_code == 404  # a stranger (order numbers are guessable)
     client.force_login(buyer)
     response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'action="{settings.PAYMENT_GATEWAY_URL}/v1/checkout"' in html
-    assert f'name="orderId" value="{card_order.number}"' in html
-    assert f'name="amount" value="{card_order.total}"' in html
-    assert "successUrl" in html and "테스트 결제" not in html  # DEBUG off
+    assert '<script src="https://js.tosspayments.com/v2/standard"></script>' in html
+    assert "/static/js/payment-window.js" in html
+    for attribute in (f'data-client-key="{settings.PAYMENT_CLIENT_KEY}"', 'data-method="CARD"',
+                      f'data-order-id="{card_order.number}"', f'data-amount="{card_order.total}"',
+                      'data-success-url="http://testserver/orders/payments/card/success/"',
+                      'data-fail-url="http://testserver/orders/payments/card/fail/"', "data-order-name="):
+        assert attribute in html, attribute
+    customer_key = re.search(r'data-customer-key="([^"]+)"', html).group(1)
+    assert customer_key.startswith("c_") and len(customer_key) == 42 and customer_key != f"c_{buyer.pk}"
     assert settings.PAYMENT_SECRET_KEY not in html
-
-    settings.DEBUG = True
-    assert "테스트 결제" in client.get(url).content.decode()
+    # No inline script bodies and no on… handlers (the Content-Security-Policy).
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) and " onclick=" not in html
 
 
 def test_a_guest_opens_the_card_page_from_the_session_that_placed_the_order(client, rice):
@@ -86,7 +94,7 @@ def test_card_page_of_an_expired_order_says_so(client, card_order, buyer):
     Order.objects.filter(pk=card_order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     client.force_login(buyer)
     html = client.get(reverse("orders:pay_card", args=[card_order.number])).content.decode()
-    assert "결제 시간이 지났습니다" in html and "gateway-form" not in html
+    assert "결제 시간이 지났습니다" in html and "data-payment-window" not in html
 
 
 # --- refunds -------------------------------------------------------------------------------------
@@ -147,7 +155,7 @@ def test_bank_transfer_refund_is_due_to_the_operator(client, operator, rice, buy
     assert due.request["amount"] == vendor_order.total and due.request["reason"] == "배송 전 취소"
     assert due.request["order"] == order.number and not due.ok
 
-    client.force_login(operator)
+    otp_login(client, operator)
     page = client.get(reverse("admin:orders_payment_refunds_due")).content.decode()
     assert order.number in page and "송금 완료" in page
     client.post(reverse("admin:orders_payment_refund_done", args=[due.pk]), {"note": "농협 환불"})
@@ -209,7 +217,7 @@ def test_payment_admin_pages_render_in_korean(client, operator, gateway, card_or
     success(client, card_order)
     payment = Payment.objects.get(order=card_order)
     event = payment.events.get()
-    client.force_login(operator)
+    otp_login(client, operator)
     pages = {
         reverse("admin:orders_order_changelist"): card_order.number,
         reverse("admin:orders_order_change", args=[card_order.pk]): "pk_test_1",

@@ -40,6 +40,7 @@ from orders.services.settlements import (
 )
 from orders.tasks import settlements_monthly_task
 from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, place_order
+from tests.otp import otp_login
 from vendors.models import CommissionRateChange, Vendor
 
 from .helpers import paid_vendor_order, vendor_order_completed
@@ -318,7 +319,7 @@ def test_a_refused_payment_writes_no_event(settlement, operator):
 
 def test_both_admins_show_the_history_read_only(settlement, operator, owner, client):
     settlement_mark_paid(settlement_id=settlement.pk, actor=operator)
-    client.force_login(operator)
+    otp_login(client, operator)
     page = client.get(reverse("admin:orders_settlement_change", args=[settlement.pk])).content.decode()
     assert "상태 이력" in page and "- → 지급 대기" in page and "지급 대기 → 지급 완료" in page
     assert operator.name in page
@@ -331,7 +332,7 @@ def test_both_admins_show_the_history_read_only(settlement, operator, owner, cli
 
 
 def test_operator_pays_from_the_admin_button_and_action(settlement, vendor, period, client, operator):
-    client.force_login(operator)
+    otp_login(client, operator)
     page = client.get(reverse("admin:orders_settlement_change", args=[settlement.pk]))
     assert page.status_code == 200
     pay_url = reverse("admin:orders_settlement_pay", args=[settlement.pk])
@@ -351,7 +352,7 @@ def test_operator_pays_from_the_admin_button_and_action(settlement, vendor, peri
 def test_operator_builds_a_period_from_its_page(vendor, other_vendor, period, client, operator):
     completed(product(vendor, 10000), at=in_period(period))
     completed(product(other_vendor, 20000), at=in_period(period))
-    client.force_login(operator)
+    otp_login(client, operator)
     url = reverse("admin:orders_settlement_build")
     page = client.get(url)
     assert page.status_code == 200 and f'value="{period[0]:%Y-%m-%d}"' in page.content.decode()
@@ -368,7 +369,7 @@ def test_operator_builds_a_period_from_its_page(vendor, other_vendor, period, cl
 
 def test_staff_without_settlement_rights_cannot_build_or_pay(settlement, client):
     clerk = UserFactory(is_staff=True)
-    client.force_login(clerk)
+    otp_login(client, clerk)  # a signed-in operator, second factor given: still no rights
     assert client.get(reverse("admin:orders_settlement_build")).status_code == 403
     assert client.post(reverse("admin:orders_settlement_pay", args=[settlement.pk])).status_code == 403
     settlement.refresh_from_db()
@@ -400,7 +401,7 @@ def test_pdf_statement_is_made_stored_and_streamed(settlement, vendor, client, o
         pytest.skip(f"WeasyPrint cannot render here: {weasyprint_missing()}")
     from pypdf import PdfReader
 
-    client.force_login(operator)
+    otp_login(client, operator)
     response = client.get(reverse("admin:orders_settlement_statement", args=[settlement.pk, "pdf"]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()

@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from ddasum import jobs
 from ddasum.celery import app as celery_app
+from ddasum.celery import queue_names
 from ddasum.models import OutboxTask
 from orders.models import Document, DocumentKind, Settlement, SettlementStatus
 from orders.services.settlements import previous_month
@@ -38,7 +39,7 @@ from tests.factories import MembershipFactory, ProductFactory, VendorFactory
 
 from .helpers import paid_vendor_order, vendor_order_completed
 
-pytestmark = [pytest.mark.real_celery, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.real_celery, pytest.mark.django_db(transaction=True), pytest.mark.local_files]
 
 ROOT = Path(__file__).resolve().parents[2]
 # Short for the test worker only: Redis gives a dead worker's message back after this many seconds.
@@ -62,7 +63,7 @@ class Workers:
         log = open(log_path, "w+")
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "ddasum", "worker", "-P", "prefork", "-c", "1",
-             "-Q", self.queue, "-n", f"{self.queue}-{n}@%h", "--include", "tests.orders.worker_faults",
+             "-Q", ",".join(queue_names(self.queue)), "-n", f"{self.queue}-{n}@%h", "--include", "tests.orders.worker_faults",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -122,7 +123,8 @@ def faults(request, settings, tmp_path):
     fault_dir.mkdir()
     mail_dir.mkdir()
     env = {
-        **os.environ,
+        # The files are checked on disk (local_files): no object store for these workers.
+        **{name: value for name, value in os.environ.items() if not name.startswith("S3_")},
         "DJANGO_ENV": "local",
         "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
                         f"/{db['NAME']}",
@@ -130,8 +132,7 @@ def faults(request, settings, tmp_path):
         "CELERY_QUEUE": queue,
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_SECONDS),
         "CELERY_UNACKED_RESTORE_SECONDS": "1",
-        "MEDIA_ROOT": settings.MEDIA_ROOT,
-        "PRIVATE_MEDIA_ROOT": settings.STORAGES["private"]["OPTIONS"]["location"],
+        **settings.TEST_STORAGE_ENV,
         "EMAIL_FILE_PATH": str(mail_dir),
         "FAULT_DIR": str(fault_dir),
     }

@@ -17,6 +17,7 @@ from procurement.services.agencies import (
 from procurement.services.quotes import basket_line_set, quote_request_create
 from procurement.tasks import membership_decided_notify_task
 from tests.factories import UserFactory, business_number
+from tests.otp import otp_login
 
 from .factories import AgencyFactory, AgencyMembershipFactory
 from .quotes_helpers import eligible_product, reply_by
@@ -325,7 +326,7 @@ def test_operator_admin_approves_and_rejects_with_reason(client, operator, djang
     agency = AgencyFactory()
     first = agency_join(user=UserFactory(), agency_id=agency.pk)
     second = agency_join(user=UserFactory(), agency_id=agency.pk)
-    client.force_login(operator)
+    otp_login(client, operator)
     url = reverse("admin:procurement_agencymembership_changelist")
     assert client.get(url).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
@@ -344,7 +345,7 @@ def test_operator_admin_approves_and_rejects_with_reason(client, operator, djang
 
 def test_operator_admin_verifies_agency(client, operator):
     membership = agency_join(user=UserFactory(), agency_data=_agency_data())
-    client.force_login(operator)
+    otp_login(client, operator)
     client.post(reverse("admin:procurement_publicagency_changelist"),
                 {"action": "verify_selected", "_selected_action": [membership.agency_id]})
     membership.refresh_from_db()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from procurement.models import POStatus, PurchaseOrder, PurchaseRecord, PurchaseSource, RecordStatus
 from procurement.services import purchases as svc
 from tests.factories import MembershipFactory, VendorFactory, category, pdf_upload, upload
+from tests.otp import otp_login
 from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory, answered_quote
 
 # Purchase-order and delivery-note PDFs are not made here (test_documents makes them).
@@ -317,7 +318,7 @@ def test_record_evidence_access(client, buyer, agency, vendor, owner, other_owne
 
 def test_operator_admin_pages(client, po, buyer, owner, operator):
     _inspected(po, buyer, owner)
-    login(client, operator)
+    otp_login(client, operator)
     assert client.get(reverse("admin:procurement_purchaseorder_changelist")).status_code == 200
     page = client.get(reverse("admin:procurement_purchaseorder_change", args=[po.pk]))
     assert page.status_code == 200 and "면 수건" in page.content.decode() and "검수 완료" in page.content.decode()
@@ -331,7 +332,7 @@ def test_operator_verifies_and_rejects_in_the_admin(client, buyer, agency, vendo
         description=f"구매 {n}", taxable_amount=0, exempt_amount=10_000 * (n + 1), evidence=pdf_upload())
         for n in range(3)]
     url = reverse("admin:procurement_purchaserecord_changelist")
-    login(client, operator)
+    otp_login(client, operator)
     response = client.post(url, {"action": "verify_selected", "_selected_action": [records[0].pk]})
     assert response.status_code == 302
     records[0].refresh_from_db()

@@ -10,6 +10,7 @@ from catalog.models import TaxType
 from procurement.models import QuoteBasketLine, QuoteRequest, QuoteStatus, RequestStatus
 from procurement.services.quotes import basket_line_set
 from tests.factories import OperatorFactory, ProductFactory, UserFactory, VendorFactory, pdf_bytes, pdf_upload
+from tests.otp import otp_login
 
 from .factories import AgencyFactory, AgencyMembershipFactory
 from .quotes_helpers import answer, buyer_of, eligible_product, request_for, vendor_owner
@@ -232,7 +233,7 @@ def test_quote_page_for_the_vendor_and_operator(client, answered):
     client.force_login(answered["owner"])
     page = client.get(answered["quote"].get_absolute_url()).content.decode()
     assert 'data-testid="answer-link"' in page and 'data-testid="accept-form"' not in page
-    client.force_login(OperatorFactory())
+    otp_login(client, OperatorFactory())
     page = client.get(answered["quote"].get_absolute_url()).content.decode()
     assert 'data-testid="message-form"' not in page and "231,000원" in page
 
@@ -415,7 +416,7 @@ def test_partner_admin_lists_only_its_quotes(client, answered):
     assert reverse("procurement:quote_answer", args=[answered["quote"].number]) in page
     other = client.get(reverse("partner:procurement_vendorquote_change", args=[answered["soap_quote"].pk]))
     assert other.status_code == 404
-    client.force_login(OperatorFactory())
+    otp_login(client, OperatorFactory())
     response = client.get(reverse("admin:procurement_vendorquote_change", args=[answered["quote"].pk]))
     assert response.status_code == 200
     page = response.content.decode()

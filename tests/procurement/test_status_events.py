@@ -24,6 +24,7 @@ from procurement.services.agencies import _agency_transition, agency_join, agenc
 from procurement.services.purchases import quote_accept
 from procurement.services.quotes import quote_request_cancel
 from tests.factories import UserFactory, business_number, category
+from tests.otp import otp_login
 from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory, answered_quote
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_the_admin_pages_show_the_histories(operator, client, quote, buyer, need
     agency_verify(agency_id=membership.agency_id, actor=operator)
     quote_request_cancel(request_id=quote.request_id, actor=buyer)
     need_svc.need_close(need_id=need.pk, actor=buyer)
-    client.force_login(operator)
+    otp_login(client, operator)
     pages = {
         "admin:procurement_publicagency_change": (membership.agency_id, "확인 대기 → 확인 완료"),
         "admin:procurement_agencymembership_change": (membership.pk, "확인 대기 → 확인 완료"),

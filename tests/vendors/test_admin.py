@@ -4,6 +4,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from tests.factories import MembershipFactory, UserFactory, VendorFactory, pdf_upload
+from tests.otp import otp_login
 from vendors.models import MembershipRole, Vendor, VendorMembership, VendorStatus
 from vendors.services import vendor_document_add
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_review_queue_lists_waiting_applications(client, operator):
     waiting = VendorFactory(status=VendorStatus.SUBMITTED, name="대기기업")
     VendorFactory(status=VendorStatus.APPROVED, name="승인기업")
-    client.force_login(operator)
+    otp_login(client, operator)
     html = client.get(reverse("admin:vendors_vendorapplication_changelist")).content.decode()
     assert "대기기업" in html and "승인기업" not in html
     response = client.get(reverse("admin:vendors_vendorapplication_change", args=[waiting.pk]))
@@ -28,7 +29,7 @@ def test_operator_reviews_with_documents_and_actions(client, operator, django_ca
     owner = MembershipFactory(vendor=vendor).user
     doc = vendor_document_add(vendor_id=vendor.pk, kind="business_registration", upload=pdf_upload(), user=owner)
     Vendor.objects.filter(pk=vendor.pk).update(status=VendorStatus.SUBMITTED)
-    client.force_login(operator)
+    otp_login(client, operator)
 
     page = client.get(reverse("admin:vendors_vendor_change", args=[vendor.pk])).content.decode()
     assert reverse("vendors:document", args=[doc.pk]) in page  # preview of the private document
@@ -64,7 +65,7 @@ def test_review_actions_are_for_operators_only(client):
 
 
 def test_operator_cannot_delete_vendors(client, operator, vendor):
-    client.force_login(operator)
+    otp_login(client, operator)
     assert client.get(reverse("admin:vendors_vendor_delete", args=[vendor.pk])).status_code == 403
 
 
@@ -168,7 +169,7 @@ def test_member_of_two_vendors_sees_both(client, vendor, other_vendor):
 
 
 def test_operator_sees_everything_in_partner_admin(client, operator, vendor, other_vendor):
-    client.force_login(operator)
+    otp_login(client, operator)
     html = client.get(reverse("partner:vendors_vendor_changelist")).content.decode()
     assert vendor.name in html and other_vendor.name in html
 
@@ -190,7 +191,7 @@ def test_logo_upload_is_checked_and_reencoded(partner_client, vendor):
     response = partner_client.post(url, {**base, "logo": upload("logo.jpg", image_bytes("JPEG", exif=exif.tobytes()))})
     assert response.status_code == 302
     vendor.refresh_from_db()
-    with Image.open(vendor.logo.path) as img:
+    with vendor.logo.open("rb") as fh, Image.open(fh) as img:
         assert not img.getexif()
     response = partner_client.post(url, {**base, "logo": upload("logo.png", b"GIF89a not allowed")})
     assert response.status_code == 200

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import MembershipFactory, OperatorFactory, VendorFactory
+from tests.otp import otp_login
 from tests.procurement.docs_helpers import make_quote, vendor_document, vendor_documents
 from tests.procurement.factories import AgencyMembershipFactory
 from vendors.models import AppendOnlyError, DocumentKind, DocumentRead, DocumentReadChannel, ReaderRole
@@ -113,7 +114,7 @@ def logged(client, vendor, owner, other_vendor, other_owner, shared):
 
 
 def test_the_operator_sees_and_filters_the_log(client, operator, vendor, other_vendor, shared, logged):
-    client.force_login(operator)
+    otp_login(client, operator)
     url = reverse("admin:vendors_documentread_changelist")
     page = client.get(url).content.decode()
     assert "충청남도 홍성군청" in page and other_vendor.name in page and "127.0.0.1" in page
@@ -131,7 +132,7 @@ def test_the_operator_sees_and_filters_the_log(client, operator, vendor, other_v
 @pytest.mark.parametrize("site", ["admin", "partner"])
 def test_no_admin_adds_changes_or_deletes_a_read(client, operator, owner, vendor, logged, site):
     row = DocumentRead.objects.filter(vendor=vendor).first()
-    client.force_login(operator if site == "admin" else owner)
+    otp_login(client, operator if site == "admin" else owner)
     count = DocumentRead.objects.count()
     assert client.get(reverse(f"{site}:vendors_documentread_add")).status_code == 403
     assert client.post(reverse(f"{site}:vendors_documentread_add"), {"context": "x"}).status_code == 403
@@ -190,7 +191,7 @@ def test_log_pages_cost_the_same_queries_whatever_the_rows(client, operator, own
     def cost(site, user, reads):
         for _ in range(reads):
             _read(client, shared["agency_member"], doc)
-        client.force_login(user)
+        otp_login(client, user)
         url = reverse(f"{site}:vendors_documentread_changelist")
         client.get(url)
         with django_assert_max_num_queries(20) as captured:

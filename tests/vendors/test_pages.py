@@ -230,6 +230,7 @@ def test_no_document_is_reachable_under_media_url(client, documents, settings):
     assert VendorDocument.objects.count() == 4
 
 
+@pytest.mark.local_files  # reads the files on disk
 def test_failed_batch_leaves_no_file_behind(user, settings, tmp_path):
     from ddasum.exceptions import DomainError
     from ddasum.uploads import upload_clean
@@ -242,3 +243,30 @@ def test_failed_batch_leaves_no_file_behind(user, settings, tmp_path):
         _documents_save(vendor=vendor, user=owner, uploads=uploads)
     assert not VendorDocument.objects.exists()
     assert [p for p in (tmp_path / "private").rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("kind", ["village", "coop", "social_coop", "self_sufficiency"])
+def test_renewal_is_only_for_certified_types(client, kind):
+    vendor = VendorFactory(enterprise_type=kind, cert_number="", cert_valid_until=None)
+    owner = MembershipFactory(vendor=vendor).user
+    client.force_login(owner)
+    url = reverse("vendors:renewal", args=[vendor.pk])
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 404
+    assert "인증 유효기간이 없는 기업 유형" in html and "사회적기업과 예비사회적기업만" in html
+    assert 'name="certificate"' not in html
+    refused = client.post(url, {"cert_number": "2019-1", "certificate": pdf_upload(),
+                                "valid_until": (timezone.localdate() + timedelta(days=900)).isoformat()})
+    assert refused.status_code == 404 and not vendor.renewals.exists()
+    partner = client.get(reverse("partner:index")).content.decode()
+    assert url not in partner
+
+
+def test_renewal_link_and_form_for_a_certified_type(client):
+    vendor = VendorFactory(enterprise_type="pre_social", cert_number="2020-3",
+                           cert_valid_until=timezone.localdate() + timedelta(days=20))
+    client.force_login(MembershipFactory(vendor=vendor).user)
+    url = reverse("vendors:renewal", args=[vendor.pk])
+    assert url in client.get(reverse("partner:index")).content.decode()
+    assert 'name="certificate"' in client.get(url).content.decode()

@@ -219,6 +219,7 @@ def test_seal_must_be_an_image(draft, applicant):
     assert not VendorDocument.objects.exists()
 
 
+@pytest.mark.local_files  # reads the files on disk
 def test_documents_are_stored_privately(draft, applicant, settings):
     doc = services.vendor_document_add(
         vendor_id=draft.pk, kind=DocumentKind.BUSINESS_REGISTRATION, upload=pdf_upload("사업자등록증.pdf"), user=applicant
