@@ -78,6 +78,8 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("exchange_done", _("교환 완료"), BUYER, _TEXT,
          "[따숨몰] #{이름}님, 주문(#{주문번호})의 교환이 완료되었습니다."),
     Kind("order_message", _("판매기업 메시지·송장 변경"), BUYER),
+    Kind("review_notice", _("후기·문의 답변"), BUYER),
+    Kind("restock_notice", _("재입고 알림"), BUYER),
     Kind("vendor_new_order", _("새 주문(입점기업)"), VENDOR, _TEXT,
          "[따숨몰] #{판매기업} 새 주문 #{주문번호}\n#{상품}\n합계: #{금액}\n입점기업 관리자에서 확인해 주세요."),
     Kind("vendor_order_cancelled", _("주문 취소(입점기업)"), VENDOR, _TEXT,
