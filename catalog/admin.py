@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Q, When
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -30,9 +31,11 @@ from vendors.admin_site import ScopedInline, VendorScopedAdmin, partner_admin_si
 from vendors.models import Vendor
 
 from . import imports
+from .delivery_dates import delivery_slot_save
 from .forms import CategoryAdminForm, ProductAdminForm, ProductImageForm, ProductImportForm, ReasonForm
 from .models import (
     Category,
+    DeliverySlot,
     Product,
     ProductImage,
     ProductStatus,
@@ -110,6 +113,33 @@ class ImageInline(ScopedInline):
         return format_html('<img src="{}" alt="" class="ddasum-thumb">', obj.thumb_url(240))
 
 
+class DeliverySlotFormSet(BaseInlineFormSet):
+    """A date already ordered for can be neither removed nor given less than what was taken."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            slot = form.instance
+            if not (slot.pk and getattr(form, "cleaned_data", None)):
+                continue
+            taken = DeliverySlot.objects.filter(pk=slot.pk).values_list("taken", flat=True).first() or 0
+            if form.cleaned_data.get("DELETE") and taken:
+                form.add_error(None, _("주문이 있는 배송일은 지울 수 없습니다. 하루 수량을 줄여 마감하세요."))
+            elif (form.cleaned_data.get("capacity") or 0) < taken:
+                form.add_error("capacity", _("이미 %(taken)s개 주문되었습니다. 그보다 작게 할 수 없습니다.")
+                               % {"taken": taken})
+
+
+class DeliverySlotInline(ScopedInline):
+    """The dates a buyer may choose, and how many units go out each day (shown for products that need a date)."""
+
+    model = DeliverySlot
+    formset = DeliverySlotFormSet
+    extra = 1
+    fields = ("date", "capacity", "taken")
+    readonly_fields = ("taken",)
+
+
 class StatusEventInline(HistoryInline):
     """The review history of a product."""
 
@@ -126,10 +156,13 @@ class ProductAdminBase(admin.ModelAdmin):
     change_form_template = "admin/catalog/product/change_form.html"
     list_select_related = ("vendor", "category")
     search_fields = ("name", "summary", "variants__sku")
-    inlines = [VariantInline, ImageInline, StatusEventInline]
+    inlines = [VariantInline, ImageInline, DeliverySlotInline, StatusEventInline]
 
     def get_inlines(self, request, obj):
-        return [i for i in self.inlines if obj is not None or i is not StatusEventInline]
+        # The dates appear once the product is saved as one whose buyers choose a delivery date.
+        return [i for i in self.inlines
+                if (obj is not None or i is not StatusEventInline)
+                and (i is not DeliverySlotInline or (obj is not None and obj.delivery_date_required))]
 
     @admin.display(description=gettext_lazy("가격"), ordering="price")
     def price_display(self, obj):
@@ -207,6 +240,8 @@ class ProductAdminBase(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is ProductVariant:
             self._save_variants(request, formset)
+        elif formset.model is DeliverySlot:
+            self._save_delivery_slots(formset)
         elif formset.model is ProductImage:
             self._save_images(request, formset)
         else:
@@ -227,6 +262,14 @@ class ProductAdminBase(admin.ModelAdmin):
                 variant_stock_set(variant_id=obj.pk, stock=obj.stock, actor=request.user)
             else:
                 obj.save(update_fields=changed)
+
+    def _save_delivery_slots(self, formset):
+        # Capacity and date go through the service: `taken` belongs to the checkouts.
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            DeliverySlot.objects.filter(pk=obj.pk, taken=0).delete()
+        for obj in [*formset.new_objects, *(o for o, _changed in formset.changed_objects)]:
+            delivery_slot_save(slot=obj)
 
     def _save_images(self, request, formset):
         formset.save(commit=False)
@@ -272,7 +315,8 @@ class ProductPartnerAdmin(UploadPreviewMixin, OwnVendorFieldMixin, ProductAdminB
         (None, {"fields": ("vendor", "status", "status_reason")}),
         (gettext_lazy("기본 정보"), {"fields": ("category", "kind", "name", "summary", "tax_type", "origin", "unit")}),
         (gettext_lazy("상세"), {"fields": ("description", "specs")}),
-        (gettext_lazy("주문"), {"fields": ("procurement_eligible", "min_order_qty", "max_order_qty")}),
+        (gettext_lazy("주문"), {"fields": ("procurement_eligible", "min_order_qty", "max_order_qty",
+                                          "delivery_date_required")}),
     )
 
     def get_list_display(self, request):
@@ -536,7 +580,8 @@ class ProductAdmin(ProductAdminBase):
         (gettext_lazy("기본 정보"), {"fields": ("category", "kind", "name", "slug", "summary", "tax_type", "origin",
                                               "unit")}),
         (gettext_lazy("상세"), {"fields": ("description", "specs")}),
-        (gettext_lazy("주문"), {"fields": ("procurement_eligible", "min_order_qty", "max_order_qty")}),
+        (gettext_lazy("주문"), {"fields": ("procurement_eligible", "min_order_qty", "max_order_qty",
+                                          "delivery_date_required")}),
         (gettext_lazy("옵션에서 계산"), {"fields": ("price", "list_price", "in_stock", "popularity", "created_at",
                                                  "updated_at")}),
     )

@@ -19,3 +19,11 @@ class StockShort(DomainError):
     def __init__(self, variant_id: int):
         super().__init__("품절/재고 부족")
         self.variant_id = variant_id
+
+
+class DeliveryDateFull(DomainError):
+    """A delivery date has less capacity left than a take asked for."""
+
+    def __init__(self, slot_id: int):
+        super().__init__("배송일 마감")
+        self.slot_id = slot_id

@@ -121,6 +121,9 @@ class Product(models.Model):
     procurement_eligible = models.BooleanField(_("공공구매 가능"), default=False)
     min_order_qty = models.PositiveIntegerField(_("최소 주문 수량"), default=1, validators=[MinValueValidator(1)])
     max_order_qty = models.PositiveIntegerField(_("최대 주문 수량"), null=True, blank=True)
+    delivery_date_required = models.BooleanField(
+        _("배송일 지정 상품"), default=False,
+        help_text=_("구매자가 받을 날을 고르는 상품입니다(예: 김장용 절임배추). 저장하면 아래에 배송일과 하루 수량을 넣는 칸이 나옵니다."))
     # Kept by catalog.services.product_refresh from the variants, so lists sort and filter
     # on indexed columns instead of aggregating variants per row.
     price = models.PositiveIntegerField(_("대표 가격"), default=0, editable=False)
@@ -397,3 +400,33 @@ class RecentView(models.Model):
 
     def __str__(self):
         return f"{self.user_id} · {self.product_id}"
+
+
+class DeliverySlot(models.Model):
+    """A delivery date a product offers and how many units can go out that day.
+
+    `taken` changes only through catalog.delivery_dates (conditional UPDATEs), never by a form.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="delivery_slots",
+                                verbose_name=_("상품"))
+    date = models.DateField(_("배송일"))
+    capacity = models.PositiveIntegerField(_("하루 수량"))
+    taken = models.PositiveIntegerField(_("주문된 수량"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("배송일")
+        verbose_name_plural = _("배송일")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "date"], name="delivery_slot_once_per_day"),
+            models.CheckConstraint(condition=Q(taken__lte=models.F("capacity")), name="delivery_slot_not_over",
+                                   violation_error_message=_("하루 수량은 이미 주문된 수량보다 작을 수 없습니다.")),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}"
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.taken, 0)

@@ -11,13 +11,13 @@ the stock back, the next run sees it, and a missed run is made up by the next.
 """
 import logging
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Notification
-from accounts.services import absolute_url, email_send, notification_create
+from accounts.services import absolute_url
+from notifications.services import Recipient, notify
 
 from .exceptions import NotAllowed
 from .models import Product, ProductVariant, RestockAlert, Wish, WishNoticeSetting, variant_available_q
@@ -61,20 +61,11 @@ def restock_alert_request(*, variant_id: int, user=None, email: str = "") -> Res
 
 
 def _tell(*, user, email: str, key: str, title: str, body: str, url: str) -> bool:
-    """Mail (and, for a member, an in-app notice) once per key."""
+    """Mail (and, for a member, an in-app notice) once per key, through `notify`."""
+    context = {"title": title, "body": body, "url": url, "email_body": f"{body}\n\n{absolute_url(url)}"}
     if user is not None:
-        user_key = f"{key}:u{user.pk}"
-        if Notification.objects.filter(key=user_key).exists():
-            return False
-        email_send(to=[user.email], subject=f"[따숨몰] {title}", body=f"{body}\n\n{absolute_url(url)}")
-        notification_create(user=user, title=title, body=body, url=url, key=user_key)
-        return True
-    cache_key = f"catalog:notice:{key}"
-    if cache.get(cache_key):
-        return False
-    email_send(to=[email], subject=f"[따숨몰] {title}", body=f"{body}\n\n{absolute_url(url)}")
-    cache.set(cache_key, True, 60 * 60 * 24 * 30)
-    return True
+        return notify("restock_notice", Recipient.member(user), context, f"{key}:u{user.pk}")
+    return notify("restock_notice", Recipient(email=email), context, f"{key}:guest")
 
 
 def restock_alerts_send(*, now=None) -> int:

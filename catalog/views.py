@@ -27,6 +27,7 @@ from ddasum.views import DESCRIPTION_CHARS, seo_meta
 from vendors.models import Vendor, VendorStatus, selling_q
 
 from .context_processors import category_menu
+from .delivery_dates import delivery_slots_open
 from .exceptions import NotAllowed
 from .models import Category, Product, ProductStatus, ShippingPolicy
 from .recent import RecentList
@@ -240,6 +241,7 @@ def product_detail(request, pk, slug=None):
         "main_image": images[0] if images else None,
         "variants": variants,
         "checked_variant": next((v for v in variants if v.is_available), None),
+        "delivery_slots": delivery_slots_open(product) if product.delivery_date_required else [],
         "has_sold_out": any(not v.is_available for v in variants),
         "specs": _spec_rows(product.specs),
         "policy": policy,

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "csp",
     "ddasum",
     "accounts",
+    "notifications",
     "vendors",
     "catalog",
     "campaigns",
@@ -250,6 +251,14 @@ CELERY_BEAT_SCHEDULE = {
     "procurement-needs-close-due": {
         "task": "procurement.needs_close_due_task",
         "schedule": crontab(hour=0, minute=10),
+    },
+    "orders-virtual-accounts-due-remind": {
+        "task": "orders.virtual_accounts_due_remind_task",
+        "schedule": crontab(minute=20),
+    },
+    "notifications-deliveries-due": {
+        "task": "notifications.deliveries_due_task",
+        "schedule": crontab(minute="*/5"),
     },
     "ddasum-outbox-sweep": {
         "task": "ddasum.outbox_sweep_task",
@@ -607,11 +616,32 @@ LOGGING = {
 # product), "all", or "none".
 CATALOG_REVIEW_POLICY = env("CATALOG_REVIEW_POLICY", default="first")
 
+# --- messages (notifications app): e-mail, in-app, SMS and 카카오 알림톡 -------------------------
+# SMS/알림톡 backend: the console backend logs them (embedded default); with Solapi keys set the
+# messages go through Solapi (notifications.backends.solapi.SolapiBackend).
+SOLAPI_API_URL = env("SOLAPI_API_URL", default="https://api.solapi.com")
+SOLAPI_API_KEY = env("SOLAPI_API_KEY", default="")
+SOLAPI_API_SECRET = env("SOLAPI_API_SECRET", default="")
+SOLAPI_SENDER = env("SOLAPI_SENDER", default="0411234567")  # 발신번호, registered with Solapi
+SOLAPI_PF_ID = env("SOLAPI_PF_ID", default="")  # the Kakao channel's pfId
+# kind → Solapi templateId of the 알림톡 template registered for it (notifications/kinds.py has the texts).
+SOLAPI_TEMPLATE_IDS = env.json("SOLAPI_TEMPLATE_IDS", default={})
+SOLAPI_TIMEOUT_SECONDS = env.float("SOLAPI_TIMEOUT_SECONDS", default=10.0)
+MESSAGE_TEXT_BACKEND = env(
+    "MESSAGE_TEXT_BACKEND",
+    default="notifications.backends.solapi.SolapiBackend" if SOLAPI_API_KEY
+    else "notifications.backends.console.ConsoleBackend",
+)
+if MESSAGE_TEXT_BACKEND.endswith("SolapiBackend") and not (SOLAPI_API_KEY and SOLAPI_API_SECRET and SOLAPI_PF_ID):
+    raise ImproperlyConfigured("SOLAPI_API_KEY, SOLAPI_API_SECRET and SOLAPI_PF_ID are required to send through Solapi")
+
 # --- orders and payments ------------------------------------------------------------
 # Days a bank-transfer (무통장입금) order waits for its deposit before it expires.
 ORDER_DEPOSIT_DAYS = env.int("ORDER_DEPOSIT_DAYS", default=3)
 # Days after delivery a vendor order is confirmed (구매 확정) automatically.
 ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=7)
+# A product with chosen delivery dates: the first date a buyer may choose is this many days ahead.
+DELIVERY_DATE_LEAD_DAYS = env.int("DELIVERY_DATE_LEAD_DAYS", default=2)
 BANK_TRANSFER_ACCOUNT = {
     "bank": env("BANK_TRANSFER_BANK", default="농협은행"),
     "number": env("BANK_TRANSFER_NUMBER", default="301-0042-1234-51"),

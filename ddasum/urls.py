@@ -18,6 +18,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/messages/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("vendors/", include("vendors.urls")),
     path("orders/", include("orders.urls")),

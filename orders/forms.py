@@ -44,6 +44,9 @@ class CartAddForm(forms.Form):
                                                   "min_value": _("수량은 1개 이상이어야 합니다."),
                                                   "max_value": _("수량을 확인해 주세요."),
                                                   "invalid": _("수량은 숫자로 입력해 주세요.")})
+    # Products with chosen delivery dates (절임배추): the date's slot; the service checks it is the product's.
+    delivery_slot = forms.IntegerField(min_value=1, required=False,
+                                       error_messages={"invalid": _("배송일을 골라 주세요.")})
 
 
 class CartQuantityForm(forms.Form):

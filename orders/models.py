@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, CampaignItem, Coupon
-from catalog.models import ProductVariant, TaxType
+from catalog.models import DeliverySlot, ProductVariant, TaxType
 from ddasum.storage import get_private_storage
 from ddasum.validators import validate_phone, validate_postal_code
 from vendors.models import Vendor
@@ -37,6 +37,8 @@ class CartLine(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
     # The unit price the buyer saw when adding (campaign price included), to say when it changed.
     added_unit_price = models.PositiveIntegerField(null=True, blank=True)
+    # The delivery date chosen, for a product that needs one (catalog.delivery_dates).
+    delivery_slot = models.ForeignKey(DeliverySlot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["added_at", "id"]
@@ -201,6 +203,8 @@ class VendorOrder(models.Model):
     delivered_at = models.DateTimeField(_("배송 완료 시각"), null=True, blank=True)
     completed_at = models.DateTimeField(_("구매 확정 시각"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
+    # The earliest delivery date its lines were ordered for (products with chosen dates), to filter and sort by.
+    delivery_date = models.DateField(_("배송일"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("기업별 주문")
@@ -210,6 +214,7 @@ class VendorOrder(models.Model):
             models.Index(fields=["vendor", "status"], name="vorder_vendor_status_idx"),
             models.Index(fields=["vendor", "completed_at"], name="vorder_vendor_completed_idx"),
             models.Index(fields=["status", "delivered_at"], name="vorder_status_delivered_idx"),
+            models.Index(fields=["vendor", "delivery_date"], name="vorder_vendor_delivery_idx"),
         ]
 
     def __str__(self):
@@ -250,6 +255,9 @@ class OrderLine(models.Model):
     discount = models.PositiveIntegerField(_("쿠폰 할인"), default=0)  # this line's share of the coupon discount
     tax_type = models.CharField(_("과세 구분"), max_length=10, choices=TaxType.choices)
     vendor_name = models.CharField(_("판매기업"), max_length=100)
+    delivery_date = models.DateField(_("배송일"), null=True, blank=True)
+    # The capacity this line took, given back when it is cancelled or expires.
+    delivery_slot = models.ForeignKey(DeliverySlot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("주문 상품")

@@ -5,6 +5,7 @@ in settings names the periodic ones. Each is safe to run twice: notices are keye
 are made only when what they show changed, expiry and settlement skip what is done.
 """
 import logging
+from datetime import datetime
 
 from celery import shared_task
 
@@ -59,6 +60,19 @@ def vendor_order_event_notify_task(*, event_id: int) -> int:
 @shared_task(name="orders.vendor_order_tracking_notify_task", **NOTICE_RETRY)
 def vendor_order_tracking_notify_task(*, vendor_order_id: int) -> int:
     return notifications.vendor_order_tracking_notify(vendor_order_id=vendor_order_id)
+
+
+@shared_task(name="orders.order_virtual_account_due_notify_task", **NOTICE_RETRY)
+def order_virtual_account_due_notify_task(*, order_id: int, bank: str, account_number: str, due_at: str) -> int:
+    """The virtual-account feature queues this the day before a deposit is due (due_at in ISO 8601)."""
+    return notifications.order_virtual_account_due_notify(order_id=order_id, bank=bank, account_number=account_number,
+                                                          due_at=datetime.fromisoformat(due_at))
+
+
+@shared_task(name="orders.virtual_accounts_due_remind_task", **NOTICE_RETRY)
+def virtual_accounts_due_remind_task() -> int:
+    """Remind buyers of virtual accounts due within a day (hourly; once per order)."""
+    return notifications.virtual_accounts_due_remind()
 
 
 @shared_task(name="orders.vendor_order_note_notify_task", **NOTICE_RETRY)

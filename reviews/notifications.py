@@ -1,6 +1,6 @@
 """Notices about reviews and questions (in-app and mail), each sent once per key.
 
-The keys live on accounts.Notification (unique), as the orders notices do: a task run twice,
+The keys live on notifications.Message (unique), as the orders notices do: a task run twice,
 or a daily run that finds the same rows again, tells no one twice.
 """
 import logging
@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Notification
-from accounts.services import absolute_url, email_send, notification_create
+from accounts.services import absolute_url
 from ddasum.business_days import business_days_since
+from notifications.services import Recipient, notify
 from orders.models import OrderLine, VendorOrder
 from vendors.services import vendor_notify
 
@@ -29,14 +29,11 @@ QUESTION_REMINDER_BUSINESS_DAYS = 2
 
 
 def member_notify(user, *, key: str, title: str, body: str, url: str) -> bool:
-    """Tell a member in the app and by mail, once per `key`; True if sent now."""
-    user_key = f"{key}:u{user.pk}"
-    if not user.is_active or Notification.objects.filter(key=user_key).exists():
+    """Tell a member in the app and by mail (through `notify`), once per `key`; True if sent now."""
+    if not user.is_active:
         return False
-    # Mail first: if it fails the task retries, and the notification marks it sent only after.
-    email_send(to=[user.email], subject=f"[따숨몰] {title}", body=f"{body}\n\n{absolute_url(url)}")
-    notification_create(user=user, title=title, body=body, url=url, key=user_key)
-    return True
+    context = {"title": title, "body": body, "url": url, "email_body": f"{body}\n\n{absolute_url(url)}"}
+    return notify("review_notice", Recipient.member(user), context, f"{key}:u{user.pk}")
 
 
 def review_reply_notify(*, review_id: int) -> bool:

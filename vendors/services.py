@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Notification, User
-from accounts.services import absolute_url, email_send, notification_create
+from accounts.models import User
+from accounts.services import absolute_url, notification_create
 from ddasum import jobs
 from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PDF, PNG, CleanUpload, upload_clean
+from notifications.services import Recipient, notify
 
 from .exceptions import ApplicationIncomplete, InvalidTransition, NotAllowed
 from .models import (
@@ -326,9 +327,11 @@ def vendor_certification_renewal_decide(*, renewal_id: int, actor: User, confirm
 
 
 def vendor_notify(
-    vendor: Vendor, *, title: str, body: str, url: str, key: str, email: bool = True, owners_only: bool = True
+    vendor: Vendor, *, title: str, body: str, url: str, key: str, email: bool = True, owners_only: bool = True,
+    kind: str = "vendor_notice", variables: dict | None = None,
 ) -> int:
-    """Notify the vendor's owners (or all members) in the app and by mail, once per `key`.
+    """Notify the vendor's owners (or all members) through `notify` (in the app, by mail, and by
+    알림톡/SMS where the kind has a template), once per `key` and member.
 
     Returns how many people were newly notified; later apps call it for their own notices.
     """
@@ -336,14 +339,12 @@ def vendor_notify(
     members = User.objects.filter(vendor_memberships__vendor=vendor, is_active=True)
     if owners_only:
         members = members.filter(vendor_memberships__role=MembershipRole.OWNER)
-    for user in members.distinct():
-        user_key = f"{key}:u{user.pk}"
-        if Notification.objects.filter(key=user_key).exists():
-            continue
-        if email:
-            email_send(to=[user.email], subject=f"[따숨몰] {title}", body=f"{body}\n\n{absolute_url(url)}")
-        notification_create(user=user, title=title, body=body, url=url, key=user_key)
-        sent += 1
+    context = {"title": title, "body": body, "url": url,
+               "email_body": f"{body}\n\n{absolute_url(url)}" if url else body,
+               "variables": {"판매기업": vendor.name, **(variables or {})}}
+    for user in members.distinct().order_by("pk"):
+        recipient = Recipient.member(user) if email else Recipient(user=user, phone=user.phone, name=user.name)
+        sent += notify(kind, recipient, context, f"{key}:u{user.pk}")
     return sent
 
 

@@ -12,7 +12,18 @@ from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
-from . import accounts, board, campaigns, catalog, orders, procurement, reviews, vendors
+from . import (
+    accounts,
+    board,
+    campaigns,
+    catalog,
+    delivery_dates,
+    notifications,
+    orders,
+    procurement,
+    reviews,
+    vendors,
+)
 
 SEED = 2026
 
@@ -21,9 +32,9 @@ SEED = 2026
 STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("accounts", (accounts.seed,)),
     ("vendors", (vendors.seed,)),
-    ("catalog", (catalog.seed,)),
+    ("catalog", (catalog.seed, delivery_dates.seed)),
     ("campaigns", (campaigns.seed, board.seed)),
-    ("orders", (orders.seed,)),
+    ("orders", (orders.seed, notifications.seed)),
     ("procurement", (procurement.seed,)),
     ("reviews", (reviews.seed,)),
 )

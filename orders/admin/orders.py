@@ -8,6 +8,7 @@ confirming. The page of a vendor order is read-only: every change is an action p
 calls a service in orders.services.actions.
 """
 import mimetypes
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -171,6 +172,41 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value()) if self.value() else queryset
 
 
+def _option_with_date(line) -> str:
+    if not line.delivery_date:
+        return line.variant_name
+    return _("%(option)s · 배송일 %(date)s") % {"option": line.variant_name, "date": f"{line.delivery_date:%Y-%m-%d}"}
+
+
+class DeliveryDateFilter(admin.SimpleListFilter):
+    """Orders of products with chosen delivery dates: by the date, the coming ones first (with counts)."""
+
+    title = gettext_lazy("배송일")
+    parameter_name = "delivery_date"
+    UPCOMING, NONE = "upcoming", "none"
+
+    def lookups(self, request, model_admin):
+        qs = model_admin.get_queryset(request).order_by().filter(delivery_date__gte=timezone.localdate())
+        counts = qs.values_list("delivery_date").annotate(n=Count("pk")).order_by("delivery_date")[:31]
+        return [(self.UPCOMING, _("다가오는 배송일 전체")),
+                *[(day.isoformat(), f"{day:%Y-%m-%d} ({n:,})") for day, n in counts],
+                (self.NONE, _("배송일 지정 없음"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.UPCOMING:
+            return queryset.filter(delivery_date__gte=timezone.localdate()).order_by("delivery_date", "pk")
+        if value == self.NONE:
+            return queryset.filter(delivery_date__isnull=True)
+        if value:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                return queryset.none()
+            return queryset.filter(delivery_date=day)
+        return queryset
+
+
 # --- shared by the two admins ----------------------------------------------------------
 
 
@@ -180,7 +216,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     change_form_template = "admin/orders/vendororder/change_form.html"
     change_list_template = "admin/orders/vendororder/change_list.html"
     list_display_links = ("number",)
-    list_filter = (StatusFilter,)
+    list_filter = (StatusFilter, DeliveryDateFilter)
     list_per_page = 50
     search_fields = ("number", "order__number", "order__recipient_name", "order__orderer_name", "tracking_number")
     date_hierarchy = "order__placed_at"
@@ -196,6 +232,10 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     def get_ordering(self, request):
         # An expression, not the annotation's name: the base queryset is ordered before it is annotated.
         return (_status_rank().asc(), "-order__placed_at", "-id")
+
+    @admin.display(description=gettext_lazy("배송일"), ordering="delivery_date")
+    def delivery_date_display(self, obj):
+        return obj.delivery_date.strftime("%Y-%m-%d") if obj.delivery_date else "-"
 
     @admin.display(description=gettext_lazy("주문 시각"), ordering="order__placed_at")
     def placed_at(self, obj):
@@ -272,7 +312,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td class='ddasum-num'>{}</td>"
             "<td class='ddasum-num'>{}</td><td class='ddasum-num'>{}</td><td>{}</td></tr>",
-            ((ln.product_name, ln.variant_name, ln.sku or "-", f"{ln.quantity:,}", won_or_dash(ln.unit_price),
+            ((ln.product_name, _option_with_date(ln), ln.sku or "-", f"{ln.quantity:,}", won_or_dash(ln.unit_price),
               won_or_dash(ln.line_total), ln.get_tax_type_display()) for ln in obj.lines.all()),
         )
         head = format_html(
@@ -574,8 +614,8 @@ class VendorOrderPartnerAdmin(VendorOrderAdminBase, VendorScopedAdmin):
     """A vendor's orders, from the moment they are paid."""
 
     action_names = PARTNER_ACTIONS
-    list_display = ("number", "placed_at", "recipient", "items_summary", "total_display", "status_display",
-                    "tracking_display", "vendor")
+    list_display = ("number", "placed_at", "delivery_date_display", "recipient", "items_summary", "total_display",
+                    "status_display", "tracking_display", "vendor")
 
     def get_queryset(self, request):
         # An unpaid order is not the vendor's to ship: it appears once the payment is confirmed.
@@ -602,6 +642,6 @@ class VendorOrderAdmin(VendorOrderAdminBase):
 
     action_names = OPERATOR_ACTIONS
     show_buyer_email = True
-    list_display = ("number", "placed_at", "vendor", "recipient", "items_summary", "total_display", "status_display",
-                    "tracking_display")
+    list_display = ("number", "placed_at", "delivery_date_display", "vendor", "recipient", "items_summary",
+                    "total_display", "status_display", "tracking_display")
     search_fields = (*VendorOrderAdminBase.search_fields, "vendor__name", "order__email")

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.services.coupons import coupon_release
 from campaigns.services.limits import item_release
+from catalog.delivery_dates import delivery_slots_return_many
 from catalog.stock import stock_return_many
 from ddasum import jobs
 from ddasum.transitions import StateMachine
@@ -186,7 +187,10 @@ def _release_coupon(order: Order) -> None:
 
 
 def _release_stock(vendor_order: VendorOrder) -> None:
+    """Give back the stock, then the chosen delivery dates' capacity (the order order_place takes them in)."""
     stock_return_many(items=vendor_order.lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
+    delivery_slots_return_many(
+        items=vendor_order.lines.filter(delivery_slot__isnull=False).values_list("delivery_slot_id", "quantity"))
 
 
 @transaction.atomic

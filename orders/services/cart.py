@@ -37,7 +37,8 @@ from django.utils.translation import gettext as _
 from campaigns.selectors.pricing import CampaignPrice, campaign_prices
 from campaigns.services.coupons import CouponChoice, CouponLine, allocate, coupon_choose
 from campaigns.services.limits import customer_uses
-from catalog.models import Product, ProductVariant, TaxType
+from catalog.delivery_dates import delivery_problem
+from catalog.models import DeliverySlot, Product, ProductVariant, TaxType
 from catalog.shipping import shipping_fee
 from ddasum.money import EXEMPT, TAXABLE, VatSplit, vat_split
 
@@ -248,7 +249,8 @@ def cart_summary(cart: Cart | None, *, postal_code: str = "", now: datetime | No
         return CartSummary([], [], 0, 0, 0, 0)
     now = now or timezone.now()
     lines = list(
-        cart.lines.select_related("variant__product__vendor__shipping_policy", "variant__product__category")
+        cart.lines.select_related("variant__product__vendor__shipping_policy", "variant__product__category",
+                                  "delivery_slot")
         .annotate(on_sale=Exists(Product.objects.on_sale().filter(pk=OuterRef("variant__product_id"))))
         .order_by("added_at", "id")
     )
@@ -264,7 +266,8 @@ def cart_summary(cart: Cart | None, *, postal_code: str = "", now: datetime | No
         product = variant.product
         price = prices.get(variant.pk)
         line = Line(cart_line, variant, product, cart_line.quantity, variant.price, regular_price=variant.price)
-        line.problem = line_problem(variant, product, cart_line.quantity, on_sale=cart_line.on_sale)
+        line.problem = (line_problem(variant, product, cart_line.quantity, on_sale=cart_line.on_sale)
+                        or delivery_problem(product, cart_line.delivery_slot, cart_line.quantity))
         if line.problem:
             line.short = stock_short(variant, cart_line.quantity, on_sale=cart_line.on_sale)
             if price is not None and not price.sold_out:
@@ -364,8 +367,12 @@ def cart_for(request, *, create: bool = False) -> Cart | None:
 
 
 @transaction.atomic
-def cart_line_set(*, cart: Cart, variant_id: int, quantity: int, add: bool = False) -> CartLine | None:
+def cart_line_set(*, cart: Cart, variant_id: int, quantity: int, add: bool = False,
+                  delivery_slot_id: int | None = None) -> CartLine | None:
     """Put `quantity` of a variant in the cart (or add to it); 0 removes the line.
+
+    A product with chosen delivery dates needs `delivery_slot_id` (one of its open dates) when
+    the line is new; given for an existing line, it changes the line's date.
 
     The cart row is locked first, as order_place locks it first: a checkout and a change of the
     same cart take turns instead of deadlocking on the cart and its lines.
@@ -386,17 +393,38 @@ def cart_line_set(*, cart: Cart, variant_id: int, quantity: int, add: bool = Fal
     problem = line_problem(variant, variant.product, new_quantity, on_sale=on_sale)
     if problem:
         raise CartError(problem)
+    slot = _delivery_slot(variant.product, delivery_slot_id, line)
+    if slot is not None:
+        problem = delivery_problem(variant.product, slot, new_quantity)
+        if problem:
+            raise CartError(problem)
     if line is None:
         if cart.lines.count() >= MAX_LINES:
             raise CartError(_("장바구니에는 %(n)s종류까지 담을 수 있습니다.") % {"n": MAX_LINES})
         price = campaign_prices([variant]).get(variant.pk)
         added = price.price if price is not None and not price.sold_out else variant.price
-        line = CartLine.objects.create(cart=cart, variant=variant, quantity=new_quantity, added_unit_price=added)
+        line = CartLine.objects.create(cart=cart, variant=variant, quantity=new_quantity, added_unit_price=added,
+                                       delivery_slot=slot)
     else:
         line.quantity = new_quantity
-        line.save(update_fields=["quantity"])
+        line.delivery_slot = slot
+        line.save(update_fields=["quantity", "delivery_slot"])
     Cart.objects.filter(pk=cart.pk).update(updated_at=F("updated_at"))
     return line
+
+
+def _delivery_slot(product: Product, slot_id: int | None, line: CartLine | None) -> DeliverySlot | None:
+    """The date asked for (it must be one of this product's), else the line's own; None for products without dates."""
+    if not product.delivery_date_required:
+        return None
+    if slot_id is None:
+        if line is not None and line.delivery_slot_id:
+            return DeliverySlot.objects.filter(pk=line.delivery_slot_id).first()
+        raise CartError(_("배송일을 골라 주세요."))
+    slot = DeliverySlot.objects.filter(pk=slot_id, product=product).first()
+    if slot is None:
+        raise CartError(_("배송일을 골라 주세요."))
+    return slot
 
 
 @transaction.atomic
@@ -410,7 +438,8 @@ def cart_merge(*, session_key: str, user) -> Cart | None:
         existing = mine.lines.filter(variant_id=line.variant_id).first()
         if existing:
             existing.quantity += line.quantity
-            existing.save(update_fields=["quantity"])
+            existing.delivery_slot_id = line.delivery_slot_id or existing.delivery_slot_id  # the latest choice
+            existing.save(update_fields=["quantity", "delivery_slot"])
         else:
             line.cart = mine
             line.save(update_fields=["cart"])

@@ -8,9 +8,10 @@ Campaigns and coupons: the price is decided inside the order's transaction, with
 every line (campaigns.selectors.pricing through `cart_summary`); each line records the campaign item and
 campaign that set its price and its regular price. Campaign caps and per-customer limits are
 taken like stock (campaigns.services.limits, conditional UPDATEs), then the coupon (campaigns.services.coupons),
-then the stock — every writer takes these rows in that order (campaign items by pk, coupon,
-variants by pk), releases included (services/actions.py), so concurrent checkouts and
-cancellations cannot deadlock.
+then the stock, then the chosen delivery dates' capacity (catalog.delivery_dates) — every writer
+takes these rows in that order (campaign items by pk, coupon, variants by pk, delivery slots by
+pk), releases included (services/actions.py), so concurrent checkouts and cancellations cannot
+deadlock.
 """
 import hashlib
 from dataclasses import dataclass
@@ -25,8 +26,9 @@ from django.utils.translation import gettext as _
 from campaigns.exceptions import CampaignLimitReached, CouponRefused
 from campaigns.services.coupons import coupon_redeem
 from campaigns.services.limits import customer_key, item_take
-from catalog.exceptions import StockShort
-from catalog.models import ProductVariant
+from catalog.delivery_dates import date_label, delivery_slots_take_many
+from catalog.exceptions import DeliveryDateFull, StockShort
+from catalog.models import DeliverySlot, ProductVariant
 from catalog.stock import stock_take_many
 from ddasum import jobs
 from ddasum.money import won
@@ -141,10 +143,11 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
     )
     StatusEvent.objects.create(order=order, actor=buyer if order.buyer else None, to_status=order.status)
     for n, group in enumerate(summary.groups, start=1):
+        dates = [line.line.delivery_slot.date for line in group.lines if _slot_of(line)]
         vendor_order = VendorOrder.objects.create(
             order=order, vendor=group.vendor, number=f"{order.number}-{n}", items_total=group.items_total,
             shipping_fee=group.shipping, total=group.total, commission_rate=group.vendor.commission_rate,
-            discount=group.discount, vendor_discount=group.vendor_discount,
+            discount=group.discount, vendor_discount=group.vendor_discount, delivery_date=min(dates, default=None),
         )
         OrderLine.objects.bulk_create([
             OrderLine(
@@ -155,6 +158,7 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
                 regular_price=line.regular_price, discount=line.discount,
                 campaign_item_id=line.campaign.item_id if line.campaign else None,
                 campaign_id=line.campaign.campaign_id if line.campaign else None,
+                delivery_slot_id=_slot_of(line), delivery_date=line.line.delivery_slot.date if _slot_of(line) else None,
             )
             for line in group.lines
         ])
@@ -178,9 +182,29 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
         left = ProductVariant.objects.filter(pk=short.variant_id).values_list("stock", flat=True).first() or 0
         item = f"{line.product.name} {line.variant.name}"
         raise OutOfStock(stock_refusal_message([stock_left_note(item, stock=left, quantity=line.quantity)])) from None
+    _delivery_dates_take(lines)
     cart_lines_remove(cart=cart, variant_ids=[line.variant.pk for line in lines])
     jobs.after_commit("orders.order_placed_notify_task", order_id=order.pk)
     return order
+
+
+def _slot_of(line) -> int | None:
+    """The delivery date a line takes capacity of (products with chosen dates; cart_summary checked it)."""
+    return line.line.delivery_slot_id if line.product.delivery_date_required else None
+
+
+def _delivery_dates_take(lines) -> None:
+    """Take each chosen date's capacity after the stock, by slot pk, like stock (catalog.delivery_dates)."""
+    items = [(_slot_of(line), line.quantity) for line in lines if _slot_of(line)]
+    if not items:
+        return
+    try:
+        delivery_slots_take_many(items=items)
+    except DeliveryDateFull as full:
+        slot = DeliverySlot.objects.get(pk=full.slot_id)
+        line = next(ln for ln in lines if _slot_of(ln) == full.slot_id)
+        raise OutOfStock(_("%(item)s: %(date)s 배송은 %(left)s개 남아 마감되었습니다. 다른 배송일을 골라 주세요.") % {
+            "item": line.product.name, "date": date_label(slot.date), "left": slot.remaining}) from None
 
 
 def _campaign_take(lines, customer: str) -> None:

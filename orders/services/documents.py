@@ -163,8 +163,11 @@ def packing_slip_facts(order: Order, vendor_order: VendorOrder) -> dict:
         "recipient": {"name": order.recipient_name, "phone": order.recipient_phone,
                       "postal_code": order.postal_code, "address": order.address,
                       "address_detail": order.address_detail, "memo": order.memo},
-        "lines": [{"name": ln.product_name, "option": ln.variant_name, "sku": ln.sku, "quantity": ln.quantity}
+        "lines": [{"name": ln.product_name, "option": ln.variant_name, "sku": ln.sku, "quantity": ln.quantity,
+                   # Only products with chosen dates carry one: the facts (and fingerprints) of others stay as they were.
+                   **({"delivery_date": ln.delivery_date.isoformat()} if ln.delivery_date else {})}
                   for ln in vendor_order.lines.all()],
+        **({"delivery_date": vendor_order.delivery_date.isoformat()} if vendor_order.delivery_date else {}),
     }
 
 

@@ -1,29 +1,31 @@
-"""Notices to buyers and vendors (email + in-app), written by the tasks in orders/tasks.py.
+"""Notices to buyers and vendors, written by the tasks in orders/tasks.py through `notifications.notify`.
 
-Each notice has a key naming what it is about (the order, the status event, the note), so a
-task that runs twice sends nothing the second time. A signed-in buyer gets an email and an
-in-app notification keyed `<key>:u<user id>`; a guest has no account, so the email alone is
-remembered, in the cache, for GUEST_NOTICE_SECONDS. Vendors' members are told through
-`vendors.services.vendor_notify` (every member, not only the owners: staff ship the orders).
+Each notice has a kind (notifications/kinds.py: its channels, its 알림톡 template and variables)
+and a key naming what it is about (the order, the status event, the note), so a task that runs
+twice sends nothing the second time: the message is keyed `<key>:u<user id>` for a member and
+`<key>:guest` for a guest, who has no account and gets mail and 알림톡/SMS only. Vendors'
+members are told through `vendors.services.vendor_notify` (every member, not only the owners:
+staff ship the orders).
 
 The mail is written as for a sale the buyer cares about and only says what is needed: what,
 from whom, what happens next, the order page. Vendors get no buyer contact by mail; the
 address is in their admin.
 """
 import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Notification
-from accounts.services import absolute_url, email_send, notification_create
+from accounts.services import absolute_url
 from ddasum.money import won
+from notifications.services import Recipient, notify
 from vendors.services import vendor_notify
 
-from ..models import Order, OrderStatus, PaymentMethod, Settlement, StatusEvent, VendorOrder, VendorOrderStatus
+from ..models import Order, OrderStatus, Payment, PaymentMethod, Settlement, StatusEvent, VendorOrder, VendorOrderStatus
 from .payments import bank_name
 from .return_photos import vendor_order_return_photos
 
@@ -31,10 +33,6 @@ logger = logging.getLogger(__name__)
 
 
 V = VendorOrderStatus
-
-
-# How long a guest's sent mail is remembered (a retried task within this time sends nothing).
-GUEST_NOTICE_SECONDS = 60 * 60 * 24 * 60
 
 
 def _when(moment) -> str:
@@ -72,29 +70,29 @@ def _buyer_mail(order: Order, body: str) -> str:
     return "\n".join(parts)
 
 
-def buyer_notify(order: Order, *, key: str, title: str, body: str) -> bool:
-    """Tell the order's buyer by mail (and in the app when a member), once per `key`; True if sent now."""
-    subject = f"[따숨몰] {title}"
+def buyer_notify(order: Order, *, kind: str, key: str, title: str, body: str, variables: dict | None = None) -> bool:
+    """Tell the order's buyer (mail, 알림톡/SMS, and in the app when a member), once per `key`; True if sent now."""
     if order.buyer_id:
-        user_key = f"{key}:u{order.buyer_id}"
-        if Notification.objects.filter(key=user_key).exists():
-            return False
-        # Mail first: if it fails the task retries, and the notification marks it sent only after.
-        email_send(to=[order.email], subject=subject, body=_buyer_mail(order, body))
-        notification_create(user=order.buyer, title=title, body=body, url=_order_path(order), key=user_key)
-        return True
-    cache_key = f"orders:notice:{key}"
-    if cache.get(cache_key):
-        return False
-    email_send(to=[order.email], subject=subject, body=_buyer_mail(order, body))
-    cache.set(cache_key, True, GUEST_NOTICE_SECONDS)
-    return True
+        recipient = Recipient.member(order.buyer, email=order.email, phone=order.orderer_phone,
+                                     name=order.orderer_name)
+        dedupe_key = f"{key}:u{order.buyer_id}"
+    else:
+        recipient = Recipient(email=order.email, phone=order.orderer_phone, name=order.orderer_name)
+        dedupe_key = f"{key}:guest"
+    context = {
+        "title": title, "body": body, "url": _order_path(order),
+        "email_subject": f"[따숨몰] {title}", "email_body": _buyer_mail(order, body),
+        "variables": {"이름": order.orderer_name, "주문번호": order.number, **(variables or {})},
+    }
+    return notify(kind, recipient, context, dedupe_key)
 
 
-def _vendor_tell(vendor_order: VendorOrder, *, key: str, title: str, body: str) -> int:
+def _vendor_tell(vendor_order: VendorOrder, *, kind: str, key: str, title: str, body: str,
+                 variables: dict | None = None) -> int:
     body = f"{body}\n\n" + _("입점기업 관리자에서 확인해 주세요.")
     return vendor_notify(vendor_order.vendor, title=title, body=body, url=_partner_path(vendor_order), key=key,
-                         owners_only=False)
+                         owners_only=False, kind=kind,
+                         variables={"주문번호": vendor_order.number, **(variables or {})})
 
 
 def _vendor_orders(order: Order):
@@ -137,7 +135,10 @@ def order_placed_notify(*, order_id: int) -> int:
     lines.append("")
     for vendor_order in _vendor_orders(order):
         lines += [f"[{vendor_order.vendor.name}]", _items(vendor_order)]
-    sent = buyer_notify(order, key=f"order-placed:{order.pk}", title=_("주문이 접수되었습니다"), body="\n".join(lines))
+    variables = {"금액": won(order.total), "은행": bank["bank"], "계좌번호": bank["number"], "예금주": bank["holder"],
+                 "입금기한": _when(order.expires_at) if order.expires_at else "-"}
+    sent = buyer_notify(order, kind="order_received", key=f"order-placed:{order.pk}", title=_("주문이 접수되었습니다"),
+                        body="\n".join(lines), variables=variables)
     logger.info("order %s placed: buyer notified=%s", order.number, sent)
     return int(sent)
 
@@ -161,8 +162,11 @@ def _virtual_account_issued_notify(order: Order) -> int:
     lines.append("")
     for vendor_order in _vendor_orders(order):
         lines += [f"[{vendor_order.vendor.name}]", _items(vendor_order)]
-    sent = buyer_notify(order, key=f"order-placed:{order.pk}:{payment.pk}", title=_("주문이 접수되었습니다"),
-                        body="\n".join(lines))
+    variables = {"금액": won(order.total), "은행": bank_name(payment.va_bank_code), "계좌번호": payment.va_account_number,
+                 "예금주": payment.va_holder or order.orderer_name,
+                 "입금기한": _when(payment.va_due_at) if payment.va_due_at else "-"}
+    sent = buyer_notify(order, kind="order_received", key=f"order-placed:{order.pk}:{payment.pk}",
+                        title=_("주문이 접수되었습니다"), body="\n".join(lines), variables=variables)
     return int(sent)
 
 
@@ -176,7 +180,8 @@ def order_paid_notify(*, order_id: int) -> int:
         else:
             title, first = _("결제가 완료되었습니다"), _("%(amount)s 결제가 완료되었습니다.")
         body = first % {"amount": won(order.total)} + "\n" + _("판매기업이 상품을 준비해 보내 드립니다.")
-        sent += buyer_notify(order, key=f"order-paid:{order.pk}", title=title, body=body)
+        sent += buyer_notify(order, kind="order_paid", key=f"order-paid:{order.pk}", title=title, body=body,
+                             variables={"금액": won(order.total)})
         for vendor_order in _vendor_orders(order):
             if vendor_order.status not in (V.PAID, V.PREPARING):
                 continue
@@ -185,8 +190,9 @@ def order_paid_notify(*, order_id: int) -> int:
                 _("합계: %(amount)s (배송비 %(fee)s 포함)") % {"amount": won(vendor_order.total),
                                                          "fee": won(vendor_order.shipping_fee)},
             ])
-            sent += _vendor_tell(vendor_order, key=f"vo-new:{vendor_order.pk}",
-                                 title=_("새 주문 %(number)s") % {"number": vendor_order.number}, body=body)
+            sent += _vendor_tell(vendor_order, kind="vendor_new_order", key=f"vo-new:{vendor_order.pk}",
+                                 title=_("새 주문 %(number)s") % {"number": vendor_order.number}, body=body,
+                                 variables={"상품": _items(vendor_order), "금액": won(vendor_order.total)})
     logger.info("order %s paid: %s notified", order.number, sent)
     return sent
 
@@ -196,8 +202,9 @@ def order_expired_notify(*, order_id: int) -> int:
     order = _order_of(order_id)
     body = _("입금 기한(%(when)s)까지 입금이 확인되지 않아 주문이 취소되었습니다. 필요하시면 다시 주문해 주세요.") % {
         "when": _when(order.expires_at) if order.expires_at else "-"}
-    sent = buyer_notify(order, key=f"order-expired:{order.pk}", title=_("입금 기한이 지나 주문이 취소되었습니다"),
-                        body=body)
+    sent = buyer_notify(order, kind="order_expired", key=f"order-expired:{order.pk}",
+                        title=_("입금 기한이 지나 주문이 취소되었습니다"), body=body,
+                        variables={"입금기한": _when(order.expires_at) if order.expires_at else "-"})
     return int(sent)
 
 
@@ -219,12 +226,14 @@ def vendor_order_cancelled_notify(*, vendor_order_id: int) -> int:
         lines.append(_("사유: %(reason)s") % {"reason": reason})
     if vendor_order.refunded_amount:
         lines += ["", _("환불 금액: %(amount)s") % {"amount": won(vendor_order.refunded_amount)}, _refund_hint(order)]
-    sent = buyer_notify(order, key=f"vo-cancelled:{vendor_order.pk}", title=_("주문이 취소되었습니다"),
-                        body="\n".join(lines))
+    sent = buyer_notify(order, kind="order_cancelled", key=f"vo-cancelled:{vendor_order.pk}",
+                        title=_("주문이 취소되었습니다"), body="\n".join(lines),
+                        variables={"판매기업": vendor_order.vendor.name, "주문번호": vendor_order.number,
+                                   "환불금액": won(vendor_order.refunded_amount or 0)})
     if vendor_order.paid_at:
         body = "\n".join([_("결제된 주문이 취소되었습니다. 발송하지 마세요."), _items(vendor_order)]
                          + ([_("사유: %(reason)s") % {"reason": reason}] if reason else []))
-        sent += _vendor_tell(vendor_order, key=f"vo-cancelled:{vendor_order.pk}",
+        sent += _vendor_tell(vendor_order, kind="vendor_order_cancelled", key=f"vo-cancelled:{vendor_order.pk}",
                              title=_("주문 취소 %(number)s") % {"number": vendor_order.number}, body=body)
     return sent
 
@@ -245,43 +254,62 @@ def _shipping_lines(vendor_order: VendorOrder) -> list[str]:
     return lines
 
 
-def _event_notice(event: StatusEvent, vendor_order: VendorOrder) -> tuple[str, str, str] | None:
-    """(to whom, title, body) for a vendor-order event, or None when nobody is told of it."""
+@dataclass(frozen=True)
+class _Notice:
+    to: str  # "buyer" or "vendor"
+    kind: str
+    title: str
+    body: str
+    variables: dict = field(default_factory=dict)
+
+
+def _tracking_variables(vendor_order: VendorOrder) -> dict:
+    if vendor_order.carrier == "direct":
+        return {"택배사": _("판매기업 직접 배송"), "송장번호": "-", "배송조회": "-"}
+    return {"택배사": vendor_order.get_carrier_display(), "송장번호": vendor_order.tracking_number or "-",
+            "배송조회": vendor_order.tracking_url or "-"}
+
+
+def _event_notice(event: StatusEvent, vendor_order: VendorOrder) -> _Notice | None:
+    """Who is told what of a vendor-order event, or None when nobody is told of it."""
     vendor = vendor_order.vendor.name
     items = _items(vendor_order)
     to, came_from = event.to_status, event.from_status
     if to == V.SHIPPED:
-        return "buyer", _("상품이 발송되었습니다"), "\n".join(
-            [_("%(vendor)s에서 상품을 보냈습니다.") % {"vendor": vendor}, *_shipping_lines(vendor_order), "", items])
+        return _Notice("buyer", "order_shipped", _("상품이 발송되었습니다"), "\n".join(
+            [_("%(vendor)s에서 상품을 보냈습니다.") % {"vendor": vendor}, *_shipping_lines(vendor_order), "", items]),
+            _tracking_variables(vendor_order))
     if to == V.DELIVERED and came_from == V.SHIPPED:
-        return "buyer", _("배송이 완료되었습니다"), "\n".join([
+        return _Notice("buyer", "order_delivered", _("배송이 완료되었습니다"), "\n".join([
             _("%(vendor)s 상품의 배송이 완료되었습니다.") % {"vendor": vendor}, items, "",
             _("상품에 문제가 없다면 주문 상세에서 구매 확정을 눌러 주세요. %(days)s일이 지나면 자동으로 구매 확정되며, "
               "그 전까지 반품을 요청할 수 있습니다.") % {"days": settings.ORDER_AUTO_COMPLETE_DAYS},
-        ])
+        ]))
     if to == V.DELIVERED and came_from == V.RETURN_REQUESTED:
-        return "buyer", _("반품 요청이 거절되었습니다"), "\n".join([
+        return _Notice("buyer", "return_rejected", _("반품 요청이 거절되었습니다"), "\n".join([
             _("%(vendor)s에서 반품 요청을 거절했습니다.") % {"vendor": vendor},
             _("사유: %(reason)s") % {"reason": event.reason or "-"}, "",
             _("궁금한 점은 고객센터로 문의해 주세요."),
-        ])
+        ]), {"사유": event.reason or "-"})
     if to == V.RETURN_REQUESTED:
         prefix = f"{event.pk:010d}-"
         photos = [n for n in vendor_order_return_photos(vendor_order.pk) if n.rsplit("/", 1)[-1].startswith(prefix)]
-        return "vendor", _("반품 요청 %(number)s") % {"number": vendor_order.number}, "\n".join([
-            _("구매자가 반품을 요청했습니다. 반품을 승인하거나, 사유와 함께 거절해 주세요."), items,
-            _("사유: %(reason)s") % {"reason": event.reason or "-"},
-            _("사진: %(n)s장") % {"n": len(photos)},
-        ])
+        return _Notice("vendor", "vendor_return_requested", _("반품 요청 %(number)s") % {"number": vendor_order.number},
+                       "\n".join([
+                           _("구매자가 반품을 요청했습니다. 반품을 승인하거나, 사유와 함께 거절해 주세요."), items,
+                           _("사유: %(reason)s") % {"reason": event.reason or "-"},
+                           _("사진: %(n)s장") % {"n": len(photos)},
+                       ]), {"사유": event.reason or "-"})
     if to == V.RETURNED:
-        return "buyer", _("반품이 승인되었습니다"), "\n".join([
-            _("%(vendor)s에서 반품을 승인했습니다. 곧 환불해 드립니다.") % {"vendor": vendor}, items])
+        return _Notice("buyer", "return_approved", _("반품이 승인되었습니다"), "\n".join([
+            _("%(vendor)s에서 반품을 승인했습니다. 곧 환불해 드립니다.") % {"vendor": vendor}, items]))
     if to == V.REFUNDED:
-        return "buyer", _("환불이 완료되었습니다"), "\n".join([
+        amount = won(vendor_order.refunded_amount or vendor_order.total)
+        return _Notice("buyer", "order_refunded", _("환불이 완료되었습니다"), "\n".join([
             _("%(vendor)s 주문(%(number)s)을 환불했습니다.") % {"vendor": vendor, "number": vendor_order.number},
-            _("환불 금액: %(amount)s") % {"amount": won(vendor_order.refunded_amount or vendor_order.total)},
+            _("환불 금액: %(amount)s") % {"amount": amount},
             _refund_hint(vendor_order.order),
-        ])
+        ]), {"환불금액": amount})
     return None
 
 
@@ -294,11 +322,13 @@ def vendor_order_event_notify(*, event_id: int) -> int:
     notice = _event_notice(event, vendor_order)
     if notice is None:
         return 0
-    to, title, body = notice
     key = f"vo-event:{event.pk}"
-    if to == "vendor":
-        return _vendor_tell(vendor_order, key=key, title=title, body=body)
-    return int(buyer_notify(vendor_order.order, key=key, title=title, body=body))
+    if notice.to == "vendor":
+        return _vendor_tell(vendor_order, kind=notice.kind, key=key, title=notice.title, body=notice.body,
+                            variables=notice.variables)
+    variables = {"판매기업": vendor_order.vendor.name, "주문번호": vendor_order.number, **notice.variables}
+    return int(buyer_notify(vendor_order.order, kind=notice.kind, key=key, title=notice.title, body=notice.body,
+                            variables=variables))
 
 
 def vendor_order_tracking_notify(*, vendor_order_id: int) -> int:
@@ -309,7 +339,8 @@ def vendor_order_tracking_notify(*, vendor_order_id: int) -> int:
     body = "\n".join([_("%(vendor)s에서 송장번호를 바로잡았습니다.") % {"vendor": vendor_order.vendor.name},
                       *_shipping_lines(vendor_order)])
     key = f"vo-tracking:{vendor_order.pk}:{vendor_order.carrier}:{vendor_order.tracking_number}"
-    return int(buyer_notify(vendor_order.order, key=key, title=_("송장번호가 바뀌었습니다"), body=body))
+    return int(buyer_notify(vendor_order.order, kind="order_message", key=key, title=_("송장번호가 바뀌었습니다"),
+                            body=body))
 
 
 def vendor_order_note_notify(*, vendor_order_id: int, start: int, end: int) -> int:
@@ -320,8 +351,39 @@ def vendor_order_note_notify(*, vendor_order_id: int, start: int, end: int) -> i
         return 0
     body = "\n".join([_("%(vendor)s에서 주문(%(number)s)에 메시지를 남겼습니다.") % {
         "vendor": vendor_order.vendor.name, "number": vendor_order.number}, "", note])
-    return int(buyer_notify(vendor_order.order, key=f"vo-note:{vendor_order.pk}:{start}",
+    return int(buyer_notify(vendor_order.order, kind="order_message", key=f"vo-note:{vendor_order.pk}:{start}",
                             title=_("판매기업의 메시지가 도착했습니다"), body=body))
+
+
+def order_virtual_account_due_notify(*, order_id: int, bank: str, account_number: str, due_at) -> int:
+    """A virtual account's deposit is due tomorrow: the buyer is reminded once (for the virtual-account feature)."""
+    order = _order_of(order_id)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return 0
+    due = _when(due_at)
+    body = "\n".join([
+        _("입금 기한이 내일(%(when)s)입니다. 기한이 지나면 주문이 자동으로 취소됩니다.") % {"when": due}, "",
+        _("입금하실 금액: %(amount)s") % {"amount": won(order.total)},
+        _("가상계좌: %(bank)s %(number)s") % {"bank": bank, "number": account_number},
+    ])
+    return int(buyer_notify(order, kind="virtual_account_due", key=f"va-due:{order.pk}",
+                            title=_("입금 기한이 내일입니다"), body=body,
+                            variables={"금액": won(order.total), "은행": bank, "계좌번호": account_number,
+                                       "입금기한": due}))
+
+
+def virtual_accounts_due_remind(*, now=None) -> int:
+    """Remind each buyer whose virtual-account deposit falls due within a day (once per order; beat, hourly).
+
+    Works from the payments' due times, so a missed run is made up by the next one while the account is open.
+    """
+    now = now or timezone.now()
+    due = (Payment.objects.filter(method=PaymentMethod.VIRTUAL_ACCOUNT, order__status=OrderStatus.PENDING_PAYMENT,
+                                  va_due_at__gt=now, va_due_at__lte=now + timedelta(days=1))
+           .exclude(va_account_number="").order_by("pk"))
+    return sum(order_virtual_account_due_notify(order_id=p.order_id, bank=bank_name(p.va_bank_code),
+                                                account_number=p.va_account_number, due_at=p.va_due_at)
+               for p in due)
 
 
 # --- settlement notices ----------------------------------------------------------------

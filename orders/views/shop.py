@@ -224,7 +224,8 @@ def cart_add(request):
         return redirect(back)
     basket = _cart(request, create=True)
     quantity = form.cleaned_data["quantity"]
-    _line, ok = call_service(request, cart_line_set, cart=basket, variant_id=variant.pk, quantity=quantity, add=True)
+    _line, ok = call_service(request, cart_line_set, cart=basket, variant_id=variant.pk, quantity=quantity, add=True,
+                             delivery_slot_id=form.cleaned_data.get("delivery_slot"))
     if not ok:
         return redirect(back)
     messages.success(request, _("장바구니에 담았습니다: %(name)s %(option)s %(n)s개")

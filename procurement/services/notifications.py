@@ -10,9 +10,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Notification, User
-from accounts.services import absolute_url, email_send, notification_create
+from accounts.models import User
+from accounts.services import absolute_url, email_send
 from ddasum.money import won
+from notifications.services import Recipient, notify
 from vendors.services import vendor_notify
 
 from ..models import (
@@ -49,20 +50,11 @@ Side = QuoteMessage.Side
 
 
 def people_notify(users, *, title: str, body: str, url: str, key: str) -> int:
-    """Tell each user in the app and by mail, once per `key`; how many were newly told."""
-    sent = 0
-    for user in users:
-        if not user.is_active:
-            continue
-        user_key = f"{key}:u{user.pk}"
-        if Notification.objects.filter(key=user_key).exists():
-            continue
-        # Mail first: if it fails the task retries, and the notification marks it sent only after.
-        email_send(to=[user.email], subject=f"[따숨몰] {title}",
-                   body=f"{body}\n\n{absolute_url(url)}" if url else body)
-        notification_create(user=user, title=title, body=body, url=url, key=user_key)
-        sent += 1
-    return sent
+    """Tell each user in the app and by mail (through `notify`), once per `key`; how many were newly told."""
+    context = {"title": title, "body": body, "url": url,
+               "email_body": f"{body}\n\n{absolute_url(url)}" if url else body}
+    return sum(notify("agency_notice", Recipient.member(user), context, f"{key}:u{user.pk}")
+               for user in users if user.is_active)
 
 
 def agency_members(agency_id: int):

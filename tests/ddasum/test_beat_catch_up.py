@@ -19,6 +19,10 @@ CATCH_UP_TESTS = {
     "procurement-remind-unanswered": "tests.procurement.test_quotes:test_reminder_once_for_old_unanswered_requests",
     "procurement-needs-close-due":
         "tests.procurement.test_needs:test_close_due_closes_only_needs_past_their_deadline",
+    "orders-virtual-accounts-due-remind":
+        "tests.orders.test_messages:test_virtual_accounts_due_within_a_day_are_reminded_once_by_the_hourly_run",
+    "notifications-deliveries-due":
+        "tests.notifications.test_messages:test_the_beat_task_catches_up_what_waited_and_what_a_dead_task_left",
     "ddasum-outbox-sweep": "tests.ddasum.test_outbox:test_a_row_committed_but_never_sent_is_sent_by_the_sweeper_once",
     "orders-popularity":
         "tests.orders.test_popularity:test_refresh_counts_recent_paid_units_wishes_and_views_and_is_idempotent",
