@@ -19,6 +19,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("", include("accounts.policy_urls")),
     path("vendors/", include("vendors.urls")),
     path("orders/", include("orders.urls")),
     path("procurement/", include("procurement.urls")),
