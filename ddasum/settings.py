@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "orders",
     "procurement",
     "reviews",
+    "mypage",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("procurement/", include("procurement.urls")),
     path("reviews/", include("reviews.urls")),
+    path("mypage/", include("mypage.urls")),
     path("", include("campaigns.urls")),
     path("admin/", admin.site.urls),
     path("partner/", partner_admin_site.urls),
