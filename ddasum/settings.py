@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vendors.vendor_certifications_check_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    "mypage-retention-purge": {
+        "task": "mypage.retention_purge_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "orders-expire-unpaid": {
         "task": "orders.orders_expire_due_task",
         "schedule": crontab(minute="*/15"),

@@ -6,4 +6,6 @@ app_name = "mypage"
 
 urlpatterns = [
     path("", views.hub, name="hub"),
+    path("leave/", views.leave, name="leave"),
+    path("export/", views.export, name="export"),
 ]
