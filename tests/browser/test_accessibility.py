@@ -1,0 +1,54 @@
+"""axe-core (axe-playwright-python) on the main pages: no serious or critical violation (WCAG 2 A/AA)."""
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+
+from accounts.models import PolicyVersion
+from accounts.selectors import policy_default_body
+from catalog.services import product_image_add
+from tests.factories import PASSWORD, ProductFactory, UserFactory, category, image_bytes, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Axe()
+OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def serious(page) -> list[str]:
+    """The serious and critical violations axe finds on the page, as readable lines."""
+    results = AXE.run(page, options=OPTIONS)
+    found = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
+            found.append(f"{page.url} {violation['id']} ({violation['impact']}): {violation['help']} — {targets}")
+    return found
+
+
+def log_in(page, live_server, email):
+    page.goto(f"{live_server.url}/accounts/login/?next=/mypage/")
+    page.get_by_label("이메일").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.wait_for_url(f"{live_server.url}/mypage/")
+
+
+def test_main_pages_have_no_serious_or_critical_accessibility_violation(live_server, new_page):
+    for kind in ("terms", "privacy"):
+        PolicyVersion.objects.create(kind=kind, version="1.0", effective_at=timezone.now(), body=policy_default_body(kind))
+    product = ProductFactory(name="홍성 유기농 현미", category=category("rice-grains"))
+    product_image_add(product_id=product.pk, upload=upload("p.png", image_bytes("PNG", (300, 300))))
+    buyer = UserFactory(email="a11y@example.kr", name="김접근")
+    page = new_page({"width": 1280, "height": 900})
+    problems = []
+    guest_pages = ["/", "/categories/rice-grains/", "/search/?q=현미", product.get_absolute_url(), "/orders/cart/",
+                   "/accounts/login/", "/accounts/signup/", "/terms/", "/privacy/", "/campaigns/", "/board/",
+                   "/orders/lookup/"]
+    for path in guest_pages:
+        page.goto(f"{live_server.url}{path}")
+        problems += serious(page)
+    log_in(page, live_server, buyer.email)
+    for path in ("/mypage/", "/orders/", "/mypage/leave/", "/mypage/export/", "/accounts/me/"):
+        page.goto(f"{live_server.url}{path}")
+        problems += serious(page)
+    assert not problems, "\n".join(problems)
