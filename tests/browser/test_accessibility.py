@@ -52,3 +52,49 @@ def test_main_pages_have_no_serious_or_critical_accessibility_violation(live_ser
         page.goto(f"{live_server.url}{path}")
         problems += serious(page)
     assert not problems, "\n".join(problems)
+
+
+FOCUSED = """() => { const e = document.activeElement; return e ? {id: e.id || '', tag: e.tagName, type: e.type || '',
+  name: e.name || '', value: e.value || '', checked: !!e.checked, testid: e.dataset ? (e.dataset.testid || '') : ''} : {}; }"""
+
+
+def test_checkout_by_keyboard_alone_and_its_pages_pass_axe(live_server, new_page):
+    product = ProductFactory(name="홍성 유기농 현미", category=category("rice-grains"))
+    buyer = UserFactory(email="keys@example.kr", name="김키보드")
+    page = new_page({"width": 1280, "height": 900})
+    log_in(page, live_server, buyer.email)
+    page.goto(f"{live_server.url}{product.get_absolute_url()}")
+    page.get_by_role("button", name="장바구니 담기").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/orders/cart/")
+    page.get_by_test_id("checkout-link").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/orders/checkout/")
+    problems = serious(page)
+
+    values = {"id_orderer_name": buyer.name, "id_orderer_phone": "010-2222-3333", "id_email": buyer.email,
+              "id_recipient_name": buyer.name, "id_recipient_phone": "010-2222-3333", "id_postal_code": "32244",
+              "id_address": "충청남도 홍성군 홍성읍 아문길 27"}
+    submitted = False
+    for _ in range(150):
+        page.keyboard.press("Tab")
+        el = page.evaluate(FOCUSED)
+        if el.get("id") in values and not el.get("value"):
+            page.keyboard.type(values[el["id"]])
+        elif el.get("type") == "radio" and el.get("name") == "payment_method":
+            for _step in range(5):
+                if page.evaluate(FOCUSED).get("value") == "bank_transfer":
+                    break
+                page.keyboard.press("ArrowDown")
+            if not page.evaluate(FOCUSED).get("checked"):
+                page.keyboard.press("Space")
+        elif el.get("type") == "checkbox" and el.get("name", "").startswith("agree") and not el.get("checked"):
+            page.keyboard.press("Space")
+        elif el.get("testid") == "place-order":
+            page.keyboard.press("Enter")
+            submitted = True
+            break
+    assert submitted, "the place-order button was never reached with Tab"
+    page.get_by_test_id("order-placed").wait_for()
+    problems += serious(page)
+    assert not problems, "\n".join(problems)
