@@ -6,7 +6,9 @@ from django.utils import timezone
 from accounts.models import PolicyVersion
 from accounts.selectors import policy_default_body
 from catalog.services import product_image_add
+from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import PASSWORD, ProductFactory, UserFactory, category, image_bytes, upload
+from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,4 +99,20 @@ def test_checkout_by_keyboard_alone_and_its_pages_pass_axe(live_server, new_page
     assert submitted, "the place-order button was never reached with Tab"
     page.get_by_test_id("order-placed").wait_for()
     problems += serious(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_campaign_page_quote_basket_and_agency_dashboard_pass_axe(live_server, new_page):
+    campaign = CampaignFactory(title="추석 판매전", slug="a11y-chuseok")
+    CampaignItemFactory(campaign=campaign, product=ProductFactory(name="구기자 한과", category=category("rice-grains")))
+    agency = AgencyFactory(name="충청남도 홍성군청")
+    buyer = UserFactory(email="buyer@hongseong.go.kr", name="박주무관")
+    AgencyMembershipFactory(user=buyer, agency=agency)
+    page = new_page({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/campaigns/{campaign.slug}/")
+    problems = serious(page)
+    log_in(page, live_server, buyer.email)
+    for path in ("/procurement/basket/", "/procurement/dashboard/"):
+        page.goto(f"{live_server.url}{path}")
+        problems += serious(page)
     assert not problems, "\n".join(problems)
