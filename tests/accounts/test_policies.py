@@ -114,3 +114,12 @@ def test_only_operators_write_versions_and_a_version_in_effect_is_frozen(client,
     member = User.objects.create_user("member@example.kr", "Warm-Market-2026", name="회원")
     client.force_login(member)
     assert client.get(reverse("admin:accounts_policyversion_changelist")).status_code == 302
+
+
+def test_form_errors_are_tied_to_their_field_for_screen_readers(client):
+    """Django points aria-describedby at <id>_helptext and <id>_error; the shared field template gives those ids."""
+    page = client.post(reverse("accounts:signup"), signup_data(agree_age="", password2="different")).content.decode()
+    assert 'aria-invalid="true"' in page
+    assert 'aria-describedby="id_password2_error"' in page and 'id="id_password2_error"' in page
+    assert 'id="id_password1_helptext"' in page and 'aria-describedby="id_password1_helptext"' in page
+    assert 'id="id_agree_age_error"' in page
