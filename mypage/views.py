@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from accounts.models import PolicyVersion
+from accounts.selectors import policy_current
 from catalog.models import Wish
 from ddasum.exceptions import DomainError
 from ddasum.spreadsheets import attachment_response, excel_csv
@@ -23,7 +25,11 @@ from .services import account_delete, account_delete_refusal
 def hub(request):
     """마이페이지: orders by state (each a link to the filtered list) and the member's shopping pages."""
     user = request.user
+    # A policy changed since the member agreed: say so, with the link (and the upcoming one, announced).
+    changed = [v for v in (policy_current(PolicyVersion.Kind.TERMS), policy_current(PolicyVersion.Kind.PRIVACY))
+               if v and v.pk not in (user.terms_version_id, user.privacy_version_id)]
     return render(request, "mypage/hub.html", {
+        "policies_changed": changed,
         "states": buyer_state_counts(user),
         "writable_count": reviewable_lines(user=user).count(),
         "wish_count": Wish.objects.filter(user=user).count(),

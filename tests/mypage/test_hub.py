@@ -1,7 +1,11 @@
 """The my-page hub: orders counted by state (linking to the filtered list), shopping links, guest lookup."""
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import PolicyVersion
 from orders.models import OrderStatus, VendorOrder
 from orders.models import VendorOrderStatus as V
 from orders.selectors.mypage import buyer_state_counts
@@ -79,3 +83,14 @@ def test_hub_query_count_does_not_grow_with_orders(client, buyer, django_assert_
         order_in(buyer, status)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("mypage:hub")).status_code == 200
+
+
+def test_hub_tells_a_member_a_policy_changed_since_they_agreed(client, buyer):
+    old = PolicyVersion.objects.create(kind="privacy", version="1.0", effective_at=timezone.now() - timedelta(days=90), body="x")
+    terms = PolicyVersion.objects.create(kind="terms", version="1.0", effective_at=timezone.now() - timedelta(days=90), body="x")
+    type(buyer).objects.filter(pk=buyer.pk).update(terms_version=terms, privacy_version=old)
+    client.force_login(buyer)
+    assert 'data-testid="policy-changed"' not in client.get(reverse("mypage:hub")).content.decode()
+    PolicyVersion.objects.create(kind="privacy", version="1.1", effective_at=timezone.now() - timedelta(days=1), body="y")
+    page = client.get(reverse("mypage:hub")).content.decode()
+    assert page.count('data-testid="policy-changed"') == 1 and "1.1" in page and reverse("privacy") in page
