@@ -50,7 +50,7 @@ def test_main_pages_have_no_serious_or_critical_accessibility_violation(live_ser
         page.goto(f"{live_server.url}{path}")
         problems += serious(page)
     log_in(page, live_server, buyer.email)
-    for path in ("/mypage/", "/orders/", "/mypage/leave/", "/mypage/export/", "/accounts/me/"):
+    for path in ("/mypage/", "/orders/", "/orders/addresses/", "/mypage/leave/", "/mypage/export/", "/accounts/me/"):
         page.goto(f"{live_server.url}{path}")
         problems += serious(page)
     assert not problems, "\n".join(problems)

@@ -51,7 +51,7 @@ def test_hub_links_each_state_to_the_filtered_order_list(client, buyer):
     client.force_login(buyer)
     page = client.get(reverse("mypage:hub")).content.decode()
     assert f'href="{reverse("orders:list")}?state=shipping"' in page
-    for name in ("reviews:writable", "reviews:mine", "catalog:wishlist", "catalog:recent", "accounts:mypage",
+    for name in ("reviews:writable", "reviews:mine", "catalog:wishlist", "catalog:recent", "accounts:mypage", "orders:addresses",
                  "catalog:wish_notices"):
         assert f'href="{reverse(name)}"' in page, name
     listing = client.get(reverse("orders:list") + "?state=shipping").content.decode()
