@@ -22,7 +22,7 @@ class SignupForm(forms.ModelForm):
                                        error_messages={"required": _("개인정보 수집·이용에 동의해 주세요.")})
     agree_age = forms.BooleanField(label=_("만 14세 이상입니다 (필수)"),
                                    error_messages={"required": _("만 14세 이상만 가입할 수 있습니다.")})
-    agree_marketing = forms.BooleanField(label=_("기획전·쿠폰 등 마케팅 정보를 이메일로 받겠습니다 (선택)"), required=False)
+    agree_marketing = forms.BooleanField(label=_("기획전·쿠폰 등 마케팅 정보를 받겠습니다 (선택)"), required=False)
 
     class Meta:
         model = User
