@@ -101,3 +101,11 @@ def test_vendor_enters_its_number_in_the_partner_admin_checked_for_format(partne
     assert response.status_code == 404
     other_vendor.refresh_from_db()
     assert other_vendor.mail_order_number != "2026-충남홍성-0001"
+
+
+def test_partner_dashboard_says_the_number_is_missing(partner_client, vendor):
+    Vendor.objects.filter(pk=vendor.pk).update(mail_order_number="")
+    page = partner_client.get(reverse("partner:index")).content.decode()
+    assert 'data-testid="mail-order-missing"' in page
+    Vendor.objects.filter(pk=vendor.pk).update(mail_order_number="2026-충남홍성-0123")
+    assert 'data-testid="mail-order-missing"' not in partner_client.get(reverse("partner:index")).content.decode()
