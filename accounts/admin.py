@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ddasum.admin_scoping import ReadOnlyAdminMixin
 
-from .models import LoginEvent, Notification, User
+from .models import LoginEvent, Notification, PolicyVersion, User
 
 
 class UserCreateForm(UserCreationForm):
@@ -30,10 +31,13 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "name", "phone")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("개인 정보"), {"fields": ("name", "phone", "terms_agreed_at")}),
+        (_("개인 정보"), {"fields": ("name", "phone")}),
+        (_("동의 내역"), {"fields": ("terms_agreed_at", "terms_version", "privacy_version", "age_confirmed_at",
+                                  "marketing_agreed_at")}),
         (_("권한"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("주요 일시"), {"fields": ("last_login", "date_joined")}),
     )
+    readonly_fields = ("terms_agreed_at", "terms_version", "privacy_version", "age_confirmed_at", "marketing_agreed_at")
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
 
 
@@ -54,3 +58,26 @@ class LoginEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("username", "user__email", "ip")
     date_hierarchy = "at"
     list_select_related = ("user",)
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    """The operator writes a new version with its effective date; the page shows the one in effect.
+
+    A version already in effect is kept as members agreed to it: it can be read, not changed.
+    """
+
+    list_display = ("kind", "version", "effective_at", "summary", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("version", "summary")
+    date_hierarchy = "effective_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.pk and obj.effective_at <= timezone.now():
+            return ("kind", "version", "effective_at", "summary", "body", "created_at")
+        return ("created_at",)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj and obj.effective_at <= timezone.now():
+            return False
+        return super().has_delete_permission(request, obj)

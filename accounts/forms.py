@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from ddasum import jobs
 from ddasum.validators import normalize_phone, validate_phone
 
-from .models import User
+from .models import PolicyVersion, User
+from .selectors import policy_current
 
 
 class SignupForm(forms.ModelForm):
@@ -19,6 +20,9 @@ class SignupForm(forms.ModelForm):
                                      error_messages={"required": _("이용약관에 동의해 주세요.")})
     agree_privacy = forms.BooleanField(label=_("개인정보 수집·이용에 동의합니다 (필수)"),
                                        error_messages={"required": _("개인정보 수집·이용에 동의해 주세요.")})
+    agree_age = forms.BooleanField(label=_("만 14세 이상입니다 (필수)"),
+                                   error_messages={"required": _("만 14세 이상만 가입할 수 있습니다.")})
+    agree_marketing = forms.BooleanField(label=_("기획전·쿠폰 등 마케팅 정보를 받겠습니다 (선택)"), required=False)
 
     class Meta:
         model = User
@@ -57,7 +61,13 @@ class SignupForm(forms.ModelForm):
     def save(self, commit=True):
         user = super().save(commit=False)
         user.set_password(self.cleaned_data["password1"])
-        user.terms_agreed_at = timezone.now()
+        now = timezone.now()
+        user.terms_agreed_at = now
+        user.age_confirmed_at = now
+        # The versions in effect when the member agreed (none yet on a fresh install).
+        user.terms_version = policy_current(PolicyVersion.Kind.TERMS, at=now)
+        user.privacy_version = policy_current(PolicyVersion.Kind.PRIVACY, at=now)
+        user.marketing_agreed_at = now if self.cleaned_data.get("agree_marketing") else None
         if commit:
             user.save()
         return user

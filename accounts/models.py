@@ -47,6 +47,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("가입일"), default=timezone.now)
     terms_agreed_at = models.DateTimeField(_("약관 동의 시각"), null=True, blank=True)
+    terms_version = models.ForeignKey("accounts.PolicyVersion", verbose_name=_("동의한 이용약관"), null=True,
+                                      blank=True, on_delete=models.PROTECT, related_name="+")
+    privacy_version = models.ForeignKey("accounts.PolicyVersion", verbose_name=_("동의한 개인정보처리방침"), null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="+")
+    age_confirmed_at = models.DateTimeField(_("만 14세 이상 확인 시각"), null=True, blank=True)
+    marketing_agreed_at = models.DateTimeField(
+        _("마케팅 정보 수신 동의 시각"), null=True, blank=True, help_text=_("비어 있으면 동의하지 않은 것입니다 (선택 항목).")
+    )
 
     objects = UserManager()
 
@@ -130,3 +138,48 @@ class LoginEvent(models.Model):
 
     def __str__(self):
         return f"{self.username} {self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+class PolicyVersion(models.Model):
+    """One version of a policy (이용약관, 개인정보처리방침) the operator writes in the admin.
+
+    The version in effect is the latest whose `effective_at` has come; a version dated later is
+    announced on the policy page until it takes effect. Members record the versions they agreed to.
+    """
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("이용약관")
+        PRIVACY = "privacy", _("개인정보처리방침")
+
+    kind = models.CharField(_("종류"), max_length=10, choices=Kind.choices)
+    version = models.CharField(_("버전"), max_length=20, help_text=_("예: 1.0, 2026-03"))
+    effective_at = models.DateTimeField(_("시행 일시"))
+    summary = models.CharField(_("개정 요지"), max_length=300, blank=True)
+    body = models.TextField(_("본문"), help_text=_("빈 줄로 문단을 나눕니다. '제1조'처럼 시작하는 줄은 제목이 됩니다."))
+    created_at = models.DateTimeField(_("작성 시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("약관·방침 버전")
+        verbose_name_plural = _("약관·방침 버전")
+        ordering = ["kind", "-effective_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="policy_kind_version_uniq")]
+        indexes = [models.Index(fields=["kind", "-effective_at"], name="policy_kind_effective_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.version}"
+
+    def blocks(self) -> list[tuple[str, str]]:
+        """The body as ("h", heading) / ("p", paragraph) pairs for the page."""
+        out = []
+        for chunk in self.body.replace("\r\n", "\n").split("\n\n"):
+            chunk = chunk.strip()
+            if not chunk:
+                continue
+            first, _sep, rest = chunk.partition("\n")
+            if first.startswith("제") and "조" in first[:6]:
+                out.append(("h", first))
+                if rest.strip():
+                    out.append(("p", rest.strip()))
+            else:
+                out.append(("p", chunk))
+        return out

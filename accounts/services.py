@@ -5,7 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Notification, User
+from .models import Notification, PolicyVersion, User
+from .selectors import policy_current
 
 OTP_DEVICE_NAME = "따숨몰"
 
@@ -65,3 +66,28 @@ def otp_devices_remove(*, user: User) -> int:
     """Turn two-factor authentication off (a vendor member's choice; never for operators)."""
     deleted, _by_model = TOTPDevice.objects.filter(user=user).delete()
     return deleted
+
+
+# --- policies (이용약관, 개인정보처리방침) ----------------------------------------------------
+
+
+def policy_version_ensure(*, kind: str, version: str, effective_at, body: str, summary: str = "") -> tuple[PolicyVersion, bool]:
+    """The version `version` of `kind`, created with this text and date when missing (idempotent)."""
+    return PolicyVersion.objects.get_or_create(
+        kind=kind, version=version, defaults={"effective_at": effective_at, "body": body, "summary": summary}
+    )
+
+
+def consents_record(*, user: User, at=None, marketing: bool | None = None) -> User:
+    """Record that `user` agreed to the versions in effect at `at` (and, when given, the marketing choice)."""
+    at = at or timezone.now()
+    user.terms_version = policy_current(PolicyVersion.Kind.TERMS, at=at)
+    user.privacy_version = policy_current(PolicyVersion.Kind.PRIVACY, at=at)
+    user.terms_agreed_at = user.terms_agreed_at or at
+    user.age_confirmed_at = user.age_confirmed_at or at
+    fields = ["terms_version", "privacy_version", "terms_agreed_at", "age_confirmed_at"]
+    if marketing is not None:
+        user.marketing_agreed_at = (user.marketing_agreed_at or at) if marketing else None
+        fields.append("marketing_agreed_at")
+    user.save(update_fields=fields)
+    return user

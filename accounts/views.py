@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -21,8 +22,9 @@ from ddasum.otp import otp_required, otp_url, otp_verified
 from ddasum.ratelimit import client_ip, posted, ratelimit
 
 from .forms import CeleryPasswordResetForm, LoginForm, OtpCodeForm, SignupForm
-from .models import LoginEvent
+from .models import LoginEvent, PolicyVersion
 from .security import login_event_record
+from .selectors import policy_current, policy_history, policy_upcoming
 from .services import notification_mark_read, otp_device_confirm, otp_device_for_enrolment, otp_devices_remove
 
 
@@ -69,6 +71,25 @@ class PasswordResetView(auth_views.PasswordResetView):
 def mypage(request):
     otp_on = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     return render(request, "accounts/mypage.html", {"otp_on": otp_on, "otp_form": OtpCodeForm()})
+
+
+def policy(request, kind: str):
+    """이용약관 / 개인정보처리방침: the version in effect (or an earlier one by ?version=), its
+    history, and the next version when one is announced."""
+    history = policy_history(kind)
+    wanted = request.GET.get("version", "")
+    current = next((v for v in history if v.version == wanted), None) if wanted else None
+    if wanted and current is None:
+        raise Http404
+    in_effect = policy_current(kind)
+    if current is None:
+        current = in_effect
+    else:
+        current = PolicyVersion.objects.get(pk=current.pk)
+    return render(request, "accounts/policy.html", {
+        "kind": kind, "title": PolicyVersion.Kind(kind).label, "policy": current, "in_effect": in_effect,
+        "history": history, "upcoming": policy_upcoming(kind),
+    })
 
 
 @login_required

@@ -282,6 +282,16 @@ class BundleRule(models.TextChoices):
     PER_PRODUCT = "per_product", _("상품별 따로 배송")
 
 
+RETURN_PERIOD_MIN_DAYS = 7
+RETURN_EXCEPTIONS_DEFAULT = _(
+    "구매자의 책임으로 상품이 멸실·훼손된 경우(내용 확인을 위한 포장 훼손은 제외), 사용하거나 일부 소비해 가치가 "
+    "현저히 줄어든 경우, 시간이 지나 다시 팔기 어려울 만큼 가치가 줄어든 경우(신선식품 등), 복제할 수 있는 상품의 "
+    "포장을 훼손한 경우, 주문에 따라 개별 제작되는 상품으로 미리 알리고 동의를 받은 경우에는 교환·반품이 제한됩니다. "
+    "상품이 표시·광고와 다르거나 계약과 다르게 이행된 경우에는 받은 날부터 3개월, 그 사실을 안 날부터 30일 안에 "
+    "교환·반품할 수 있으며 배송비는 판매기업이 부담합니다."
+)
+
+
 class ShippingPolicy(models.Model):
     """A vendor's shipping fees; orders charge them (catalog.shipping computes the fee)."""
 
@@ -293,6 +303,18 @@ class ShippingPolicy(models.Model):
     jeju_extra_fee = models.PositiveIntegerField(_("제주 추가 배송비(원)"), default=3000)
     bundle_rule = models.CharField(_("묶음배송"), max_length=20, choices=BundleRule.choices, default=BundleRule.PER_VENDOR)
     notes = models.TextField(_("배송 안내"), blank=True, help_text=_("출고일, 택배사, 교환·반품 안내"))
+    # 교환·반품 (전자상거래법 §17, shown on every product page; defaults are the statutory minimum).
+    return_period_days = models.PositiveSmallIntegerField(
+        _("교환·반품 신청 기간(일)"), default=RETURN_PERIOD_MIN_DAYS, help_text=_("상품을 받은 날부터. 법정 최소 7일입니다."),
+        validators=[MinValueValidator(RETURN_PERIOD_MIN_DAYS, _("교환·반품 기간은 법에 따라 7일보다 짧게 정할 수 없습니다."))],
+    )
+    return_fee = models.PositiveIntegerField(_("반품 배송비(편도, 원)"), default=3000,
+                                             help_text=_("단순 변심일 때 구매자가 냅니다."))
+    exchange_fee = models.PositiveIntegerField(_("교환 배송비(왕복, 원)"), default=6000)
+    return_address = models.CharField(_("반품 받을 주소"), max_length=300, blank=True,
+                                      help_text=_("비우면 입점기업 주소로 안내합니다."))
+    return_exceptions = models.TextField(_("교환·반품이 안 되는 경우"), blank=True,
+                                         help_text=_("비우면 전자상거래법이 정한 경우를 안내합니다."))
 
     class Meta:
         verbose_name = _("배송 정책")

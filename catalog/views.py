@@ -29,7 +29,7 @@ from vendors.models import Vendor, VendorStatus, selling_q
 from .context_processors import category_menu
 from .delivery_dates import delivery_slots_open
 from .exceptions import NotAllowed
-from .models import Category, Product, ProductStatus, ShippingPolicy
+from .models import RETURN_EXCEPTIONS_DEFAULT, Category, Product, ProductStatus, ShippingPolicy
 from .recent import RecentList
 from .restock import restock_alert_request, wish_notices_enabled, wish_notices_set
 from .search import query_terms
@@ -245,6 +245,9 @@ def product_detail(request, pk, slug=None):
         "has_sold_out": any(not v.is_available for v in variants),
         "specs": _spec_rows(product.specs),
         "policy": policy,
+        # 교환·반품 정보: the vendor's policy, or the statutory defaults when it has none.
+        "returns": policy or ShippingPolicy(vendor=vendor),
+        "return_exceptions_default": RETURN_EXCEPTIONS_DEFAULT,
         "fee": shipping_fee(policy, items_total=product.price * product.min_order_qty) if policy else None,
         "related": list(related_products(product, limit=RELATED_PRODUCTS)),
         "jsonld": _product_jsonld(request, product, images=images, variants=variants, canonical=canonical,

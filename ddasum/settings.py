@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "orders",
     "procurement",
     "reviews",
+    "mypage",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,10 @@ CELERY_BEAT_SCHEDULE = {
     "vendors-certification-check": {
         "task": "vendors.vendor_certifications_check_task",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "mypage-retention-purge": {
+        "task": "mypage.retention_purge_task",
+        "schedule": crontab(hour=4, minute=30),
     },
     "orders-expire-unpaid": {
         "task": "orders.orders_expire_due_task",
@@ -519,7 +524,16 @@ OPERATOR_INFO = {
     "address": env("OPERATOR_ADDRESS", default="충청남도 홍성군 홍북읍 충남대로 21, 2층"),
     "phone": env("OPERATOR_PHONE", default="041-631-0000"),
     "email": env("OPERATOR_EMAIL", default="help@ddasum.kr"),
+    "privacy_officer": env("OPERATOR_PRIVACY_OFFICER", default="박서윤"),
+    "privacy_email": env("OPERATOR_PRIVACY_EMAIL", default="privacy@ddasum.kr"),
+    "hosting_provider": env("OPERATOR_HOSTING_PROVIDER", default="네이버클라우드(주)"),
+    "escrow_provider": env("OPERATOR_ESCROW_PROVIDER", default="토스페이먼츠(주)"),
 }
+# The public 사업자정보 확인 page of the 공정거래위원회 for the operator's business number.
+OPERATOR_INFO["business_info_url"] = env(
+    "OPERATOR_BUSINESS_INFO_URL",
+    default="https://www.ftc.go.kr/bizCommPop.do?wrkr_no=" + OPERATOR_INFO["business_number"].replace("-", ""),
+)
 
 # --- vendors ------------------------------------------------------------------------
 # Days before a certification ends on which the vendor is reminded.

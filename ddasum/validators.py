@@ -62,3 +62,24 @@ def validate_business_number(value: str) -> None:
 def validate_postal_code(value: str) -> None:
     if not re.fullmatch(r"\d{5}", value or ""):
         raise ValidationError(_("우편번호는 숫자 5자리입니다."), code="postal_code")
+
+
+# 통신판매업 신고번호: year of filing, the 시·도 and 시·군·구 that took it (in Korean), a serial.
+# e.g. 2026-충남홍성-0123, 2019-서울강남-01234.
+_MAIL_ORDER_RE = re.compile(r"^(19|20)\d{2}-[가-힣]{2,12}-\d{3,6}$")
+
+
+def normalize_mail_order_number(value: str) -> str:
+    """'제 2026-충남홍성-0123 호' → '2026-충남홍성-0123' (the certificate's wording, spaces)."""
+    value = (value or "").strip()
+    if value.startswith("제") and value[1:2].strip() in ("", "1", "2"):
+        value = value[1:]
+    value = value.removesuffix("호")
+    return "-".join(part.strip() for part in value.split("-"))
+
+
+def validate_mail_order_number(value: str) -> None:
+    if not _MAIL_ORDER_RE.match(value or ""):
+        raise ValidationError(
+            _("통신판매업 신고번호는 '2026-충남홍성-0123'처럼 연도-지역-번호로 입력해 주세요."), code="invalid_mail_order_number"
+        )

@@ -60,6 +60,7 @@ class VendorFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"vendor{n}@example.kr")
     business_type = "제조업"
     business_item = "장류"
+    mail_order_number = factory.Sequence(lambda n: f"2026-충남홍성-{n % 10000:04d}")
     bank_name = "농협은행"
     bank_account_number = "301-1234-5678-91"
     bank_account_holder = factory.SelfAttribute("name")

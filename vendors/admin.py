@@ -14,6 +14,7 @@ from accounts.models import User
 from ddasum.admin_scoping import ReadOnlyAdminMixin, ScopedAdminSite
 from ddasum.exceptions import DomainError
 from ddasum.uploads import image_field_clean
+from ddasum.validators import normalize_mail_order_number
 
 from . import services
 from .admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
@@ -67,6 +68,9 @@ class VendorImagesForm(forms.ModelForm):
     def clean_logo(self):
         return image_field_clean(self.cleaned_data.get("logo"))
 
+    def clean_mail_order_number(self):
+        return normalize_mail_order_number(self.cleaned_data.get("mail_order_number", ""))
+
 
 class PhotoForm(forms.ModelForm):
     def clean_image(self):
@@ -105,7 +109,8 @@ class VendorAdmin(admin.ModelAdmin):
         (gettext_lazy("심사"), {"fields": ("status", "submitted_at", "approved_at", "created_by",
                                            "commission_rate")}),
         (gettext_lazy("기업 정보"), {"fields": ("name", "business_number", "representative", "enterprise_type",
-                                              "cert_number", "cert_valid_until", "cert_expired", "business_type",
+                                              "cert_number", "cert_valid_until", "cert_expired", "mail_order_number",
+                                              "business_type",
                                               "business_item")}),
         (gettext_lazy("연락처와 주소"), {"fields": ("region", "postal_code", "address", "address_detail", "phone",
                                                  "email", "website")}),
@@ -377,7 +382,8 @@ class VendorPartnerAdmin(VendorScopedAdmin):
     list_display = ("name", "enterprise_type", "region", "status", "cert_valid_until")
     search_fields = ("name",)
     inlines = [PhotoInline]
-    profile_fields = ("logo", "mission", "website", "phone", "email", "postal_code", "address", "address_detail")
+    profile_fields = ("logo", "mission", "website", "phone", "email", "postal_code", "address", "address_detail",
+                      "mail_order_number")
     fixed_fields = ("name", "business_number", "representative", "enterprise_type", "region", "status",
                     "cert_number", "cert_valid_until", "cert_expired", "commission_rate")
     bank_fields = ("bank_name", "bank_account_number", "bank_account_holder")

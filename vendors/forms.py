@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ddasum.uploads import upload_clean
-from ddasum.validators import normalize_business_number, normalize_phone
+from ddasum.validators import normalize_business_number, normalize_mail_order_number, normalize_phone
 
 from .models import CERTIFIED_TYPES, REQUIRED_DOCUMENTS, Vendor, document_label
 from .services import APPLICATION_FIELDS, document_allowed_kinds
@@ -28,6 +28,7 @@ class VendorApplicationForm(forms.ModelForm):
         help_texts = {
             "cert_number": _("사회적기업·예비사회적기업은 필수입니다."),
             "cert_valid_until": _("사회적기업·예비사회적기업은 필수입니다."),
+            "mail_order_number": _("예: 2026-충남홍성-0123. 아직 없으면 비워 두고 승인 뒤 입점기업 관리자에서 입력할 수 있지만, 입력하기 전에는 상품이 판매되지 않습니다."),
             "bank_account_number": _("정산금이 입금될 계좌입니다. 운영자와 대표 관리자만 볼 수 있습니다."),
         }
 
@@ -36,6 +37,9 @@ class VendorApplicationForm(forms.ModelForm):
 
     def clean_phone(self):
         return normalize_phone(self.cleaned_data["phone"])
+
+    def clean_mail_order_number(self):
+        return normalize_mail_order_number(self.cleaned_data.get("mail_order_number", ""))
 
     def clean(self):
         data = super().clean()

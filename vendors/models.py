@@ -9,7 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ddasum.storage import get_private_storage
-from ddasum.validators import validate_business_number, validate_phone, validate_postal_code
+from ddasum.validators import (
+    validate_business_number,
+    validate_mail_order_number,
+    validate_phone,
+    validate_postal_code,
+)
 
 
 class EnterpriseType(models.TextChoices):
@@ -74,7 +79,9 @@ def selling_q(prefix: str = "", today=None) -> Q:
 
     catalog calls it as selling_q("vendor__") for Product.objects.on_sale().
     """
-    return Q(**{f"{prefix}status": VendorStatus.APPROVED}) & certification_valid_q(prefix, today)
+    # 전자상거래법 §12: a vendor sells only once its 통신판매업 신고번호 is on file.
+    return (Q(**{f"{prefix}status": VendorStatus.APPROVED}) & certification_valid_q(prefix, today)
+            & ~Q(**{f"{prefix}mail_order_number": ""}))
 
 
 class VendorQuerySet(models.QuerySet):
@@ -108,6 +115,10 @@ class Vendor(models.Model):
     representative = models.CharField(_("대표자"), max_length=50)
     enterprise_type = models.CharField(_("기업 유형"), max_length=20, choices=EnterpriseType.choices)
     cert_number = models.CharField(_("인증(지정) 번호"), max_length=50, blank=True)
+    mail_order_number = models.CharField(
+        _("통신판매업 신고번호"), max_length=30, blank=True, validators=[validate_mail_order_number],
+        help_text=_("예: 2026-충남홍성-0123. 신고번호가 있어야 상품이 판매됩니다."),
+    )
     cert_valid_until = models.DateField(_("인증 유효기간 만료일"), null=True, blank=True)
     cert_expired = models.BooleanField(
         _("인증 만료"), default=False,

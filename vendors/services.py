@@ -162,7 +162,7 @@ def vendor_application_check(*, vendor: Vendor) -> None:
 # Fields the applicant fills in; the operator alone sets commission and status.
 APPLICATION_FIELDS = (
     "name", "business_number", "representative", "enterprise_type", "cert_number", "cert_valid_until",
-    "region", "postal_code", "address", "address_detail", "phone", "email", "business_type",
+    "mail_order_number", "region", "postal_code", "address", "address_detail", "phone", "email", "business_type",
     "business_item", "mission", "website", "bank_name", "bank_account_number", "bank_account_holder",
 )
 

@@ -12,7 +12,9 @@ from django.contrib.auth.hashers import check_password, get_hasher, make_passwor
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import PolicyVersion, User
+from accounts.selectors import policy_default_body
+from accounts.services import consents_record, policy_version_ensure
 
 DEMO_PASSWORD = "ddasum1234!"
 OPERATOR_EMAIL = "admin@ddasum.kr"
@@ -116,15 +118,37 @@ def seed(*, stdout, rng: random.Random) -> None:
             )
         )
     users, created = demo_users_ensure(specs)
+    policies = _policies_ensure(now)
+    for n, (email, _name) in enumerate(CONSUMERS):
+        user = users[email]
+        if user.terms_version_id is None:
+            consents_record(user=user, at=max(user.date_joined, now - timezone.timedelta(days=90)), marketing=n % 2 == 0)
     device = demo_otp_device_ensure(users[OPERATOR_EMAIL])
     stdout.write(
         f"  회원 {len(users)}명 (새로 {created}명): 운영자 {OPERATOR_EMAIL}, 소비자 consumer1~{len(CONSUMERS)}@ddasum.kr; "
         f"비밀번호 {DEMO_PASSWORD}"
     )
+    stdout.write(f"  약관·방침 {policies}개 버전: /terms/, /privacy/")
     stdout.write(
         f"  운영자 2단계 인증 / operator's second factor: 인증 앱에 비밀 키 {DEMO_OTP_SECRET} 추가 "
         f"(add this secret to an authenticator app), {device.config_url}"
     )
+
+
+def _policies_ensure(now: datetime) -> int:
+    """이용약관 1.0 and 개인정보처리방침 1.0 (long in effect) and 1.1 (in effect for 90 days)."""
+    since = now - timezone.timedelta(days=1200)
+    recent = (now - timezone.timedelta(days=90)).replace(hour=0, minute=0, second=0, microsecond=0)
+    terms = policy_default_body(PolicyVersion.Kind.TERMS)
+    privacy = policy_default_body(PolicyVersion.Kind.PRIVACY)
+    specs = (
+        (PolicyVersion.Kind.TERMS, "1.0", since, terms, ""),
+        (PolicyVersion.Kind.PRIVACY, "1.0", since, privacy.replace("- 이메일 발송 업체: 주문·배송 안내 메일 발송\n", ""), ""),
+        (PolicyVersion.Kind.PRIVACY, "1.1", recent, privacy, "이메일 발송 업체를 위탁 목록에 더했습니다."),
+    )
+    for kind, version, at, body, summary in specs:
+        policy_version_ensure(kind=kind, version=version, effective_at=at, body=body, summary=summary)
+    return len(specs)
 
 
 def demo_otp_device_ensure(user: User) -> TOTPDevice:

@@ -886,6 +886,12 @@ def _save_logo(vendor: Vendor, plan: Plan, written: _Written):
     Vendor.objects.filter(pk=vendor.pk).update(logo=vendor.logo.name)
 
 
+def mail_order_number(plan: Plan) -> str:
+    """The vendor's 통신판매업 신고번호, as the 군청 issues it: 2019-충남홍성-0123."""
+    place = str(Region(plan.spec.region).label).removesuffix("시").removesuffix("군")
+    return f"{plan.opened_on.year}-충남{place}-{plan.index * 13 + 101:04d}"
+
+
 def _create(plan: Plan, owner: User, operator: User | None, written: _Written) -> Vendor:
     spec, history = plan.spec, plan.history
     submitted = [at for status, at, *_ in history if status == S.SUBMITTED]
@@ -899,6 +905,7 @@ def _create(plan: Plan, owner: User, operator: User | None, written: _Written) -
         cert_number=plan.cert_number,
         cert_valid_until=plan.cert_valid_until,
         cert_expired=spec.cert == "expired",
+        mail_order_number=mail_order_number(plan),
         region=spec.region,
         postal_code=plan.postal_code,
         address=plan.address,
@@ -1015,6 +1022,9 @@ def _seed(stdout, rng: random.Random) -> None:
                 created += 1
             else:
                 repaired += _repair(vendor, plan, owner, written)
+            if not vendor.mail_order_number:
+                vendor.mail_order_number = mail_order_number(plan)
+                Vendor.objects.filter(pk=vendor.pk).update(mail_order_number=vendor.mail_order_number)
             vendors.append(vendor)
         # One person in two enterprises: vendor1 also works for the second vendor.
         VendorMembership.objects.get_or_create(

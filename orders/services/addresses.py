@@ -26,3 +26,33 @@ def address_save(*, user, recipient: str, phone: str, postal_code: str, address:
         entry.is_default = True
         entry.save(update_fields=["is_default"])
     return entry
+
+
+@transaction.atomic
+def address_delete(*, user, address_id: int) -> bool:
+    """Remove one of the user's own addresses; when it was the default, the newest left becomes it."""
+    book = Address.objects.select_for_update().filter(user=user)
+    entry = book.filter(pk=address_id).first()
+    if entry is None:
+        return False
+    was_default = entry.is_default
+    entry.delete()
+    if was_default:
+        newest = book.order_by("-created_at", "-pk").first()
+        if newest:
+            newest.is_default = True
+            newest.save(update_fields=["is_default"])
+    return True
+
+
+@transaction.atomic
+def address_make_default(*, user, address_id: int) -> bool:
+    book = Address.objects.select_for_update().filter(user=user)
+    entry = book.filter(pk=address_id).first()
+    if entry is None:
+        return False
+    book.filter(is_default=True).exclude(pk=entry.pk).update(is_default=False)
+    if not entry.is_default:
+        entry.is_default = True
+        entry.save(update_fields=["is_default"])
+    return True

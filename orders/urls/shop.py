@@ -1,6 +1,7 @@
 """The buyer's pages: cart, checkout, orders (in the "orders" namespace of orders/urls.py)."""
 from django.urls import path, re_path
 
+from ..views import addresses
 from ..views import shop as views
 
 # Order numbers are date + sequence (20261122-00042); the pattern keeps /orders/reports/ and the
@@ -18,6 +19,9 @@ urlpatterns = [
     path("checkout/now/", views.checkout, {"buy_now": True}, name="checkout_now"),
     path("buy-now/", views.buy_now, name="buy_now"),
     path("lookup/", views.order_lookup, name="lookup"),
+    path("addresses/", addresses.address_book, name="addresses"),
+    path("addresses/delete/", addresses.address_remove, name="address_delete"),
+    path("addresses/default/", addresses.address_default, name="address_default"),
     re_path(rf"^{NUMBER}/$", views.order_detail, name="detail"),
     re_path(rf"^{NUMBER}/cash-receipt/$", views.cash_receipt_request_view, name="cash_receipt_request"),
     re_path(rf"^{NUMBER}/refund-account/$", views.refund_account_view, name="refund_account"),

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,6 +54,7 @@ from ..models import (
     VendorOrderStatus,
 )
 from ..selectors.access import SESSION_LOOKUP_KEY as GUEST_ORDERS_SESSION_KEY
+from ..selectors.mypage import BUYER_STATES, buyer_state_q
 from ..services.actions import vendor_order_cancel, vendor_order_complete, vendor_order_return_request
 from ..services.addresses import address_save
 from ..services.cart import (
@@ -460,8 +461,12 @@ def checkout(request, buy_now: bool = False):
 @login_required
 def order_list(request):
     first_line = OrderLine.objects.filter(order=OuterRef("pk")).order_by("id")
+    state = request.GET.get("state", "")
+    if state not in BUYER_STATES:
+        state = ""
     orders = (
         Order.objects.filter(buyer=request.user)
+        .filter(buyer_state_q(state) if state else Q())
         .annotate(line_count=Count("lines", distinct=True),
                   first_product=Subquery(first_line.values("product_name")[:1]))
         .prefetch_related(Prefetch("vendor_orders", queryset=VendorOrder.objects.select_related("vendor").order_by("id")))
@@ -469,7 +474,8 @@ def order_list(request):
     )
     page_obj = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "orders/order_list.html",
-                  {"page_obj": page_obj, "seo": {"title": _("주문 내역"), "noindex": True}})
+                  {"page_obj": page_obj, "seo": {"title": _("주문 내역"), "noindex": True}, "state": state,
+                   "states": [(key, label) for key, (label, _statuses) in BUYER_STATES.items()]})
 
 
 def _actions_for(vendor_order: VendorOrder, order: Order) -> None:

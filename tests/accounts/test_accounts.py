@@ -22,6 +22,7 @@ def signup_data(**overrides):
         "password2": "Warm-Market-2026",
         "agree_terms": "on",
         "agree_privacy": "on",
+        "agree_age": "on",
     }
     data.update(overrides)
     return data

@@ -29,6 +29,7 @@ def test_sign_up_apply_get_approved(live_server, new_page, tmp_path):
     page.get_by_label("비밀번호 확인").fill("Hansan-Mosi-2026")
     page.get_by_label("이용약관에 동의합니다 (필수)").check()
     page.get_by_label("개인정보 수집·이용에 동의합니다 (필수)").check()
+    page.get_by_label("만 14세 이상입니다 (필수)").check()
     page.get_by_role("button", name="가입하기").click()
     page.wait_for_url("**/accounts/me/")
     assert "가입을 환영합니다" in page.content()

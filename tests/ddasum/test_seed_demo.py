@@ -12,7 +12,8 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
-from accounts.models import User
+from accounts.models import PolicyVersion, User
+from accounts.selectors import policy_current
 from catalog.models import Category, Product, ProductImage, ProductStatus, ProductVariant
 from ddasum.demo.accounts import DEMO_PASSWORD
 from ddasum.storage import private_storage
@@ -124,6 +125,19 @@ def test_demo_data_covers_the_product():
     check_documents_stored_like_uploads()
     check_procurement_demo()
     check_pg_payments()
+    check_policies()
+
+
+def check_policies():
+    """이용약관 and 개인정보처리방침 in effect; every demo consumer agreed to the current versions."""
+    terms, privacy = policy_current(PolicyVersion.Kind.TERMS), policy_current(PolicyVersion.Kind.PRIVACY)
+    assert terms and privacy and privacy.version == "1.1"
+    consumers = User.objects.filter(email__startswith="consumer")
+    assert consumers.exists()
+    assert not consumers.exclude(terms_version=terms).exists()
+    assert not consumers.exclude(privacy_version=privacy).exists()
+    assert consumers.filter(marketing_agreed_at__isnull=False).exists()
+    assert consumers.filter(marketing_agreed_at__isnull=True).exists()
 
 
 def check_pg_payments():
