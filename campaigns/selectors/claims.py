@@ -44,8 +44,8 @@ def usable_claimed_coupons(user, *, now=None) -> list[Coupon]:
 
 
 def coupon_box_count(user, *, now=None) -> int:
-    now = now or timezone.now()
-    return CouponClaim.objects.filter(user=user, coupon__is_active=True, coupon__ends_at__gt=now).count()
+    """How many coupons in the member's box can still be used (the number on the my-page hub)."""
+    return sum(1 for e in coupon_box(user, now=now) if e.state == "usable")
 
 
 def claimable_coupons(campaign, *, now=None) -> list[Coupon]:

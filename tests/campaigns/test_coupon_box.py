@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from campaigns.exceptions import CouponRefused
 from campaigns.models import Coupon, CouponClaim, CouponUse
+from campaigns.selectors.claims import coupon_box_count
 from campaigns.services.claims import coupon_claim
 from tests.campaigns.factories import CampaignFactory, CouponFactory
 from tests.factories import ProductFactory, UserFactory, VendorFactory
@@ -112,6 +113,7 @@ def test_box_lists_states_with_a_fixed_number_of_queries(client, user, django_as
     assert "4,000원" in page and "30,000원" in page
     assert page.count("사용 가능") >= 1 and "사용함" in page and "기간 만료" in page
     assert 'data-testid="coupon-state-used"' in page and 'data-testid="coupon-state-expired"' in page
+    assert coupon_box_count(user) == 6  # the used and the expired ones are not counted
     hub = client.get(reverse("mypage:hub")).content.decode()
     assert 'data-testid="coupon-box-link"' in hub
 
