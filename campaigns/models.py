@@ -302,6 +302,7 @@ class Coupon(models.Model):
     used_count = models.PositiveIntegerField(_("사용 수"), default=0)
     funded_by = models.CharField(_("할인 부담"), max_length=10, choices=FundedBy.choices, default=FundedBy.OPERATOR)
     is_active = models.BooleanField(_("사용"), default=True)
+    claimable = models.BooleanField(_("쿠폰함에 받을 수 있음"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -331,6 +332,23 @@ class CouponUse(models.Model):
 
     def __str__(self):
         return f"{self.coupon_id} {self.customer} {self.count}"
+
+
+class CouponClaim(models.Model):
+    """A coupon a member keeps in their coupon box (쿠폰함)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coupon_claims")
+    coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="claims")
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("받은 쿠폰")
+        verbose_name_plural = _("받은 쿠폰")
+        constraints = [models.UniqueConstraint(fields=["user", "coupon"], name="coupon_claim_unique")]
+        indexes = [models.Index(fields=["user", "-claimed_at"], name="coupon_claim_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.coupon_id}"
 
 
 # --- notices and events board ----------------------------------------------------------------

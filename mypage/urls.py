@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.hub, name="hub"),
     path("leave/", views.leave, name="leave"),
     path("export/", views.export, name="export"),
+    path("coupons/", views.coupons, name="coupons"),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.models import PolicyVersion
 from accounts.selectors import policy_current
+from campaigns.selectors.claims import coupon_box, coupon_box_count
 from catalog.models import Wish
 from ddasum.exceptions import DomainError
 from ddasum.spreadsheets import attachment_response, excel_csv
@@ -33,6 +34,7 @@ def hub(request):
         "states": buyer_state_counts(user),
         "writable_count": reviewable_lines(user=user).count(),
         "wish_count": Wish.objects.filter(user=user).count(),
+        "coupon_count": coupon_box_count(user),
         "seo": {"title": _("마이페이지"), "noindex": True},
     })
 
@@ -69,3 +71,12 @@ def export(request):
         body = json.dumps(data, ensure_ascii=False, indent=2).encode()
         return attachment_response(body, f"ddasum-my-data-{stamp}.json", "application/json; charset=utf-8")
     return attachment_response(excel_csv(export_rows(data)), f"ddasum-my-data-{stamp}.csv")
+
+
+@login_required
+def coupons(request):
+    """쿠폰함: the member's claimed coupons with discount, minimum, expiry and state."""
+    return render(request, "mypage/coupons.html", {
+        "entries": coupon_box(request.user),
+        "seo": {"title": _("쿠폰함"), "noindex": True},
+    })

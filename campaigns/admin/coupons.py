@@ -24,7 +24,7 @@ class CouponAdminForm(forms.ModelForm):
         model = Coupon
         fields = ("name", "code", "discount_kind", "amount", "percent", "max_discount", "min_order_amount",
                   "starts_at", "ends_at", "scope", "campaign", "category", "vendor", "total_limit", "per_user_limit",
-                  "funded_by", "is_active")
+                  "funded_by", "is_active", "claimable")
 
     def clean_code(self):
         code = (self.cleaned_data.get("code") or "").strip().upper()
@@ -107,14 +107,14 @@ class CouponAdmin(admin.ModelAdmin):
     form = CouponAdminForm
     list_display = ("name", "code_display", "discount_display", "scope_display", "period", "uses_display",
                     "per_user_limit", "funded_by", "is_active")
-    list_filter = (RunningFilter, AutomaticFilter, "scope", "funded_by", "discount_kind", "is_active")
+    list_filter = (RunningFilter, AutomaticFilter, "scope", "funded_by", "discount_kind", "is_active", "claimable")
     search_fields = ("name", "code")
     list_select_related = ("campaign", "category", "vendor")
     readonly_fields = ("used_count", "created_at")
     date_hierarchy = "starts_at"
     actions = ("activate", "deactivate")
     fieldsets = (
-        (None, {"fields": ("name", "code", "is_active")}),
+        (None, {"fields": ("name", "code", "is_active", "claimable")}),
         (gettext_lazy("할인"), {"fields": ("discount_kind", "amount", "percent", "max_discount", "min_order_amount")}),
         (gettext_lazy("기간과 대상"), {"fields": ("starts_at", "ends_at", "scope", "campaign", "category", "vendor")}),
         (gettext_lazy("한도와 부담"), {"fields": ("total_limit", "per_user_limit", "used_count", "funded_by",

@@ -5,15 +5,18 @@ is asked for; no job opens or closes a campaign.
 """
 import re
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from ..exceptions import CouponRefused
 from ..models import Campaign, CampaignState
 from ..selectors.campaigns import (
     campaign_for_page,
@@ -22,7 +25,9 @@ from ..selectors.campaigns import (
     request_now,
     upcoming_by_month,
 )
+from ..selectors.claims import claimable_coupons
 from ..services.campaigns import campaign_visit_record
+from ..services.claims import coupon_claim
 
 ARCHIVE_PAGE_SIZE = 12
 DESCRIPTION_CHARS = 150
@@ -92,8 +97,29 @@ def campaign_detail(request, slug):
         "preview": preview,
         "sections": sections,
         "item_count": sum(len(cards) for _section, cards in sections),
+        "claimable_coupons": claimable_coupons(campaign, now=now) if state == CampaignState.LIVE else [],
         "seo": _seo(request, title=campaign.title, description=campaign.intro,
                     canonical=request.build_absolute_uri(campaign.get_absolute_url()), image=banner,
                     noindex=state == CampaignState.DRAFT),
     }
     return render(request, "campaigns/detail.html", context)
+
+
+@login_required
+def coupon_claim_view(request, slug, coupon_id):
+    """"쿠폰 받기": a plain POST puts the coupon in the member's 쿠폰함 (again: nothing changes)."""
+    campaign = campaign_for_page(slug, user=request.user)
+    if campaign is None:
+        raise Http404
+    if request.method == "POST":
+        if not any(c.pk == coupon_id for c in claimable_coupons(campaign)):
+            messages.error(request, _("받을 수 없는 쿠폰입니다."))
+        else:
+            try:
+                _claim, created = coupon_claim(request.user, coupon_id)
+            except CouponRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("쿠폰함에 쿠폰을 넣었습니다.") if created
+                                 else _("이미 받은 쿠폰입니다."))
+    return redirect(campaign.get_absolute_url())

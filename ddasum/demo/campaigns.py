@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -31,7 +32,9 @@ from campaigns.models import (
     CampaignKind,
     CampaignSection,
     Coupon,
+    CouponClaim,
     CouponScope,
+    CouponUse,
     DiscountKind,
     FundedBy,
     ItemStatus,
@@ -321,6 +324,40 @@ def _coupons(live: Campaign | None, now: datetime) -> int:
     return made
 
 
+COUPON_BOX_EMAILS = ("consumer1@ddasum.kr", "consumer2@ddasum.kr")
+
+
+def _coupon_boxes(now: datetime) -> int:
+    """The welcome and campaign coupons become claimable; consumer1 and consumer2 get a 쿠폰함 with
+    the welcome coupon (used), a coupon ending in three days and the live campaign's coupon. Idempotent."""
+    Coupon.objects.filter(code="WELCOME3000").update(claimable=True)
+    campaign_coupons = Coupon.objects.filter(scope=CouponScope.CAMPAIGN, code__isnull=False)
+    campaign_coupons.filter(campaign__isnull=False).update(claimable=True)
+    soon, _created = Coupon.objects.get_or_create(code="SOON5000", defaults={
+        "name": "곧 끝나는 5,000원 할인 쿠폰", "discount_kind": DiscountKind.FIXED, "amount": 5000,
+        "min_order_amount": 40000, "starts_at": now - timedelta(days=30), "ends_at": now + timedelta(days=3),
+        "scope": CouponScope.ALL, "per_user_limit": 1, "funded_by": FundedBy.OPERATOR, "claimable": True,
+    })
+    if soon.ends_at <= now + timedelta(days=1):  # a later run keeps it "expiring soon", not expired
+        Coupon.objects.filter(pk=soon.pk).update(ends_at=now + timedelta(days=3))
+    welcome = Coupon.objects.filter(code="WELCOME3000").first()
+    live_coupon = campaign_coupons.filter(claimable=True, is_active=True, ends_at__gt=now).order_by("pk").first()
+    made = 0
+    for user in User.objects.filter(email__in=COUPON_BOX_EMAILS):
+        for coupon in (welcome, soon, live_coupon):
+            if coupon is None:
+                continue
+            _claim, created = CouponClaim.objects.get_or_create(user=user, coupon=coupon,
+                                                                defaults={"claimed_at": now - timedelta(days=2)})
+            made += created
+        if welcome is not None:
+            _use, created = CouponUse.objects.get_or_create(coupon=welcome, customer=f"u{user.pk}",
+                                                            defaults={"count": 1})
+            if created:
+                Coupon.objects.filter(pk=welcome.pk).update(used_count=F("used_count") + 1)
+    return made
+
+
 # --- the seed -------------------------------------------------------------------------------------
 
 
@@ -367,10 +404,11 @@ def seed(*, stdout, rng) -> None:
     if live is not None and live in created:
         _nearly_sold_out(live)
     coupons = _coupons(live, now)
+    boxed = _coupon_boxes(now)
 
     stdout.write(
         f"  기획전 {Campaign.objects.count()}개 (새로 {len(created)}개, 배너 {drawn}장 그림), "
-        f"기획전 상품 새로 {approved}개 승인 · {applied}개 승인 대기, 쿠폰 새로 {coupons}개"
+        f"기획전 상품 새로 {approved}개 승인 · {applied}개 승인 대기, 쿠폰 새로 {coupons}개, 쿠폰함 새로 {boxed}장"
     )
     if live is not None:
         local = timezone.localtime

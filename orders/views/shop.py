@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from campaigns.selectors.claims import usable_claimed_coupons
 from campaigns.services.limits import customer_key
 from catalog.models import Product, ProductImage, ProductVariant
 from ddasum.money import EXEMPT, TAXABLE, won
@@ -409,6 +410,8 @@ def checkout(request, buy_now: bool = False):
         # "적용" next to the coupon field: the page again with the discount (or the reason), the
         # rest of what was typed kept and not yet checked; nothing is ordered.
         posted = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "apply_coupon")}
+        if request.POST["apply_coupon"] != "1":  # a coupon from the member's 쿠폰함, chosen by its button
+            posted["coupon_code"] = request.POST["apply_coupon"][:30]
         form = CheckoutForm(initial=posted, user=user, addresses=addresses)
         coupon_code, email = posted.get("coupon_code", "").strip(), posted.get("email", "")
         saved = next((a for a in addresses if str(a.pk) == posted.get("address_choice")), None)
@@ -443,6 +446,7 @@ def checkout(request, buy_now: bool = False):
         "groups": _groups_for_page(summary, thumbs),
         "totals": _totals(summary),
         "coupon": coupon,
+        "claimed_coupons": usable_claimed_coupons(user) if user else [],
         "postal_code": postal_code,
         "addresses": addresses,
         "guest": user is None,
