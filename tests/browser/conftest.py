@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -80,6 +81,13 @@ def new_page(browser, request):
             for j, page in enumerate(context.pages):
                 page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}-{j}.png"), full_page=True)
     for context in contexts:
+        # Let the server finish what the pages asked (a click's page load, a fetch) before the
+        # database is emptied for the next test: the live server shares SQLite's connection.
+        for page in context.pages:
+            try:
+                page.wait_for_load_state("networkidle", timeout=5_000)
+            except PlaywrightError:
+                pass
         context.close()
     if violations:
         pytest.fail("Content-Security-Policy violations in the browser console:\n" + "\n".join(violations))
