@@ -300,6 +300,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ddasum.documents_orphans_sweep_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    "orders-carts-abandoned-purge": {
+        "task": "orders.carts_abandoned_purge_task",
+        "schedule": crontab(hour=3, minute=50),
+    },
 }
 # The outbox (ddasum.jobs): a task committed but not done is sent again after this many seconds
 # (or its own hard time limit and a minute, if longer), at most this many times; done rows are
@@ -656,6 +660,9 @@ if MESSAGE_TEXT_BACKEND.endswith("SolapiBackend") and not (SOLAPI_API_KEY and SO
 ORDER_DEPOSIT_DAYS = env.int("ORDER_DEPOSIT_DAYS", default=3)
 # Days after delivery a vendor order is confirmed (구매 확정) automatically.
 ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=7)
+# Abandoned carts: a visitor's cart is kept this many days after its last change, a 바로구매 cart this many hours.
+CART_ANONYMOUS_KEEP_DAYS = env.int("CART_ANONYMOUS_KEEP_DAYS", default=30)
+BUY_NOW_CART_KEEP_HOURS = env.int("BUY_NOW_CART_KEEP_HOURS", default=24)
 # A product with chosen delivery dates: the first date a buyer may choose is this many days ahead.
 DELIVERY_DATE_LEAD_DAYS = env.int("DELIVERY_DATE_LEAD_DAYS", default=2)
 BANK_TRANSFER_ACCOUNT = {

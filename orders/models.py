@@ -25,6 +25,7 @@ class Cart(models.Model):
     class Meta:
         verbose_name = _("장바구니")
         verbose_name_plural = _("장바구니")
+        indexes = [models.Index(fields=["updated_at"], name="cart_updated_idx")]  # the abandoned-cart purge
 
     def __str__(self):
         return f"cart {self.pk}"

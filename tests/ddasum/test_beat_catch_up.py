@@ -37,6 +37,8 @@ CATCH_UP_TESTS = {
         "tests.orders.test_reconciliation:test_missed_days_are_reconciled_in_order_from_the_last_one_done",
     "ddasum-documents-orphans-sweep":
         "tests.ddasum.test_documents:test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else",
+    "orders-carts-abandoned-purge":
+        "tests.orders.test_cart:test_abandoned_carts_are_purged_by_age_whenever_the_daily_run_comes",
     "mypage-retention-purge": "tests.mypage.test_leave_export:test_retention_purge_scrubs_records_once_their_period_ends",
 }
 
