@@ -3,6 +3,7 @@ equal the settlements', procurement from verified records, channels, products, r
 vendor's own only, and a fixed number of queries."""
 import csv
 import io
+import itertools
 from datetime import date, datetime
 
 import pytest
@@ -22,12 +23,14 @@ from procurement.models import (
 )
 from procurement.selectors.vendor_sales import vendor_sales_report
 from tests.campaigns.factories import CampaignItemFactory
-from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, category
+from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory
 from tests.orders.helpers import paid_vendor_order, vendor_order_completed
 
 from .factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
+
+PO_NUMBERS = itertools.count(1)
 
 
 def kst(*args) -> datetime:
@@ -39,13 +42,12 @@ def variant(vendor, price, name):
                           ).variants.get()
 
 
-def record(vendor, agency, on: date, amount: int, *, product=None, status=RecordStatus.VERIFIED, n=[0]):
+def record(vendor, agency, on: date, amount: int, *, product=None, status=RecordStatus.VERIFIED):
     """A verified purchase record; with `product`, through a purchase order with one line of it."""
     po = None
     if product is not None:
-        n[0] += 1
         po = PurchaseOrder.objects.create(
-            number=f"PO-TEST-{n[0]:04d}", source=PurchaseSource.DIRECT, agency=agency, vendor=vendor,
+            number=f"PO-TEST-{next(PO_NUMBERS):04d}", source=PurchaseSource.DIRECT, agency=agency, vendor=vendor,
             created_by=UserFactory(), delivery_place="본관", exempt_amount=amount, total=amount)
         PurchaseOrderLine.objects.create(purchase_order=po, product=product, name=product.name, quantity=10,
                                          unit_price=amount // 10, amount=amount, tax_type="exempt")
