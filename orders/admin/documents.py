@@ -161,10 +161,16 @@ class TaxInvoiceRequestAdminBase(UploadPreviewMixin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "export_url": self._url("export"), "approvals_url": self._url("approvals"),
-            "hometax_url": self._url("hometax"),
+            "hometax_url": self._hometax_url(request),
             "pending_count": pending.count(), "issuer_label": invoice_issuer().label,
         }
         return super().changelist_view(request, extra_context)
+
+    def _hometax_url(self, request) -> str:
+        """The 홈택스 workbook of the list's vendor when the list is filtered to one (a file has one supplier)."""
+        url = self._url("hometax")
+        vendor = request.GET.get("vendor_order__vendor__id__exact", "")
+        return f"{url}?vendor={vendor}" if vendor.isdigit() else url
 
     def _context(self, request, **extra):
         return {**self.admin_site.each_context(request), "opts": self.model._meta,

@@ -98,14 +98,18 @@ def _item_name(vendor_order: VendorOrder, kind: str) -> str:
     return _("%(first)s 외 %(count)s건") % {"first": names[0], "count": len(names) - 1}
 
 
+def _written_on(vendor_order: VendorOrder):
+    """The supply date (작성일자): when the vendor order was paid, in Korean time."""
+    return timezone.localtime(vendor_order.paid_at or vendor_order.order.paid_at or vendor_order.order.placed_at)
+
+
 def invoice_requests_csv(requests) -> bytes:
     """Pending requests in a layout for bulk issuing (UTF-8 with BOM, so Excel reads Hangul)."""
     rows = [CSV_COLUMNS]
     for req in requests:
         vo = req.vendor_order
         vendor = vo.vendor
-        # The supply date: when the vendor order was paid.
-        written = timezone.localtime(vo.paid_at or vo.order.paid_at or vo.order.placed_at).strftime("%Y%m%d")
+        written = _written_on(vo).strftime("%Y%m%d")
         rows.append([
             written, _digits(vendor.business_number), vendor.name, vendor.representative,
             _digits(req.business_number), req.business_name, req.email,
@@ -135,11 +139,6 @@ HOMETAX_COLUMNS = (
 )
 HOMETAX_KIND_GENERAL = "01"  # 일반 (not 영세율)
 HOMETAX_RECEIPT = "01"  # 영수: the buyer paid at checkout
-
-
-def _written_on(vendor_order: VendorOrder):
-    """The supply date (작성일자): when the vendor order was paid, in Korean time."""
-    return timezone.localtime(vendor_order.paid_at or vendor_order.order.paid_at or vendor_order.order.placed_at)
 
 
 def invoice_requests_hometax_sheet(requests) -> Sheet:

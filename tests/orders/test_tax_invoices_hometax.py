@@ -94,6 +94,10 @@ def test_partner_downloads_only_its_own(client, order, shop):
 
 def test_operator_downloads_one_vendor(operator_client, order, shop):
     url = reverse("admin:orders_taxinvoicerequest_hometax")
+    # The list filtered to one vendor links to that vendor's workbook (one supplier per file).
+    page = operator_client.get(reverse("admin:orders_taxinvoicerequest_changelist"),
+                               {"vendor_order__vendor__id__exact": shop["b"].pk})
+    assert f"{url}?vendor={shop['b'].pk}" in page.content.decode()
     ws = _sheet(operator_client.get(url, {"vendor": shop["b"].pk}).content)
     assert [ws.cell(row=n, column=5).value for n in range(HOMETAX_FIRST_ROW, ws.max_row + 1)] == ["예산사과마을기업"]
     assert operator_client.get(url, {"vendor": "x"}).status_code == 404
