@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.restock_notices_send_task",
         "schedule": crontab(minute="*/10"),
     },
+    # Hourly: the 네이버 쇼핑 feed is written again from what is on sale now.
+    "campaigns-naver-feed": {
+        "task": "campaigns.naver_feed_generate_task",
+        "schedule": crontab(minute=40),
+    },
     "campaigns-wish-notices": {
         "task": "campaigns.wish_campaign_notices_send_task",
         "schedule": crontab(minute="15,45"),

@@ -4,10 +4,14 @@ Later apps register their models here with a `VendorScopedAdmin` subclass:
 
     @admin.register(Product, site=partner_admin_site)
     class ProductPartnerAdmin(VendorScopedAdmin): ...
+
+and their own pages the same way (behind the site's login, two-factor and permission check):
+
+    partner_admin_site.register_page("sales/", vendor_sales_view, name="sales_report")
 """
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +35,18 @@ class PartnerAdminSite(ScopedAdminSite):
         return partner_vendor_ids(user)
 
     index_template = "admin/partner/index.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[tuple[str, object, str]] = []
+
+    def register_page(self, route: str, view, *, name: str) -> None:
+        """A page of a higher app at /partner/<route>, reversed as partner:<name>."""
+        self._pages.append((route, view, name))
+
+    def get_urls(self):
+        pages = [path(route, self.admin_view(view), name=name) for route, view, name in self._pages]
+        return pages + super().get_urls()
 
     def index(self, request, extra_context=None):
         ids = self.scope_ids(request)

@@ -17,6 +17,7 @@ from . import (
     board,
     campaigns,
     catalog,
+    channels,
     delivery_dates,
     notifications,
     orders,
@@ -35,7 +36,7 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("catalog", (catalog.seed, delivery_dates.seed)),
     ("campaigns", (campaigns.seed, board.seed)),
     ("orders", (orders.seed, notifications.seed)),
-    ("procurement", (procurement.seed,)),
+    ("procurement", (procurement.seed, channels.seed)),
     ("reviews", (reviews.seed,)),
 )
 

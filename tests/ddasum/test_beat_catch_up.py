@@ -29,6 +29,8 @@ CATCH_UP_TESTS = {
     "catalog-restock-notices": "tests.catalog.test_restock:"
                                "test_alert_for_a_guest_and_a_member_sent_once_when_stock_returns_and_a_missed_run_is_made_up",
     "campaigns-wish-notices": "tests.catalog.test_restock:test_wished_product_on_a_live_campaign_price_tells_once_per_campaign",
+    "campaigns-naver-feed":
+        "tests.campaigns.test_naver_feed:test_each_run_writes_what_is_on_sale_now_so_a_missed_run_is_made_up",
     "reviews-reminders":
         "tests.reviews.test_reviews:test_reminder_goes_once_a_few_days_after_delivery_and_a_missed_day_is_made_up",
     "reviews-questions-remind-vendors":
