@@ -18,6 +18,7 @@ from . import (
     campaigns,
     catalog,
     delivery_dates,
+    exits,
     notifications,
     orders,
     procurement,
@@ -36,7 +37,8 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("campaigns", (campaigns.seed, board.seed)),
     ("orders", (orders.seed, notifications.seed)),
     ("procurement", (procurement.seed,)),
-    ("reviews", (reviews.seed,)),
+    # Vendor performance reads every record above, so it comes last.
+    ("reviews", (reviews.seed, exits.seed)),
 )
 
 

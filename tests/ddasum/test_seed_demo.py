@@ -36,11 +36,14 @@ from vendors.models import (
     CertificationRenewal,
     DocumentRead,
     EnterpriseType,
+    ExitSuggestion,
     MembershipRole,
     Region,
     Vendor,
     VendorDocument,
     VendorMembership,
+    VendorPerformance,
+    VendorSanction,
     VendorStatus,
     VendorStatusEvent,
 )
@@ -51,7 +54,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.local_files]
 
 MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
           PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,
-          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt)
+          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt,
+          VendorPerformance, VendorSanction, ExitSuggestion)
 
 
 def seed() -> str:
@@ -126,6 +130,24 @@ def test_demo_data_covers_the_product():
     check_procurement_demo()
     check_pg_payments()
     check_policies()
+    check_exit_rules()
+
+
+def check_exit_rules():
+    """Every vendor in the shop has its numbers; the demo vendor was warned and a suspension is suggested."""
+    from ddasum.demo.vendors import demo_vendor1
+    from vendors.models import PARTNER_READ_STATUSES, SanctionKind
+
+    shown = Vendor.objects.filter(status__in=PARTNER_READ_STATUSES)
+    assert VendorPerformance.objects.filter(window_days=90).count() == shown.count()
+    assert VendorPerformance.objects.filter(paid_orders__gt=0).exists()
+    vendor = demo_vendor1()
+    warning = VendorSanction.objects.get(kind=SanctionKind.WARNING)
+    assert warning.vendor == vendor and warning.reason and warning.actor.is_staff
+    row = VendorPerformance.objects.get(vendor=vendor, window_days=90)
+    assert row.on_time_rate is not None and row.on_time_rate < 80
+    suggestion = ExitSuggestion.objects.get(closed_at__isnull=True, metric="on_time_rate")
+    assert (suggestion.vendor, suggestion.suggested_kind) == (vendor, SanctionKind.SUSPENSION)
 
 
 def check_policies():
