@@ -210,6 +210,7 @@ class VendorAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta, "original": vendor, "form": form, "action": kind, "action_label": label,
             "title": f"{vendor.name} · {label}", "suggestion": suggestion,
+            "suggestion_metric": THRESHOLD_LABELS.get(suggestion.metric, suggestion.metric) if suggestion else "",
             "performance": vendor_performance_get(vendor.pk),
         }
         return TemplateResponse(request, "admin/vendors/vendor/action.html", context)
@@ -736,7 +737,8 @@ class ExitSuggestionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": suggestion.vendor,
             "form": form, "action_label": _("넘기기"), "title": f"{suggestion.vendor.name} · {_('넘기기')}",
-            "suggestion": suggestion,
+            "suggestion": suggestion, "suggestion_metric": THRESHOLD_LABELS.get(suggestion.metric, suggestion.metric),
+            "performance": vendor_performance_get(suggestion.vendor_id),
         }
         return TemplateResponse(request, "admin/vendors/vendor/action.html", context)
 

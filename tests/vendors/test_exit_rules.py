@@ -266,10 +266,13 @@ def test_a_suggestion_acted_on_is_closed_with_the_action_and_another_is_dismisse
     listing = client.get(reverse("admin:vendors_exitsuggestion_changelist"), {"open": "1"}).content.decode()
     assert vendor.name in listing and other_vendor.name in listing
     url = reverse("admin:vendors_vendor_sanction", args=[vendor.pk, SanctionKind.WARNING])
+    assert f"{url}?suggestion={first.pk}" in listing.replace("&amp;", "&")
+    assert "기한 내 발송률 40" in client.get(f"{url}?suggestion={first.pk}").content.decode()
     assert client.post(f"{url}?suggestion={first.pk}", {"reason": "발송 지연"}).status_code == 302
     first.refresh_from_db()
     assert first.closed_by == operator and first.sanction.kind == SanctionKind.WARNING
     dismiss = reverse("admin:vendors_exitsuggestion_dismiss", args=[second.pk])
+    assert client.get(dismiss).status_code == 200
     assert client.post(dismiss, {"reason": "성수기 일시 현상"}).status_code == 302
     second.refresh_from_db()
     assert second.closed_at and second.sanction is None and second.dismiss_reason == "성수기 일시 현상"
