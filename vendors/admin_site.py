@@ -19,7 +19,7 @@ from ddasum.admin_scoping import ScopedAdminSite, ScopedInline, ScopedModelAdmin
 from ddasum.otp import otp_satisfied, otp_url
 
 from .models import Vendor
-from .selectors import partner_vendor_ids
+from .selectors import partner_readable_vendor_ids, partner_vendor_ids
 
 
 class PartnerAdminSite(ScopedAdminSite):
@@ -29,6 +29,13 @@ class PartnerAdminSite(ScopedAdminSite):
     site_url = "/"
 
     def scope_ids(self, request):
+        user = request.user
+        if user.is_active and user.is_staff:
+            return None
+        return partner_readable_vendor_ids(user)
+
+    def write_scope_ids(self, request):
+        # A terminated vendor's rows are read-only, but for the admins open to finishing work (orders).
         user = request.user
         if user.is_active and user.is_staff:
             return None

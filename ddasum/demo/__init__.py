@@ -19,6 +19,7 @@ from . import (
     catalog,
     channels,
     delivery_dates,
+    exits,
     notifications,
     orders,
     procurement,
@@ -37,7 +38,8 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("campaigns", (campaigns.seed, board.seed)),
     ("orders", (orders.seed, notifications.seed)),
     ("procurement", (procurement.seed, channels.seed)),
-    ("reviews", (reviews.seed,)),
+    # Vendor performance reads every record above, so it comes last.
+    ("reviews", (reviews.seed, exits.seed)),
 )
 
 

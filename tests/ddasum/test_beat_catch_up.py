@@ -10,6 +10,8 @@ from django.conf import settings
 
 CATCH_UP_TESTS = {
     "vendors-certification-check": "tests.vendors.test_services:test_missed_day_is_caught_up_by_the_nearest_threshold",
+    "vendors-performance-refresh": "tests.vendors.test_performance:"
+                                   "test_a_missed_night_is_made_up_by_the_next_run_and_a_second_run_changes_nothing",
     "orders-expire-unpaid":
         "tests.orders.test_payments:test_beat_task_expires_only_due_orders_returns_stock_and_is_idempotent",
     "orders-auto-complete": "tests.orders.test_actions:test_auto_complete_confirms_old_deliveries_once",

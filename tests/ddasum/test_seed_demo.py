@@ -42,11 +42,14 @@ from vendors.models import (
     CertificationRenewal,
     DocumentRead,
     EnterpriseType,
+    ExitSuggestion,
     MembershipRole,
     Region,
     Vendor,
     VendorDocument,
     VendorMembership,
+    VendorPerformance,
+    VendorSanction,
     VendorStatus,
     VendorStatusEvent,
 )
@@ -57,7 +60,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.local_files]
 
 MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
           PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,
-          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt)
+          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt,
+          VendorPerformance, VendorSanction, ExitSuggestion)
 
 
 def seed() -> str:
@@ -133,6 +137,7 @@ def test_demo_data_covers_the_product():
     check_pg_payments()
     check_policies()
     check_sales_report_and_channels()
+    check_exit_rules()
 
 
 def check_sales_report_and_channels():
@@ -148,6 +153,23 @@ def check_sales_report_and_channels():
         lines = feed.read().decode("utf-8").splitlines()
     assert lines[0].split("\t") == list(FEED_COLUMNS) and len(lines) > 50
     assert invoice_requests_pending([vendor.pk]).filter(kind=InvoiceKind.TAX_INVOICE).exists()
+
+
+def check_exit_rules():
+    """Every vendor in the shop has its numbers; the demo vendor was warned and a suspension is suggested."""
+    from ddasum.demo.vendors import demo_vendor1
+    from vendors.models import PARTNER_READ_STATUSES, SanctionKind
+
+    shown = Vendor.objects.filter(status__in=PARTNER_READ_STATUSES)
+    assert VendorPerformance.objects.filter(window_days=90).count() == shown.count()
+    assert VendorPerformance.objects.filter(paid_orders__gt=0).exists()
+    vendor = demo_vendor1()
+    warning = VendorSanction.objects.get(kind=SanctionKind.WARNING)
+    assert warning.vendor == vendor and warning.reason and warning.actor.is_staff
+    row = VendorPerformance.objects.get(vendor=vendor, window_days=90)
+    assert row.on_time_rate is not None and row.on_time_rate < 80
+    suggestion = ExitSuggestion.objects.get(closed_at__isnull=True, metric="on_time_rate")
+    assert (suggestion.vendor, suggestion.suggested_kind) == (vendor, SanctionKind.SUSPENSION)
 
 
 def check_policies():
