@@ -308,6 +308,7 @@ class ProductPartnerAdmin(UploadPreviewMixin, OwnVendorFieldMixin, ProductAdminB
     autocomplete_fields = ("vendor",)
     list_display = ("name", "vendor", "category", "status", "price_display", "in_stock_display", "updated_at",
                     "shop_link")
+    phone_list_display = ("name", "status", "price_display")
     list_filter = ("status", "category", "kind", "procurement_eligible")
     change_list_template = "admin/catalog/product/change_list.html"
     readonly_fields = ("status", "status_reason")
@@ -479,6 +480,7 @@ class VariantPartnerAdmin(VendorScopedAdmin):
     scope_field = "product__vendor"
     list_display = ("product_link", "name", "sku", "price", "list_price", "stock", "is_active", "track_stock",
                     "product_status")
+    phone_list_display = ("product_link", "name", "price", "stock")
     list_display_links = None
     list_editable = ("price", "list_price", "stock", "is_active")
     list_filter = (LowStockFilter, "is_active", "product__status")

@@ -7,6 +7,7 @@ on that site with a ScopedModelAdmin subclass and inherit the scoping.
 """
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,23 @@ from django.utils.translation import gettext_lazy as _
 from .money import won
 
 
+# How many list columns a phone shows when an admin names none (the link column and the next two).
+PHONE_COLUMNS_DEFAULT = 3
+# An inline's rows on a scoped site: a table on wide screens, one card of labelled fields per row on a phone.
+PHONE_TABULAR_TEMPLATE = "admin/partner/edit_inline/tabular.html"
+
+
+def image_formfield_for_phone(db_field, formfield):
+    """Let an image input open the phone's camera or photo library (the upload is still checked by content)."""
+    if isinstance(db_field, models.ImageField) and formfield is not None:
+        formfield.widget.attrs.setdefault("accept", "image/*")
+    return formfield
+
+
 class ScopedAdminSite(admin.AdminSite):
+    # Its pages load the phone stylesheet (static/css/partner-mobile.css): members run their shop from a phone.
+    phone_first = True
+
     def scope_ids(self, request) -> frozenset | None:
         """Organisation ids the user may see, or None for every row."""
         raise NotImplementedError
@@ -22,6 +39,9 @@ class ScopedAdminSite(admin.AdminSite):
     def write_scope_ids(self, request) -> frozenset | None:
         """Organisation ids the user may change rows of (by default every one they see)."""
         return self.scope_ids(request)
+
+    def each_context(self, request):
+        return {**super().each_context(request), "phone_first": self.phone_first}
 
     def has_permission(self, request):
         user = request.user
@@ -37,6 +57,23 @@ class ScopedModelAdmin(admin.ModelAdmin):
     # Rows members may still act on where their organisation is only readable to them (a
     # terminated vendor finishes its orders); everything else there is read-only.
     open_to_read_only_scope = False
+    # The list columns a phone shows on a scoped site (the others are one tap away: the row's page, or
+    # "모든 열 보기"); None: the first PHONE_COLUMNS_DEFAULT columns.
+    phone_list_display: tuple | None = None
+
+    def phone_hidden_columns(self, list_display) -> list[int]:
+        """The 1-based positions in the change list's columns that a phone hides at first."""
+        if not isinstance(self.admin_site, ScopedAdminSite):
+            return []
+        columns = [c for c in list_display if c != "action_checkbox"]
+        shown = set(self.phone_list_display) if self.phone_list_display is not None else set(
+            columns[:PHONE_COLUMNS_DEFAULT])
+        shown.update(columns[:1])  # the column that links to the row's page stays
+        return [i for i, name in enumerate(list_display, start=1)
+                if name != "action_checkbox" and name not in shown]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return image_formfield_for_phone(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def scope_ids(self, request):
         site = self.admin_site
@@ -128,7 +165,17 @@ class ScopedModelAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **self._limit_related(db_field, request, kwargs))
 
 
-class ScopedInline(admin.TabularInline):
+class PhoneTabularMixin:
+    """A tabular inline that turns into labelled cards on a phone, on a scoped site."""
+
+    @property
+    def template(self):
+        if isinstance(self.admin_site, ScopedAdminSite):
+            return PHONE_TABULAR_TEMPLATE
+        return "admin/edit_inline/tabular.html"
+
+
+class ScopedInline(PhoneTabularMixin, admin.TabularInline):
     """An inline on a scoped admin: its rows belong to the parent, already in scope; they change
     only where the parent does."""
 
@@ -140,6 +187,9 @@ class ScopedInline(admin.TabularInline):
         if isinstance(parent, ScopedModelAdmin):
             return parent._in_scope(request, obj, write=True)
         return True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return image_formfield_for_phone(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) if self._operator_site() else True
@@ -177,7 +227,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class HistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+class HistoryInline(ReadOnlyAdminMixin, PhoneTabularMixin, admin.TabularInline):
     """A status history (who, when, from → to, why), read-only on both kinds of site.
 
     Subclasses set `model` (and `fk_name`) and say how a transition reads; on a scoped site

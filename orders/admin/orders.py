@@ -618,6 +618,7 @@ class VendorOrderPartnerAdmin(VendorOrderAdminBase, VendorScopedAdmin):
     open_to_read_only_scope = True
     list_display = ("number", "placed_at", "delivery_date_display", "recipient", "items_summary", "total_display",
                     "status_display", "tracking_display", "vendor")
+    phone_list_display = ("number", "items_summary", "status_display")
 
     def get_queryset(self, request):
         # An unpaid order is not the vendor's to ship: it appears once the payment is confirmed.
