@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .money import won
 
-
 # How many list columns a phone shows when an admin names none (the link column and the next two).
 PHONE_COLUMNS_DEFAULT = 3
 # An inline's rows on a scoped site: a table on wide screens, one card of labelled fields per row on a phone.
