@@ -496,6 +496,7 @@ class MembershipPartnerAdmin(VendorScopedAdmin):
 
     form = MembershipPartnerForm
     list_display = ("user_email", "user_name", "vendor", "role", "created_at")
+    phone_list_display = ("user_email", "user_name", "role")
     list_select_related = ("vendor", "user")
     autocomplete_fields = ("vendor",)
 
