@@ -113,6 +113,7 @@ class ReplyForm(forms.ModelForm):
 class ReviewPartnerAdmin(VendorScopedAdmin):
     form = ReplyForm
     list_display = ("id", "product", "rating", "created_at", "replied")
+    phone_list_display = ("id", "product", "rating", "replied")
     list_filter = (("replied_at", admin.EmptyFieldListFilter), "rating")
     list_select_related = ("product",)
     search_fields = ("product__name", "content")
@@ -154,6 +155,7 @@ class AnswerForm(forms.ModelForm):
 class QuestionPartnerAdmin(VendorScopedAdmin):
     form = AnswerForm
     list_display = ("id", "product", "is_secret", "created_at", "answered_at")
+    phone_list_display = ("id", "product", "answered_at")
     list_filter = (("answered_at", admin.EmptyFieldListFilter), "is_secret")
     list_select_related = ("product",)
     search_fields = ("product__name", "content")

@@ -435,6 +435,7 @@ class VendorPartnerAdmin(VendorScopedAdmin):
     form = VendorImagesForm
     scope_field = "pk"
     list_display = ("name", "enterprise_type", "region", "status", "cert_valid_until")
+    phone_list_display = ("name", "status", "cert_valid_until")
     search_fields = ("name",)
     inlines = [PhotoInline]
     profile_fields = ("logo", "mission", "website", "phone", "email", "postal_code", "address", "address_detail",
@@ -532,6 +533,7 @@ class DocumentPartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
     """The vendor's own documents, to look at (changes go through the application or renewal)."""
 
     list_display = ("kind", "original_name", "uploaded_at", "view_link")
+    phone_list_display = ("kind", "original_name", "view_link")
     list_filter = ("kind",)
     readonly_fields = ("kind", "original_name", "content_type", "size", "uploaded_at", "preview")
     exclude = ("file", "sha256", "uploaded_by", "vendor")
@@ -564,6 +566,7 @@ class SocialFactPartnerAdmin(OwnVendorFieldMixin, VendorScopedAdmin):
     """
 
     list_display = ("kind", "value", "vendor", fact_verified, "verified_at")
+    phone_list_display = ("kind", "value", fact_verified)
     list_select_related = ("vendor",)
     autocomplete_fields = ("vendor",)
     fields = ("vendor", "kind", "value", "evidence", "verified_at")

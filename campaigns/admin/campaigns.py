@@ -309,6 +309,7 @@ class CampaignApplicationPartnerAdmin(VendorScopedAdmin):
 
     list_display = ("campaign", "product", "variant_display", "price_display", "stock_cap",
                     "per_customer_limit", "status", "decline_reason", "created_at")
+    phone_list_display = ("campaign", "product", "status")
     list_filter = ("status",)
     search_fields = ("product__name", "campaign__title")
     list_select_related = ("campaign", "product", "variant")

@@ -305,6 +305,7 @@ class TaxInvoiceRequestPartnerAdmin(TaxInvoiceRequestAdminBase, VendorScopedAdmi
     """A vendor's own requests."""
 
     scope_field = "vendor_order__vendor"
+    phone_list_display = ("vendor_order_link", "total_display", "issued", "issue_link")
 
     def _vendor_ids(self, request):
         return self.scope_ids(request)

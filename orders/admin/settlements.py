@@ -280,6 +280,8 @@ def _months_back(first_day: date, n: int) -> list[date]:
 class SettlementPartnerAdmin(SettlementAdminBase, VendorScopedAdmin):
     """A vendor's own settlements, to read and download."""
 
+    phone_list_display = ("number", "payout_display", "status")  # the number carries the month
+
     def get_list_display(self, request):
         display = super().get_list_display(request)
         ids = self.scope_ids(request)

@@ -110,3 +110,4 @@ class NeedProposalPartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin, ProposalAd
     """The vendor's proposals; proposing and revising happen on the need's page."""
 
     list_display = ("need_title", "need_status", "price_idea", "requested", "created_at", "page")
+    phone_list_display = ("need_title", "need_status", "page")

@@ -84,6 +84,7 @@ class PurchaseOrderPartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin, PurchaseO
     """The vendor's purchase orders; the steps (confirm, deliver, tax invoice) are on the order's page."""
 
     list_display = ("number", "agency", "source", "status", "total_won", "paid_on", "issued_at", "page")
+    phone_list_display = ("number", "agency", "status", "page")
 
 
 # --- purchase records -------------------------------------------------------------------------

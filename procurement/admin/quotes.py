@@ -126,6 +126,7 @@ class VendorQuotePartnerAdmin(QuoteColumnsMixin, ReadOnlyAdminMixin, VendorScope
     """A vendor's received requests; answering (and declining) happens on the answer page."""
 
     list_display = ("number", "agency", "request_title", "status", "reply_by", "total", "answer_link")
+    phone_list_display = ("number", "request_title", "status", "reply_by")
     list_filter = ("status",)
     search_fields = ("number", "request__title", "request__agency__name")
     list_select_related = ("request__agency", "current_version")

@@ -110,3 +110,10 @@ def test_phone_columns_keep_the_link_column_and_default_to_the_first_ones():
         phone_list_display = ("status",)
 
     assert LinkForgotten(Product, partner_admin_site).phone_hidden_columns(["name", "category", "status"]) == [2]
+
+
+def test_every_partner_list_names_phone_columns_it_has():
+    for model, model_admin in partner_admin_site._registry.items():
+        chosen = model_admin.phone_list_display
+        if chosen is not None:
+            assert set(chosen) <= set(model_admin.list_display), model._meta.label
