@@ -84,6 +84,7 @@ def partner_urls(member, vendor, product, vendor_order) -> list[str]:
         reverse("partner:orders_vendororder_change", args=[vendor_order.pk]),
         reverse("partner:orders_vendororder_action", args=[vendor_order.pk, "ship"]),
         reverse("partner:orders_vendororder_ship_csv"),
+        reverse("partner:sales_report"),
         # The dashboard's shortcuts outside the admin.
         reverse("procurement:vendor_quote_list"),
         reverse("procurement:po_list"),
