@@ -38,6 +38,8 @@ CATCH_UP_TESTS = {
     "ddasum-documents-orphans-sweep":
         "tests.ddasum.test_documents:test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else",
     "mypage-retention-purge": "tests.mypage.test_leave_export:test_retention_purge_scrubs_records_once_their_period_ends",
+    "vendors-webhook-deliveries-due":
+        "tests.vendors.test_webhooks:test_the_sweep_sends_what_the_queue_lost_and_retries_when_due",
 }
 
 
