@@ -175,16 +175,17 @@ class VendorOrderApiMixin:
         return get_object_or_404(self.own_orders(), number=number)
 
 
-@extend_schema(
-    summary=gettext_lazy("새 주문과 바뀐 주문 (cursor 이후)"),
-    parameters=[
-        OpenApiParameter("cursor", OpenApiTypes.STR, description=gettext_lazy(
-            "지난 응답의 next_cursor. 처음에는 비워 두면 처음부터 받습니다.")),
-        OpenApiParameter("page_size", OpenApiTypes.INT, description=f"1-{FEED_MAX_PAGE_SIZE}, {FEED_PAGE_SIZE}"),
-    ],
-    responses={200: VendorOrderFeedSerializer, 400: OpenApiResponse(description=gettext_lazy("잘못된 cursor"))},
-)
 class VendorOrderFeedApi(VendorOrderApiMixin, APIView):
+    @extend_schema(
+        operation_id="partner_orders_feed",
+        summary=gettext_lazy("새 주문과 바뀐 주문 (cursor 이후)"),
+        parameters=[
+            OpenApiParameter("cursor", OpenApiTypes.STR, description=gettext_lazy(
+                "지난 응답의 next_cursor. 처음에는 비워 두면 처음부터 받습니다.")),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description=f"1-{FEED_MAX_PAGE_SIZE}, {FEED_PAGE_SIZE}"),
+        ],
+        responses={200: VendorOrderFeedSerializer, 400: OpenApiResponse(description=gettext_lazy("잘못된 cursor"))},
+    )
     def get(self, request):
         query_params_check(request, {"cursor", "page_size"})
         raw_size = request.query_params.get("page_size")
