@@ -773,3 +773,16 @@ class WebhookDeliveryPartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
 partner_admin_site.register(VendorApiKey, ApiKeyPartnerAdmin)
 partner_admin_site.register(WebhookEndpoint, WebhookEndpointPartnerAdmin)
 partner_admin_site.register(WebhookDelivery, WebhookDeliveryPartnerAdmin)
+
+
+class ApiKeyOperatorAdmin(ApiKeyPartnerAdmin):
+    """Operators see every vendor's keys and may revoke a leaked one; keys are made by the vendors' owners."""
+
+    list_filter = ("vendor",)
+
+    def has_add_permission(self, request):
+        return False
+
+
+admin.site.register(VendorApiKey, ApiKeyOperatorAdmin)
+admin.site.register(WebhookDelivery, WebhookDeliveryPartnerAdmin)

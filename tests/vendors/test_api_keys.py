@@ -15,7 +15,7 @@ from django_otp.oath import TOTP
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, MembershipFactory, ProductFactory, UserFactory
-from tests.otp import otp_device
+from tests.otp import otp_device, otp_login
 from vendors.api_keys import api_key_create, api_key_revoke
 from vendors.exceptions import NotAllowed
 from vendors.models import ApiScope, MembershipRole, VendorApiKey, VendorMembership
@@ -234,3 +234,16 @@ def test_a_wrong_code_counts_as_a_failed_login(vendor, owner, settings):
 def test_a_user_who_is_not_a_vendor_member_gets_no_key(vendor):
     with pytest.raises(NotAllowed):
         key_for(vendor, UserFactory())
+
+
+def test_an_operator_sees_every_key_and_revokes_a_leaked_one_but_makes_none(client, operator, vendor, owner):
+    key, raw = key_for(vendor, owner, scopes=[ApiScope.ORDERS])
+    otp_login(client, operator)
+    listing = client.get(reverse("admin:vendors_vendorapikey_changelist")).content.decode()
+    assert "우체국쇼핑 연동" in listing and raw not in listing
+    assert client.get(reverse("admin:vendors_vendorapikey_add")).status_code == 403
+    client.post(reverse("admin:vendors_vendorapikey_changelist"),
+                {"action": "revoke_selected", "_selected_action": [key.pk]})
+    key.refresh_from_db()
+    assert key.revoked_by == operator
+    assert client.get(reverse("admin:vendors_webhookdelivery_changelist")).status_code == 200
