@@ -18,6 +18,7 @@ from . import (
     campaigns,
     catalog,
     delivery_dates,
+    integrations,
     notifications,
     orders,
     procurement,
@@ -35,7 +36,8 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("catalog", (catalog.seed, delivery_dates.seed)),
     ("campaigns", (campaigns.seed, board.seed)),
     ("orders", (orders.seed, notifications.seed)),
-    ("procurement", (procurement.seed,)),
+    # Vendors' API key and webhook log name the orders and quote requests made before them.
+    ("procurement", (procurement.seed, integrations.seed)),
     ("reviews", (reviews.seed,)),
 )
 

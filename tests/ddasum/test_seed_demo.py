@@ -41,8 +41,12 @@ from vendors.models import (
     Vendor,
     VendorDocument,
     VendorMembership,
+    VendorApiKey,
     VendorStatus,
     VendorStatusEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from vendors.services import ALLOWED_TRANSITIONS
 
@@ -51,7 +55,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.local_files]
 
 MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
           PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,
-          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt)
+          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt,
+          VendorApiKey, WebhookEndpoint, WebhookDelivery, WebhookAttempt)
 
 
 def seed() -> str:
@@ -117,7 +122,8 @@ def test_refuses_production_unless_told(settings):
 
 def test_demo_data_covers_the_product():
     """One seed, several checks: seeding is the slow part (about 6 s of image making)."""
-    seed()
+    output = seed()
+    check_integrations(output)
     check_vendors()
     check_histories()
     check_accounts_and_memberships()
@@ -126,6 +132,23 @@ def test_demo_data_covers_the_product():
     check_procurement_demo()
     check_pg_payments()
     check_policies()
+
+
+def check_integrations(output: str):
+    """vendor1's enterprise has an API key (only its prefix printed) and a webhook endpoint with a delivery log."""
+    owner = User.objects.get(email="vendor1@ddasum.kr")
+    vendor = VendorMembership.objects.get(user=owner, role=MembershipRole.OWNER).vendor
+    key = VendorApiKey.objects.get(vendor=vendor)
+    assert key.is_usable() and key.created_by == owner and f"{key.prefix}…" in output
+    assert "ddk_" not in output.replace(key.prefix, "")
+    endpoint = WebhookEndpoint.objects.get(vendor=vendor)
+    assert endpoint.url.endswith(".example/ddasum/webhooks") and endpoint.secret not in output
+    deliveries = endpoint.deliveries.all()
+    assert {d.event for d in deliveries} == {"order.paid", "quote.requested"}
+    assert {d.status for d in deliveries} == {"succeeded", "failed"}
+    assert WebhookAttempt.objects.filter(delivery__endpoint=endpoint, status_code=500).exists()
+    # Nothing waits to be sent: a worker started on the demo sends nothing by itself.
+    assert not WebhookDelivery.objects.filter(status="pending").exists()
 
 
 def check_policies():
