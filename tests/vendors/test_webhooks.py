@@ -17,6 +17,7 @@ from tests.factories import MembershipFactory, ProductFactory, UserFactory, plac
 from tests.orders.helpers import put
 from tests.procurement.factories import AgencyFactory
 from tests.procurement.quotes_helpers import buyer_of, eligible_product, request_for
+from vendors.api_keys import api_key_create
 from vendors.exceptions import NotAllowed, VendorError
 from vendors.models import DeliveryStatus, MembershipRole, WebhookAttempt, WebhookDelivery, WebhookEvent
 from vendors.webhooks import (
@@ -299,3 +300,25 @@ def test_the_log_is_read_and_a_delivery_replayed_from_the_partner_admin(client, 
     assert WebhookAttempt.objects.filter(delivery__endpoint=theirs_endpoint).count() == 0
     with pytest.raises(NotAllowed):
         webhook_delivery_replay(delivery_id=theirs.pk, actor=staff)
+
+
+def test_the_partner_admin_lists_run_a_fixed_number_of_queries(client, endpoint, vendor, owner,
+                                                               django_assert_max_num_queries):
+    def add(n, start):
+        for i in range(start, start + n):
+            webhook_event(vendor_id=vendor.pk, event=WebhookEvent.ORDER_PAID,
+                                       subject=f"vendor_order:{i}", data={})
+            api_key_create(vendor_id=vendor.pk, name=f"키 {i}", scopes=["orders"], actor=owner)
+
+    client.force_login(owner)
+    add(2, 0)
+    counts = {}
+    for name in ("vendors_webhookdelivery_changelist", "vendors_vendorapikey_changelist",
+                 "vendors_webhookendpoint_changelist"):
+        with django_assert_max_num_queries(40) as few:
+            assert client.get(reverse(f"partner:{name}")).status_code == 200
+        counts[name] = len(few.captured_queries)
+    add(10, 2)
+    for name, count in counts.items():
+        with django_assert_max_num_queries(count):
+            assert client.get(reverse(f"partner:{name}")).status_code == 200
