@@ -709,13 +709,17 @@ class WebhookEndpointPartnerAdmin(OwnerManagedMixin, OwnVendorFieldMixin, Vendor
     def secret_shown(self, obj):
         return format_html("<code>{}</code>", obj.secret) if obj and obj.pk else ""
 
+    def _extra(self, request, obj) -> tuple:
+        # The signing secret is for the owners who set the receiver up, not every member.
+        return ("secret_shown", "created_at") if self._owns(request, obj) else ("created_at",)
+
     def get_fields(self, request, obj=None):
         fields = ("vendor", "url", "events", "is_active")
-        return fields if obj is None else (*fields, "secret_shown", "created_at")
+        return fields if obj is None else (*fields, *self._extra(request, obj))
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        return fields if obj is None else (*fields, "secret_shown", "created_at")
+        return fields if obj is None else (*fields, *self._extra(request, obj))
 
     def save_model(self, request, obj, form, change):
         if change:

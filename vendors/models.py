@@ -610,6 +610,9 @@ class VendorApiKey(models.Model):
 
     objects = VendorApiKeyQuerySet.as_manager()
 
+    # Throttled per key, not as the member who made it (ddasum.api.UserThrottle reads this).
+    counted_per_key = True
+
     class Meta:
         verbose_name = _("API 키")
         verbose_name_plural = _("API 키")

@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import otp_device_confirm, otp_device_for_enrolment
 from tests.factories import PASSWORD, MembershipFactory, ProductFactory, UserFactory
 from tests.otp import otp_device, otp_login
 from vendors.api_keys import api_key_create, api_key_revoke
@@ -247,3 +249,23 @@ def test_an_operator_sees_every_key_and_revokes_a_leaked_one_but_makes_none(clie
     key.refresh_from_db()
     assert key.revoked_by == operator
     assert client.get(reverse("admin:vendors_webhookdelivery_changelist")).status_code == 200
+
+
+def test_turning_two_factor_authentication_on_voids_the_token_got_with_the_password_alone(vendor, owner):
+    token = APIClient().post("/api/auth/token/", {"email": owner.email, "password": PASSWORD}, format="json")
+    assert token.status_code == 200
+    otp_device_confirm(device=otp_device_for_enrolment(user=owner))
+    assert not Token.objects.filter(user=owner).exists()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    assert api.get("/api/vendor/products/").status_code == 401
+
+
+def test_key_requests_are_not_counted_against_their_makers_own_rate(vendor, owner, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "2/min", "api_key": "100/min"}}
+    _key, raw = key_for(vendor, owner, scopes=[ApiScope.ORDERS])
+    assert [api_with(raw).get("/api/partner/orders/").status_code for _ in range(4)] == [200] * 4
+    session = APIClient()
+    session.force_login(owner)
+    assert [session.get("/api/partner/orders/").status_code for _ in range(3)] == [200, 200, 429]

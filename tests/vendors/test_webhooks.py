@@ -273,6 +273,11 @@ def test_an_owner_registers_an_endpoint_and_a_private_one_is_refused(client, ven
     assert endpoint.secret.startswith("whsec_") and endpoint.created_by == owner
     page = client.get(reverse("partner:vendors_webhookendpoint_change", args=[endpoint.pk])).content.decode()
     assert endpoint.secret in page
+    # Members who are not owners read the endpoint, not its secret.
+    client.force_login(MembershipFactory(vendor=vendor, role=MembershipRole.STAFF).user)
+    page = client.get(reverse("partner:vendors_webhookendpoint_change", args=[endpoint.pk]))
+    assert page.status_code == 200 and endpoint.url in page.content.decode()
+    assert endpoint.secret not in page.content.decode()
 
 
 def test_the_log_is_read_and_a_delivery_replayed_from_the_partner_admin(client, receiver, endpoint, vendor,
