@@ -548,8 +548,13 @@ def _owner_vendor_ids(request) -> frozenset | None:
     """The vendors whose integrations the user may manage (None: every vendor, for operators)."""
     if request.user.is_staff:
         return None
-    return frozenset(VendorMembership.objects.filter(user=request.user, role=MembershipRole.OWNER)
-                     .values_list("vendor_id", flat=True))
+    # Asked by every admin page's app list (add and change links): once per request.
+    ids = getattr(request, "_owner_vendor_ids", None)
+    if ids is None:
+        ids = request._owner_vendor_ids = frozenset(
+            VendorMembership.objects.filter(user=request.user, role=MembershipRole.OWNER)
+            .values_list("vendor_id", flat=True))
+    return ids
 
 
 class OwnerManagedMixin:
