@@ -548,13 +548,9 @@ def _owner_vendor_ids(request) -> frozenset | None:
     """The vendors whose integrations the user may manage (None: every vendor, for operators)."""
     if request.user.is_staff:
         return None
-    # Asked by every admin page's app list (add and change links): once per request.
-    ids = getattr(request, "_owner_vendor_ids", None)
-    if ids is None:
-        ids = request._owner_vendor_ids = frozenset(
-            VendorMembership.objects.filter(user=request.user, role=MembershipRole.OWNER)
-            .values_list("vendor_id", flat=True))
-    return ids
+    # Asked by every admin page's app list (add and change links): from the roles the partner
+    # site reads once per request; on the operator's site only operators get this far.
+    return partner_admin_site.owner_ids(request) or frozenset()
 
 
 class OwnerManagedMixin:

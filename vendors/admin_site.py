@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from ddasum.admin_scoping import ScopedAdminSite, ScopedInline, ScopedModelAdmin
 from ddasum.otp import otp_satisfied, otp_url
 
-from .models import Vendor
-from .selectors import partner_vendor_ids
+from .models import MembershipRole, Vendor
+from .selectors import partner_vendor_roles
 
 
 class PartnerAdminSite(ScopedAdminSite):
@@ -28,7 +28,21 @@ class PartnerAdminSite(ScopedAdminSite):
         user = request.user
         if user.is_active and user.is_staff:
             return None
-        return partner_vendor_ids(user)
+        return frozenset(self.member_roles(request))
+
+    def member_roles(self, request) -> dict[int, str]:
+        """{vendor id: role} of the request's member, read once per request (scope and owner checks share it)."""
+        cached = getattr(request, "_partner_roles", None)
+        if cached is None or cached[0] != request.user.pk:
+            cached = request._partner_roles = (request.user.pk, partner_vendor_roles(request.user))
+        return cached[1]
+
+    def owner_ids(self, request) -> frozenset | None:
+        """The vendors the member owns (None: every vendor, for operators)."""
+        user = request.user
+        if user.is_active and user.is_staff:
+            return None
+        return frozenset(v for v, role in self.member_roles(request).items() if role == MembershipRole.OWNER)
 
     index_template = "admin/partner/index.html"
 

@@ -58,6 +58,14 @@ def partner_vendor_ids(user) -> frozenset:
     return vendor_ids_for_user(user, statuses=PARTNER_STATUSES)
 
 
+def partner_vendor_roles(user) -> dict[int, str]:
+    """{vendor id: role} of the vendors whose partner admin the user may enter, in one query."""
+    if not (user and user.is_authenticated):
+        return {}
+    return dict(VendorMembership.objects.filter(user=user, vendor__status__in=PARTNER_STATUSES)
+                .values_list("vendor_id", "role"))
+
+
 def user_is_vendor_member(user, vendor_id, *, owner_only=False) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
