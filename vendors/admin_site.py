@@ -4,17 +4,21 @@ Later apps register their models here with a `VendorScopedAdmin` subclass:
 
     @admin.register(Product, site=partner_admin_site)
     class ProductPartnerAdmin(VendorScopedAdmin): ...
+
+and their own pages the same way (behind the site's login, two-factor and permission check):
+
+    partner_admin_site.register_page("sales/", vendor_sales_view, name="sales_report")
 """
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from ddasum.admin_scoping import ScopedAdminSite, ScopedInline, ScopedModelAdmin
 from ddasum.otp import otp_satisfied, otp_url
 
-from .models import MembershipRole, Vendor
+from .models import PARTNER_STATUSES, MembershipRole, Vendor
 from .selectors import partner_vendor_roles
 
 
@@ -30,21 +34,42 @@ class PartnerAdminSite(ScopedAdminSite):
             return None
         return frozenset(self.member_roles(request))
 
-    def member_roles(self, request) -> dict[int, str]:
-        """{vendor id: role} of the request's member, read once per request (scope and owner checks share it)."""
+    def write_scope_ids(self, request):
+        # A terminated vendor's rows are read-only, but for the admins open to finishing work (orders).
+        user = request.user
+        if user.is_active and user.is_staff:
+            return None
+        return frozenset(v for v, (_role, status) in self.member_roles(request).items() if status in PARTNER_STATUSES)
+
+    def member_roles(self, request) -> dict[int, tuple[str, str]]:
+        """{vendor id: (role, vendor status)} of the request's member, read once per request: the read,
+        write and owner scopes share it."""
         cached = getattr(request, "_partner_roles", None)
         if cached is None or cached[0] != request.user.pk:
             cached = request._partner_roles = (request.user.pk, partner_vendor_roles(request.user))
         return cached[1]
 
     def owner_ids(self, request) -> frozenset | None:
-        """The vendors the member owns (None: every vendor, for operators)."""
+        """The vendors the member owns and may still change (None: every vendor, for operators)."""
         user = request.user
         if user.is_active and user.is_staff:
             return None
-        return frozenset(v for v, role in self.member_roles(request).items() if role == MembershipRole.OWNER)
+        return frozenset(v for v, (role, status) in self.member_roles(request).items()
+                         if role == MembershipRole.OWNER and status in PARTNER_STATUSES)
 
     index_template = "admin/partner/index.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[tuple[str, object, str]] = []
+
+    def register_page(self, route: str, view, *, name: str) -> None:
+        """A page of a higher app at /partner/<route>, reversed as partner:<name>."""
+        self._pages.append((route, view, name))
+
+    def get_urls(self):
+        pages = [path(route, self.admin_view(view), name=name) for route, view, name in self._pages]
+        return pages + super().get_urls()
 
     def index(self, request, extra_context=None):
         ids = self.scope_ids(request)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ddasum.documents import data_uri
 
 from .models import (
+    PARTNER_READ_STATUSES,
     PARTNER_STATUSES,
     DocumentKind,
     MembershipRole,
@@ -58,12 +59,18 @@ def partner_vendor_ids(user) -> frozenset:
     return vendor_ids_for_user(user, statuses=PARTNER_STATUSES)
 
 
-def partner_vendor_roles(user) -> dict[int, str]:
-    """{vendor id: role} of the vendors whose partner admin the user may enter, in one query."""
+def partner_vendor_roles(user) -> dict[int, tuple[str, str]]:
+    """{vendor id: (role, vendor status)} of the vendors whose partner admin the user may read, in one query."""
     if not (user and user.is_authenticated):
         return {}
-    return dict(VendorMembership.objects.filter(user=user, vendor__status__in=PARTNER_STATUSES)
-                .values_list("vendor_id", "role"))
+    rows = (VendorMembership.objects.filter(user=user, vendor__status__in=PARTNER_READ_STATUSES)
+            .values_list("vendor_id", "role", "vendor__status"))
+    return {vendor_id: (role, status) for vendor_id, role, status in rows}
+
+
+def partner_readable_vendor_ids(user) -> frozenset:
+    """Vendors whose partner admin the user may read: those above and terminated ones (to finish orders)."""
+    return vendor_ids_for_user(user, statuses=PARTNER_READ_STATUSES)
 
 
 def user_is_vendor_member(user, vendor_id, *, owner_only=False) -> bool:

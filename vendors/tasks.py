@@ -3,11 +3,13 @@ import logging
 
 from celery import shared_task
 
+from .performance import vendor_performance_refresh
 from .services import (
     vendor_certifications_check,
     vendor_renewal_decided_notify,
     vendor_renewal_requested_notify,
     vendor_status_notify,
+    vendor_warning_notify,
 )
 from .webhooks import webhook_deliver, webhook_deliveries_due
 
@@ -52,3 +54,15 @@ def webhook_deliver_task(*, delivery_id: int) -> bool:
 def webhook_deliveries_due_task() -> int:
     """Every minute: send the webhook deliveries whose time has come (retries, and any the queue lost)."""
     return webhook_deliveries_due()
+
+@shared_task(name="vendors.vendor_warning_notify_task", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def vendor_warning_notify_task(*, sanction_id: int) -> int:
+    """Tell the vendor's owners about the operator's warning, once."""
+    return vendor_warning_notify(sanction_id=sanction_id)
+
+
+@shared_task(name="vendors.vendor_performance_refresh_task")
+def vendor_performance_refresh_task() -> dict:
+    """Nightly: every vendor's performance as of today, and suggestions past the thresholds."""
+    result = vendor_performance_refresh()
+    return {"rows": result.rows, "suggestions": result.suggestions}

@@ -17,7 +17,9 @@ from . import (
     board,
     campaigns,
     catalog,
+    channels,
     delivery_dates,
+    exits,
     integrations,
     notifications,
     orders,
@@ -36,9 +38,10 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("catalog", (catalog.seed, delivery_dates.seed)),
     ("campaigns", (campaigns.seed, board.seed)),
     ("orders", (orders.seed, notifications.seed)),
-    # Vendors' API key and webhook log name the orders and quote requests made before them.
-    ("procurement", (procurement.seed, integrations.seed)),
-    ("reviews", (reviews.seed,)),
+    ("procurement", (procurement.seed, channels.seed)),
+    # Vendor performance reads every record above, so it comes last; the vendors' API key and webhook
+    # log after it (its deliveries name orders and quote requests, and no earlier seed sends to it).
+    ("reviews", (reviews.seed, exits.seed, integrations.seed)),
 )
 
 

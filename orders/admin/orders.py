@@ -614,6 +614,8 @@ class VendorOrderPartnerAdmin(VendorOrderAdminBase, VendorScopedAdmin):
     """A vendor's orders, from the moment they are paid."""
 
     action_names = PARTNER_ACTIONS
+    # A terminated vendor still finishes its orders (ships, refunds, answers returns) here.
+    open_to_read_only_scope = True
     list_display = ("number", "placed_at", "delivery_date_display", "recipient", "items_summary", "total_display",
                     "status_display", "tracking_display", "vendor")
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_delivery_dates'),
+        ('orders', '0007_cart_updated_index'),
     ]
 
     operations = [

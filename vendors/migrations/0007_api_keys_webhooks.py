@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendors', '0005_mail_order_number'),
+        ('vendors', '0006_exit_rules_and_performance'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
