@@ -2,9 +2,10 @@
 from collections.abc import Callable
 
 from axes.helpers import get_cool_off
-from django.contrib.auth import authenticate, user_logged_in
+from django.contrib.auth import authenticate, user_logged_in, user_login_failed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp import match_token, user_has_device
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
@@ -20,6 +21,11 @@ from ddasum.api import ErrorSerializer
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.EmailField(label=gettext_lazy("이메일"))
     password = serializers.CharField(label=gettext_lazy("비밀번호"), trim_whitespace=False, style={"input_type": "password"})
+    otp_token = serializers.RegexField(
+        r"^\d{6}$", required=False, label=gettext_lazy("2단계 인증 코드"),
+        help_text=gettext_lazy("2단계 인증을 켠 계정은 인증 앱의 6자리 코드가 필요합니다."),
+        error_messages={"invalid": gettext_lazy("인증 코드는 숫자 6자리입니다.")},
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -56,7 +62,7 @@ class TokenObtainApi(APIView):
         request=TokenObtainSerializer,
         responses={
             200: TokenSerializer,
-            400: OpenApiResponse(description=gettext_lazy("이메일 또는 비밀번호가 맞지 않습니다.")),
+            400: OpenApiResponse(description=gettext_lazy("이메일, 비밀번호 또는 2단계 인증 코드가 맞지 않습니다.")),
             403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("API를 쓸 수 없는 계정입니다.")),
             429: OpenApiResponse(ErrorSerializer, description=gettext_lazy("로그인 실패가 많아 잠시 잠겼습니다.")),
         },
@@ -75,6 +81,15 @@ class TokenObtainApi(APIView):
             return lockout_response(django_request)
         if user is None:
             return Response({"detail": _("이메일 또는 비밀번호가 맞지 않습니다.")}, status=status.HTTP_400_BAD_REQUEST)
+        # A password alone is not enough for an account that turned two-factor authentication on.
+        if user_has_device(user, confirmed=True):
+            code = serializer.validated_data.get("otp_token")
+            if not code:
+                return Response({"otp_token": [_("2단계 인증 코드를 입력해 주세요.")]}, status=status.HTTP_400_BAD_REQUEST)
+            if match_token(user, code) is None:
+                # Counted by django-axes like a wrong password: guessing codes gets locked out too.
+                user_login_failed.send(sender=__name__, credentials={"username": email}, request=django_request)
+                return Response({"otp_token": [_("인증 코드가 맞지 않습니다.")]}, status=status.HTTP_400_BAD_REQUEST)
         check = self.token_holder_check
         if check is not None and not check(user):
             raise PermissionDenied(_("승인된 입점기업의 구성원만 API 토큰을 받을 수 있습니다."))

@@ -4,6 +4,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from .models import Notification, PolicyVersion, User
 from .selectors import policy_current
@@ -55,10 +56,14 @@ def otp_device_for_enrolment(*, user: User) -> TOTPDevice:
 
 @transaction.atomic
 def otp_device_confirm(*, device: TOTPDevice) -> TOTPDevice:
-    """The first code was right: this device is the user's second factor; older ones go."""
+    """The first code was right: this device is the user's second factor; older ones go.
+
+    An API token obtained with the password alone goes too: the next one asks for the code.
+    """
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    Token.objects.filter(user=device.user).delete()
     return device
 
 

@@ -126,6 +126,13 @@ class AnonThrottle(_RatesFromSettings, AnonRateThrottle):
 class UserThrottle(_RatesFromSettings, UserRateThrottle):
     """Signed-in users and token holders, counted by user."""
 
+    def get_cache_key(self, request, view):
+        # A vendor's API key acts as its maker but is counted on its own (vendors.api_keys.ApiKeyThrottle),
+        # so an integration does not use up the person's rate.
+        if getattr(request.auth, "counted_per_key", False):
+            return None
+        return super().get_cache_key(request, view)
+
 
 class ScopedThrottle(_RatesFromSettings, ScopedRateThrottle):
     """Views naming a `throttle_scope` (the token exchange) get that scope's rate as well."""

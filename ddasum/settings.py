@@ -172,6 +172,9 @@ TASK_TIME_LIMITS = {
     "orders.orders_expire_due_task": (600, 720),
     "orders.vendor_orders_auto_complete_task": (600, 720),
     "vendors.vendor_certifications_check_task": (600, 720),
+    # each attempt waits WEBHOOK_TIMEOUT_SECONDS at most; the sweep makes up to 25
+    "vendors.webhook_deliver_task": (60, 90),
+    "vendors.webhook_deliveries_due_task": (300, 360),
     "procurement.quotes_remind_unanswered_task": (600, 720),
     "procurement.needs_close_due_task": (300, 360),
     "campaigns.campaign_mails_send_task": (300, 360),
@@ -225,6 +228,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Each periodic job works from the database: a run on any later day does what earlier runs missed.
 CELERY_BEAT_SCHEDULE = {
+    "vendors-webhook-deliveries-due": {
+        "task": "vendors.webhook_deliveries_due_task",
+        "schedule": crontab(minute="*"),
+    },
     "vendors-certification-check": {
         "task": "vendors.vendor_certifications_check_task",
         "schedule": crontab(hour=6, minute=0),
@@ -495,15 +502,29 @@ REST_FRAMEWORK = {
         "ddasum.api.AnonThrottle",
         "ddasum.api.UserThrottle",
         "ddasum.api.ScopedThrottle",
+        "vendors.api_keys.ApiKeyThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_RATE_ANON", default="120/min"),
         "user": env("API_RATE_USER", default="600/min"),
         "token": env("API_RATE_TOKEN", default="20/min"),
+        # Per vendor API key (vendors.api_keys).
+        "api_key": env("API_RATE_KEY", default="300/min"),
     },
     # Proxies in front of the site: the client address is the one the nearest proxy saw.
     "NUM_PROXIES": NUM_PROXIES,
 }
+# Vendor API keys are stored as HMAC-SHA256(this, key); changing it voids every key.
+API_KEY_HASH_SECRET = env("API_KEY_HASH_SECRET", default=f"api-keys:{SECRET_KEY}")
+# Outgoing webhooks (vendors.webhooks): addresses on private, loopback or link-local networks are
+# refused unless this is on (tests and local development only).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False) and not PRODUCTION
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+# The orders API's feed holds back rows changed this recently (orders.api.partner): longer than
+# a transaction that changes a vendor order can take (a refund waits for the PG inside one).
+ORDERS_API_CURSOR_SETTLE_SECONDS = env.int("ORDERS_API_CURSOR_SETTLE_SECONDS", default=60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ddasum API",
     "DESCRIPTION": "따숨몰 공개 상품 API, 입점기업용 상품·재고 API, 공공기관·입점기업용 공공구매(견적요청·견적서·서류 묶음) API",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("partner/", partner_admin_site.urls),
     path("api/", include("catalog.api.urls")),
     path("api/procurement/", include("procurement.api.urls")),
+    path("api/partner/", include("orders.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),
 ]

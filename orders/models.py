@@ -206,6 +206,9 @@ class VendorOrder(models.Model):
     cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
     # The earliest delivery date its lines were ordered for (products with chosen dates), to filter and sort by.
     delivery_date = models.DateField(_("배송일"), null=True, blank=True)
+    # Moves with every status change (StateMachine saves auto_now fields) and tracking fix: the
+    # orders API's cursor (orders.api.partner) reads what changed after (updated_at, id).
+    updated_at = models.DateTimeField(_("변경 시각"), auto_now=True)
 
     class Meta:
         verbose_name = _("기업별 주문")
@@ -216,6 +219,7 @@ class VendorOrder(models.Model):
             models.Index(fields=["vendor", "completed_at"], name="vorder_vendor_completed_idx"),
             models.Index(fields=["status", "delivered_at"], name="vorder_status_delivered_idx"),
             models.Index(fields=["vendor", "delivery_date"], name="vorder_vendor_delivery_idx"),
+            models.Index(fields=["vendor", "updated_at", "id"], name="vorder_vendor_updated_idx"),
         ]
 
     def __str__(self):

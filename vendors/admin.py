@@ -18,8 +18,10 @@ from ddasum.validators import normalize_mail_order_number
 
 from . import services
 from .admin_site import ScopedInline, VendorScopedAdmin, partner_admin_site
+from .api_keys import api_key_create, api_key_revoke
 from .forms import ReasonForm
 from .models import (
+    ApiScope,
     CertificationRenewal,
     DocumentRead,
     ExitSuggestion,
@@ -28,6 +30,7 @@ from .models import (
     RenewalStatus,
     SanctionKind,
     Vendor,
+    VendorApiKey,
     VendorApplication,
     VendorDocument,
     VendorMembership,
@@ -36,10 +39,15 @@ from .models import (
     VendorSanction,
     VendorSocialFact,
     VendorStatusEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
     document_label,
 )
 from .performance import THRESHOLD_LABELS, vendor_performance_get
 from .selectors import user_is_vendor_member
+from .webhooks import webhook_delivery_replay, webhook_endpoint_create, webhook_events_clean, webhook_url_check
 
 ACTION_LABELS = {
     "start_review": gettext_lazy("심사 시작"),
@@ -591,6 +599,257 @@ partner_admin_site.register(VendorMembership, MembershipPartnerAdmin)
 partner_admin_site.register(VendorDocument, DocumentPartnerAdmin)
 partner_admin_site.register(DocumentRead, DocumentReadPartnerAdmin)
 
+
+# --- API keys and webhooks (owners manage them; members read the webhook log) ----------------
+
+
+def _owner_vendor_ids(request) -> frozenset | None:
+    """The vendors whose integrations the user may manage (None: every vendor, for operators)."""
+    if request.user.is_staff:
+        return None
+    # Asked by every admin page's app list (add and change links): from the roles the partner
+    # site reads once per request; on the operator's site only operators get this far.
+    return partner_admin_site.owner_ids(request) or frozenset()
+
+
+class OwnerManagedMixin:
+    """Add and change for the vendor's owners; the vendor field offers only the vendors they own."""
+
+    def _owns(self, request, obj=None) -> bool:
+        ids = _owner_vendor_ids(request)
+        return ids is None or (bool(ids) if obj is None else self._vendor_id(obj) in ids)
+
+    def _vendor_id(self, obj) -> int:
+        return obj.vendor_id
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._owns(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._owns(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        ids = _owner_vendor_ids(request)
+        if db_field.name == "vendor" and ids is not None:
+            field.queryset = field.queryset.filter(pk__in=ids)
+        return field
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(label=gettext_lazy("권한"), choices=ApiScope.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = VendorApiKey
+        fields = ("vendor", "name", "scopes", "expires_at")
+
+    def clean_expires_at(self):
+        value = self.cleaned_data.get("expires_at")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError(_("만료 시각은 지금보다 뒤여야 합니다."))
+        return value
+
+
+@admin.display(description=gettext_lazy("상태"))
+def api_key_state(obj):
+    if obj.revoked_at:
+        return _("폐기됨")
+    if obj.expires_at and obj.expires_at <= timezone.now():
+        return _("만료됨")
+    return _("사용 중")
+
+
+@admin.display(description=gettext_lazy("권한"))
+def api_key_scopes(obj):
+    labels = dict(ApiScope.choices)
+    return ", ".join(str(labels.get(s, s)) for s in obj.scopes)
+
+
+class ApiKeyPartnerAdmin(OwnerManagedMixin, OwnVendorFieldMixin, VendorScopedAdmin):
+    """The vendor's API keys: made here (the key is shown once), revoked here, never edited."""
+
+    form = ApiKeyForm
+    list_display = ("name", "prefix_shown", api_key_scopes, api_key_state, "expires_at", "last_used_at",
+                    "created_by", "vendor")
+    list_select_related = ("vendor", "created_by")
+    actions = ("revoke_selected",)
+    readonly_fields = ("prefix_shown", api_key_scopes, api_key_state, "expires_at", "last_used_at", "created_by",
+                       "created_at", "revoked_at", "revoked_by")
+
+    @admin.display(description=gettext_lazy("키"))
+    def prefix_shown(self, obj):
+        return f"{obj.prefix}…"
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("vendor", "name", "scopes", "expires_at")
+        return ("vendor", "name", *self.readonly_fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("vendor", "name", *self.readonly_fields)
+
+    def has_change_permission(self, request, obj=None):
+        # A key is made and revoked, never edited (its scopes are part of what was handed out).
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        key, raw = api_key_create(vendor_id=data["vendor"].pk, name=data["name"], scopes=data["scopes"],
+                                  expires_at=data.get("expires_at"), actor=request.user)
+        obj.pk = key.pk
+        request._api_key_raw = (key, raw)
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def log_addition(self, request, obj, message):
+        pass
+
+    def response_add(self, request, obj, post_url_continue=None):
+        key, raw = request._api_key_raw
+        response = TemplateResponse(request, "admin/vendors/vendorapikey/created.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "key": key, "raw": raw,
+            "title": _("API 키를 만들었습니다"),
+        })
+        # The key is in this page only: no cache may keep it.
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=gettext_lazy("선택한 API 키 폐기"))
+    def revoke_selected(self, request, queryset):
+        done = 0
+        for key in queryset:
+            try:
+                api_key_revoke(key_id=key.pk, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                messages.error(request, f"{key.name}: {exc.message}")
+        if done:
+            messages.success(request, _("API 키 %(n)s개를 폐기했습니다.") % {"n": done})
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(label=gettext_lazy("이벤트"), choices=WebhookEvent.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("vendor", "url", "events", "is_active")
+
+    def clean_url(self):
+        try:
+            return webhook_url_check(self.cleaned_data.get("url"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_events(self):
+        try:
+            return webhook_events_clean(self.cleaned_data.get("events"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class WebhookEndpointPartnerAdmin(OwnerManagedMixin, OwnVendorFieldMixin, VendorScopedAdmin):
+    """Where the vendor's events are sent; the signing secret is on the saved endpoint's page."""
+
+    form = WebhookEndpointForm
+    list_display = ("url", "events_shown", "is_active", "vendor", "created_at")
+    list_select_related = ("vendor",)
+
+    @admin.display(description=gettext_lazy("이벤트"))
+    def events_shown(self, obj):
+        labels = dict(WebhookEvent.choices)
+        return ", ".join(str(labels.get(e, e)) for e in obj.events)
+
+    @admin.display(description=gettext_lazy("서명 비밀값"))
+    def secret_shown(self, obj):
+        return format_html("<code>{}</code>", obj.secret) if obj and obj.pk else ""
+
+    def _extra(self, request, obj) -> tuple:
+        # The signing secret is for the owners who set the receiver up, not every member.
+        return ("secret_shown", "created_at") if self._owns(request, obj) else ("created_at",)
+
+    def get_fields(self, request, obj=None):
+        fields = ("vendor", "url", "events", "is_active")
+        return fields if obj is None else (*fields, *self._extra(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else (*fields, *self._extra(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        made = webhook_endpoint_create(vendor_id=data["vendor"].pk, url=data["url"], events=data["events"],
+                                       actor=request.user)
+        obj.pk, obj.secret = made.pk, made.secret
+
+
+class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = WebhookAttempt
+    fields = ("attempted_at", "status_code", "duration_ms", "error", "response_excerpt")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+
+
+class WebhookDeliveryPartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
+    """Every event sent to the vendor's endpoints, with what they answered; replayable."""
+
+    scope_field = "endpoint__vendor"
+    list_display = ("created_at", "event", "subject", "status", "attempts", "last_status_code", "next_attempt_at",
+                    "endpoint")
+    list_filter = ("status", "event")
+    list_select_related = ("endpoint",)
+    date_hierarchy = "created_at"
+    actions = ("replay_selected",)
+    fields = ("endpoint", "event", "subject", "status", "attempts", "last_status_code", "next_attempt_at",
+              "delivered_at", "created_at", "payload")
+    readonly_fields = fields
+    inlines = (WebhookAttemptInline,)
+
+    def get_actions(self, request):
+        # ReadOnlyAdminMixin says no change; replaying is an action of its own.
+        actions = super().get_actions(request)
+        if "replay_selected" not in actions:
+            actions["replay_selected"] = self.get_action("replay_selected")
+        return actions
+
+    @admin.action(description=gettext_lazy("선택한 전송 다시 보내기"))
+    def replay_selected(self, request, queryset):
+        done = 0
+        for delivery in queryset:
+            try:
+                webhook_delivery_replay(delivery_id=delivery.pk, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                messages.error(request, f"{delivery}: {exc.message}")
+        if done:
+            messages.success(request, _("%(n)s건을 다시 보내도록 예약했습니다.") % {"n": done})
+
+
+partner_admin_site.register(VendorApiKey, ApiKeyPartnerAdmin)
+partner_admin_site.register(WebhookEndpoint, WebhookEndpointPartnerAdmin)
+partner_admin_site.register(WebhookDelivery, WebhookDeliveryPartnerAdmin)
+
+
+class ApiKeyOperatorAdmin(ApiKeyPartnerAdmin):
+    """Operators see every vendor's keys and may revoke a leaked one; keys are made by the vendors' owners."""
+
+    list_filter = ("vendor",)
+
+    def has_add_permission(self, request):
+        return False
+
+
+admin.site.register(VendorApiKey, ApiKeyOperatorAdmin)
+admin.site.register(WebhookDelivery, WebhookDeliveryPartnerAdmin)
 
 # --- performance and exit rules (issue 14) ---------------------------------------------------
 

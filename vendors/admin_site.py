@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from ddasum.admin_scoping import ScopedAdminSite, ScopedInline, ScopedModelAdmin
 from ddasum.otp import otp_satisfied, otp_url
 
-from .models import Vendor
-from .selectors import partner_readable_vendor_ids, partner_vendor_ids
+from .models import PARTNER_STATUSES, MembershipRole, Vendor
+from .selectors import partner_vendor_roles
 
 
 class PartnerAdminSite(ScopedAdminSite):
@@ -32,14 +32,30 @@ class PartnerAdminSite(ScopedAdminSite):
         user = request.user
         if user.is_active and user.is_staff:
             return None
-        return partner_readable_vendor_ids(user)
+        return frozenset(self.member_roles(request))
 
     def write_scope_ids(self, request):
         # A terminated vendor's rows are read-only, but for the admins open to finishing work (orders).
         user = request.user
         if user.is_active and user.is_staff:
             return None
-        return partner_vendor_ids(user)
+        return frozenset(v for v, (_role, status) in self.member_roles(request).items() if status in PARTNER_STATUSES)
+
+    def member_roles(self, request) -> dict[int, tuple[str, str]]:
+        """{vendor id: (role, vendor status)} of the request's member, read once per request: the read,
+        write and owner scopes share it."""
+        cached = getattr(request, "_partner_roles", None)
+        if cached is None or cached[0] != request.user.pk:
+            cached = request._partner_roles = (request.user.pk, partner_vendor_roles(request.user))
+        return cached[1]
+
+    def owner_ids(self, request) -> frozenset | None:
+        """The vendors the member owns and may still change (None: every vendor, for operators)."""
+        user = request.user
+        if user.is_active and user.is_staff:
+            return None
+        return frozenset(v for v, (role, status) in self.member_roles(request).items()
+                         if role == MembershipRole.OWNER and status in PARTNER_STATUSES)
 
     index_template = "admin/partner/index.html"
 

@@ -11,3 +11,7 @@ class ApplicationIncomplete(DomainError):
 
 class NotAllowed(DomainError):
     """The actor may not do this to this vendor."""
+
+
+class VendorError(DomainError):
+    """A vendor's request that cannot be done as asked (an API key or webhook setting); the message says why."""

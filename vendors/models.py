@@ -576,6 +576,148 @@ class VendorApplication(Vendor):
         verbose_name_plural = _("입점 신청 심사 대기")
 
 
+# --- API keys and outgoing webhooks (the vendor's own integrations) ---------------------------
+
+
+class ApiScope(models.TextChoices):
+    PRODUCTS_READ = "products_read", _("상품 읽기")
+    PRODUCTS_WRITE = "products_write", _("상품 쓰기")
+    STOCK = "stock", _("재고")
+    ORDERS = "orders", _("주문")
+    QUOTES = "quotes", _("견적")
+
+
+class VendorApiKeyQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+class VendorApiKey(models.Model):
+    """A vendor's API key: the vendor's, not a person's; only its keyed hash is stored (vendors.api_keys)."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("입점기업"))
+    name = models.CharField(_("이름"), max_length=80, help_text=_("어디에 쓰는 키인지, 예: 우체국쇼핑 연동"))
+    scopes = models.JSONField(_("권한"), default=list)
+    # The first characters of the key, to tell keys apart in lists; never enough to use it.
+    prefix = models.CharField(_("키 앞부분"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("만료 시각"), null=True, blank=True,
+                                      help_text=_("비워 두면 폐기할 때까지 쓸 수 있습니다."))
+    revoked_at = models.DateTimeField(_("폐기 시각"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False, verbose_name=_("폐기한 사람"))
+    last_used_at = models.DateTimeField(_("마지막 사용"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   editable=False, verbose_name=_("만든 사람"))
+    created_at = models.DateTimeField(_("만든 시각"), auto_now_add=True)
+
+    objects = VendorApiKeyQuerySet.as_manager()
+
+    # Throttled per key, not as the member who made it (ddasum.api.UserThrottle reads this).
+    counted_per_key = True
+
+    class Meta:
+        verbose_name = _("API 키")
+        verbose_name_plural = _("API 키")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["vendor", "-created_at"], name="vendor_api_key_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class WebhookEvent(models.TextChoices):
+    ORDER_PAID = "order.paid", _("주문 결제 완료")
+    ORDER_CANCELLED = "order.cancelled", _("주문 취소")
+    RETURN_REQUESTED = "order.return_requested", _("반품 요청")
+    QUOTE_REQUESTED = "quote.requested", _("견적 요청")
+
+
+class WebhookEndpoint(models.Model):
+    """Where a vendor wants to hear about its events; each delivery is signed with `secret`."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="webhook_endpoints",
+                               verbose_name=_("입점기업"))
+    url = models.URLField(_("받을 주소"), max_length=500)
+    events = models.JSONField(_("이벤트"), default=list)
+    secret = models.CharField(_("서명 비밀값"), max_length=64, editable=False)
+    is_active = models.BooleanField(_("사용"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False, verbose_name=_("만든 사람"))
+    created_at = models.DateTimeField(_("만든 시각"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("웹훅 주소")
+        verbose_name_plural = _("웹훅 주소")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["vendor", "is_active"], name="webhook_endpoint_vendor_idx")]
+
+    def __str__(self):
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("보내는 중")
+    SUCCEEDED = "succeeded", _("전달됨")
+    FAILED = "failed", _("실패(포기)")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint (the outbox row): sent, retried with backoff, replayable."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries",
+                                 verbose_name=_("웹훅 주소"))
+    event = models.CharField(_("이벤트"), max_length=40, choices=WebhookEvent.choices)
+    # What happened to what ("vendor_order:42"): one delivery per endpoint, event and subject.
+    subject = models.CharField(_("대상"), max_length=80)
+    payload = models.JSONField(_("내용"))
+    status = models.CharField(_("상태"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("시도 횟수"), default=0)
+    next_attempt_at = models.DateTimeField(_("다음 시도"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("마지막 응답 코드"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("전달 시각"), null=True, blank=True)
+    created_at = models.DateTimeField(_("만든 시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("웹훅 전송")
+        verbose_name_plural = _("웹훅 전송")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event", "subject"],
+                                               name="webhook_delivery_once")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_endpoint_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} · {self.subject}"
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery: what the endpoint answered (the log the vendor reads)."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log",
+                                 verbose_name=_("웹훅 전송"))
+    attempted_at = models.DateTimeField(_("시도 시각"), default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(_("응답 코드"), null=True, blank=True)
+    response_excerpt = models.CharField(_("응답 앞부분"), max_length=500, blank=True)
+    error = models.CharField(_("오류"), max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(_("걸린 시간(ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("웹훅 시도")
+        verbose_name_plural = _("웹훅 시도")
+        ordering = ["-attempted_at", "-id"]
+        indexes = [models.Index(fields=["delivery", "-attempted_at"], name="webhook_attempt_delivery_idx")]
+
+    def __str__(self):
+        return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"
+
 # --- performance and exit rules (issue 14) -------------------------------------------------
 
 

@@ -59,6 +59,15 @@ def partner_vendor_ids(user) -> frozenset:
     return vendor_ids_for_user(user, statuses=PARTNER_STATUSES)
 
 
+def partner_vendor_roles(user) -> dict[int, tuple[str, str]]:
+    """{vendor id: (role, vendor status)} of the vendors whose partner admin the user may read, in one query."""
+    if not (user and user.is_authenticated):
+        return {}
+    rows = (VendorMembership.objects.filter(user=user, vendor__status__in=PARTNER_READ_STATUSES)
+            .values_list("vendor_id", "role", "vendor__status"))
+    return {vendor_id: (role, status) for vendor_id, role, status in rows}
+
+
 def partner_readable_vendor_ids(user) -> frozenset:
     """Vendors whose partner admin the user may read: those above and terminated ones (to finish orders)."""
     return vendor_ids_for_user(user, statuses=PARTNER_READ_STATUSES)

@@ -11,6 +11,7 @@ from .services import (
     vendor_status_notify,
     vendor_warning_notify,
 )
+from .webhooks import webhook_deliver, webhook_deliveries_due
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,17 @@ def vendor_renewal_decided_notify_task(*, renewal_id: int) -> int:
     """Tell the vendor's owners the operator's decision on its renewal."""
     return vendor_renewal_decided_notify(renewal_id=renewal_id)
 
+
+@shared_task(name="vendors.webhook_deliver_task")
+def webhook_deliver_task(*, delivery_id: int) -> bool:
+    """One attempt of a webhook delivery, if it is due (retries are planned in the row, not here)."""
+    return webhook_deliver(delivery_id=delivery_id) is not None
+
+
+@shared_task(name="vendors.webhook_deliveries_due_task")
+def webhook_deliveries_due_task() -> int:
+    """Every minute: send the webhook deliveries whose time has come (retries, and any the queue lost)."""
+    return webhook_deliveries_due()
 
 @shared_task(name="vendors.vendor_warning_notify_task", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def vendor_warning_notify_task(*, sanction_id: int) -> int:

@@ -26,7 +26,8 @@ from ddasum.api import (
     whole_number,
 )
 from ddasum.spreadsheets import attachment_response, excel_csv
-from vendors.models import Vendor, VendorSocialFact
+from vendors.api_keys import ApiKeyScopes, VendorApiKeyAuthentication, api_vendor_ids
+from vendors.models import ApiScope, Vendor, VendorSocialFact
 from vendors.selectors import partner_vendor_ids
 
 from ..exceptions import InvalidTransition, NotAllowed
@@ -91,11 +92,8 @@ class PublicMixin:
 
 
 def request_vendor_ids(request) -> frozenset:
-    """The vendors whose listings the request's user manages (computed once per request)."""
-    ids = getattr(request, "_partner_vendor_ids", None)
-    if ids is None:
-        ids = request._partner_vendor_ids = partner_vendor_ids(request.user)
-    return ids
+    """The vendors whose listings the request manages: an API key's one vendor, or the user's."""
+    return api_vendor_ids(request)
 
 
 def user_may_use_vendor_api(user) -> bool:
@@ -111,8 +109,11 @@ class IsPartnerMember(BasePermission):
 
 
 class VendorMixin:
-    authentication_classes = (TokenAuthentication, SessionAuthentication)
-    permission_classes = (IsPartnerMember,)
+    authentication_classes = (TokenAuthentication, VendorApiKeyAuthentication, SessionAuthentication)
+    permission_classes = (IsPartnerMember, ApiKeyScopes)
+    # What a vendor API key needs here (vendors.api_keys): reading or changing listings.
+    api_key_read_scope = ApiScope.PRODUCTS_READ
+    api_key_write_scope = ApiScope.PRODUCTS_WRITE
 
     @property
     def vendor_ids(self) -> frozenset:
@@ -351,6 +352,7 @@ class VendorVariantDetailApi(VendorMixin, generics.RetrieveUpdateAPIView):
 
 
 class VendorStockApi(VendorMixin, APIView):
+    api_key_read_scope = api_key_write_scope = ApiScope.STOCK
     """Sync stock from another sales channel: a JSON list of {sku, stock}, applied in one transaction."""
 
     parser_classes = (JSONParser,)

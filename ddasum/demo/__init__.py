@@ -20,6 +20,7 @@ from . import (
     channels,
     delivery_dates,
     exits,
+    integrations,
     notifications,
     orders,
     procurement,
@@ -38,8 +39,9 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("campaigns", (campaigns.seed, board.seed)),
     ("orders", (orders.seed, notifications.seed)),
     ("procurement", (procurement.seed, channels.seed)),
-    # Vendor performance reads every record above, so it comes last.
-    ("reviews", (reviews.seed, exits.seed)),
+    # Vendor performance reads every record above, so it comes last; the vendors' API key and webhook
+    # log after it (its deliveries name orders and quote requests, and no earlier seed sends to it).
+    ("reviews", (reviews.seed, exits.seed, integrations.seed)),
 )
 
 

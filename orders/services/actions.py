@@ -34,11 +34,13 @@ from catalog.delivery_dates import delivery_slots_return_many
 from catalog.stock import stock_return_many
 from ddasum import jobs
 from ddasum.transitions import StateMachine
+from vendors.models import WebhookEvent
 
 from ..exceptions import InvalidTransition, NotAllowed, OrderError
 from ..models import Carrier, Order, OrderLine, OrderStatus, StatusEvent, VendorOrder, VendorOrderStatus
 from ..selectors.access import buyer_may, vendor_member_may
 from ..selectors.orders import order_customer
+from .outgoing_webhooks import vendor_order_webhook
 from .payments import payment_refund
 from .return_photos import return_photos_clean, return_photos_save
 
@@ -156,6 +158,8 @@ def order_mark_paid(*, order_id: int, actor=None, reason: str = "") -> Order:
     _order_transition(order, OrderStatus.PAID, actor=actor, reason=reason)
     for vendor_order in order.vendor_orders.select_for_update().order_by("pk"):
         vendor_order_transition(vendor_order, V.PAID, actor=actor)
+        vendor_order.order = order
+        vendor_order_webhook(vendor_order, WebhookEvent.ORDER_PAID)
     jobs.after_commit("orders.order_paid_notify_task", order_id=order.pk)
     jobs.after_commit("orders.order_documents_task", order_id=order.pk)
     return order
@@ -241,6 +245,8 @@ def vendor_order_cancel(*, vendor_order_id: int, actor, reason: str = "", guest_
     if whole_order:
         _order_transition(Order.objects.select_for_update().get(pk=order.pk), OrderStatus.CANCELLED,
                           actor=actor if actor and actor.is_authenticated else None, reason=reason)
+    if was_paid:
+        vendor_order_webhook(vendor_order, WebhookEvent.ORDER_CANCELLED)
     jobs.after_commit("orders.vendor_order_cancelled_notify_task", vendor_order_id=vendor_order.pk)
     return vendor_order
 
@@ -332,7 +338,7 @@ def vendor_order_tracking_correct(*, vendor_order_id: int, carrier: str, trackin
     if (vendor_order.carrier, vendor_order.tracking_number) == (carrier, number):
         return vendor_order
     vendor_order.carrier, vendor_order.tracking_number = carrier, number
-    vendor_order.save(update_fields=["carrier", "tracking_number"])
+    vendor_order.save(update_fields=["carrier", "tracking_number", "updated_at"])
     logger.info("vendor order %s: tracking corrected to %s %s by %s", vendor_order.pk, carrier, number,
                 getattr(actor, "pk", None))
     jobs.after_commit("orders.vendor_order_tracking_notify_task", vendor_order_id=vendor_order.pk)
@@ -415,6 +421,7 @@ def _return_request(*, vendor_order_id, actor, reason, photos, guest_ok) -> Vend
     vendor_order.return_reason = reason
     vendor_order.save(update_fields=["return_reason"])
     return_photos_save(vendor_order_id=vendor_order.pk, event_id=event.pk, photos=photos)
+    vendor_order_webhook(vendor_order, WebhookEvent.RETURN_REQUESTED)
     _notify_event(event)
     return vendor_order
 

@@ -249,3 +249,66 @@ def ship_csv_export(*, vendor_ids) -> bytes:
         rows.append([vendor_order.number, "", "", order.recipient_name, order.recipient_phone,
                      order.postal_code, f"{order.address} {order.address_detail}".strip(), order.memo, items])
     return excel_csv(rows)
+
+
+# --- many at once through the API ------------------------------------------------------------
+
+
+SHIP_MANY_MAX = 500
+
+
+class ShipmentsRefused(OrderError):
+    """Some items were wrong: nothing was shipped; `errors` has one {field: [message]} per item ({} if fine)."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(_("처리할 수 없는 항목이 있어 아무것도 반영하지 않았습니다."))
+        self.errors = errors
+
+
+def vendor_orders_ship_many(*, vendor_ids, shipments: list[dict], actor) -> list[VendorOrder]:
+    """Ship every {number, carrier, tracking_number} in one transaction, or none if any is wrong.
+
+    `vendor_ids` are the vendors whose orders may be named; another vendor's number reads as
+    not found. Errors come back per item and field (ShipmentsRefused), as the API shows them.
+    """
+    if len(shipments) > SHIP_MANY_MAX:
+        raise OrderError(_("한 번에 %(n)s건까지 처리할 수 있습니다.") % {"n": SHIP_MANY_MAX})
+    errors: list[dict] = [{} for _item in shipments]
+    cleaned: list[tuple[str, str] | None] = []
+    for i, item in enumerate(shipments):
+        carrier = _carrier_of(item.get("carrier") or "")
+        if carrier is None:
+            errors[i]["carrier"] = [_("택배사 '%(text)s'을(를) 알 수 없습니다. %(names)s 중 하나로 적어 주세요.") % {
+                "text": item.get("carrier") or "", "names": ", ".join(c.value for c in Carrier)}]
+            cleaned.append(None)
+            continue
+        try:
+            cleaned.append(tracking_clean(carrier, item.get("tracking_number") or ""))
+        except OrderError as exc:
+            errors[i]["tracking_number"] = [exc.message]
+            cleaned.append(None)
+    with transaction.atomic():
+        numbers = [item.get("number") for item in shipments]
+        found = {vo.number: vo for vo in VendorOrder.objects.select_for_update(of=("self",)).select_related("vendor")
+                 .filter(number__in=numbers, vendor_id__in=list(vendor_ids)).order_by("pk")}
+        seen: set[str] = set()
+        may: dict[int, bool] = {}
+        for i, number in enumerate(numbers):
+            vendor_order = found.get(number)
+            if vendor_order is not None and vendor_order.vendor_id not in may:
+                may[vendor_order.vendor_id] = vendor_member_may(actor, vendor_order)
+            if vendor_order is None or not may[vendor_order.vendor_id]:
+                errors[i]["number"] = [_("주문번호 %(number)s을(를) 찾을 수 없습니다.") % {"number": number}]
+            elif number in seen:
+                errors[i]["number"] = [_("같은 주문이 두 번 들어 있습니다.")]
+            elif vendor_order.status not in SHIPPABLE:
+                errors[i]["number"] = [_("'%(status)s' 상태라 발송 처리할 수 없습니다.") % {
+                    "status": V(vendor_order.status).label}]
+            seen.add(number)
+        if any(errors):
+            raise ShipmentsRefused(errors)
+        shipped = []
+        for number, (carrier, tracking) in sorted(zip(numbers, cleaned, strict=True), key=lambda p: found[p[0]].pk):
+            vendor_order_ship_locked(found[number], carrier, tracking, actor)
+            shipped.append(found[number])
+    return shipped

@@ -23,7 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ddasum.api import ApiPagination, ErrorSerializer, domain_error_status_register, query_params_check
-from vendors.models import DocumentReadChannel
+from vendors.api_keys import ApiKeyScopes, VendorApiKeyAuthentication, api_vendor_ids, request_api_key
+from vendors.models import ApiScope, DocumentReadChannel
 from vendors.selectors import partner_vendor_ids
 
 from ..exceptions import NotAllowed
@@ -67,15 +68,15 @@ class Conflict(APIException):
 def request_agency_ids(request) -> frozenset:
     ids = getattr(request, "_procurement_agency_ids", None)
     if ids is None:
-        ids = request._procurement_agency_ids = agency_ids_for_user(request.user)
+        # A vendor's API key speaks for its vendor only, never for an agency its maker belongs to.
+        ids = frozenset() if request_api_key(request) else agency_ids_for_user(request.user)
+        request._procurement_agency_ids = ids
     return ids
 
 
 def request_vendor_ids(request) -> frozenset:
-    ids = getattr(request, "_partner_vendor_ids", None)
-    if ids is None:
-        ids = request._partner_vendor_ids = partner_vendor_ids(request.user)
-    return ids
+    """An API key's one vendor, or the user's approved vendors."""
+    return api_vendor_ids(request)
 
 
 def user_may_use_procurement_api(user) -> bool:
@@ -113,8 +114,13 @@ class IsAgencyOrVendorMember(BasePermission):
 
 
 class ProcurementApiMixin:
-    authentication_classes = (TokenAuthentication, SessionAuthentication)
+    authentication_classes = (TokenAuthentication, VendorApiKeyAuthentication, SessionAuthentication)
     permission_classes = (IsAgencyMember,)
+    # A vendor API key needs the quotes scope (and reaches only the vendors' endpoints).
+    api_key_scope = ApiScope.QUOTES
+
+    def get_permissions(self):
+        return [*super().get_permissions(), ApiKeyScopes()]
 
     @property
     def agency_ids(self) -> frozenset:

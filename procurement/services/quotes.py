@@ -25,9 +25,10 @@ from ddasum import jobs
 from ddasum.numbering import daily_number
 from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PDF, PNG, CleanUpload, upload_clean
-from vendors.models import Vendor
+from vendors.models import Vendor, WebhookEvent
 from vendors.selectors import user_is_vendor_member
 from vendors.services import vendor_notify
+from vendors.webhooks import webhook_event
 
 from ..amounts import quote_totals
 from ..exceptions import InvalidTransition, NotAllowed, NotVerified, ProcurementError
@@ -311,10 +312,15 @@ def quote_request_create(*, user, agency_id: int, title: str, delivery_place: st
         item.request = request
     QuoteRequestItem.objects.bulk_create(request_items)
     for vendor_id in sorted({i.vendor_id for i in request_items}):
-        VendorQuote.objects.create(
+        quote = VendorQuote.objects.create(
             request=request, vendor_id=vendor_id,
             number=daily_number("procurement-quote", today, prefix=QUOTE_NUMBER_PREFIX),
         )
+        # The vendor's own systems hear of it too (thin: numbers and the deadline; details via the API).
+        webhook_event(vendor_id=vendor_id, event=WebhookEvent.QUOTE_REQUESTED, subject=f"quote:{quote.pk}", data={
+            "quote": quote.number, "request": request.number, "title": request.title,
+            "reply_by": request.reply_by, "agency": request.agency.name,
+        })
     for clean in cleaned:
         QuoteRequestAttachment.objects.create(
             request=request, file=clean.content, original_name=clean.original_name,

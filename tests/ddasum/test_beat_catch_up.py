@@ -44,6 +44,8 @@ CATCH_UP_TESTS = {
     "orders-carts-abandoned-purge":
         "tests.orders.test_cart:test_abandoned_carts_are_purged_by_age_whenever_the_daily_run_comes",
     "mypage-retention-purge": "tests.mypage.test_leave_export:test_retention_purge_scrubs_records_once_their_period_ends",
+    "vendors-webhook-deliveries-due":
+        "tests.vendors.test_webhooks:test_the_sweep_sends_what_the_queue_lost_and_retries_when_due",
 }
 
 

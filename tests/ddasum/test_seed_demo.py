@@ -46,12 +46,16 @@ from vendors.models import (
     MembershipRole,
     Region,
     Vendor,
+    VendorApiKey,
     VendorDocument,
     VendorMembership,
     VendorPerformance,
     VendorSanction,
     VendorStatus,
     VendorStatusEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from vendors.services import ALLOWED_TRANSITIONS
 
@@ -61,7 +65,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.local_files]
 MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
           PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,
           QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt,
-          VendorPerformance, VendorSanction, ExitSuggestion)
+          VendorApiKey, WebhookEndpoint, WebhookDelivery, WebhookAttempt, VendorPerformance, VendorSanction,
+          ExitSuggestion)
 
 
 def seed() -> str:
@@ -127,7 +132,8 @@ def test_refuses_production_unless_told(settings):
 
 def test_demo_data_covers_the_product():
     """One seed, several checks: seeding is the slow part (about 6 s of image making)."""
-    seed()
+    output = seed()
+    check_integrations(output)
     check_vendors()
     check_histories()
     check_accounts_and_memberships()
@@ -170,6 +176,23 @@ def check_exit_rules():
     assert row.on_time_rate is not None and row.on_time_rate < 80
     suggestion = ExitSuggestion.objects.get(closed_at__isnull=True, metric="on_time_rate")
     assert (suggestion.vendor, suggestion.suggested_kind) == (vendor, SanctionKind.SUSPENSION)
+
+
+def check_integrations(output: str):
+    """vendor1's enterprise has an API key (only its prefix printed) and a webhook endpoint with a delivery log."""
+    owner = User.objects.get(email="vendor1@ddasum.kr")
+    vendor = VendorMembership.objects.get(user=owner, role=MembershipRole.OWNER).vendor
+    key = VendorApiKey.objects.get(vendor=vendor)
+    assert key.is_usable() and key.created_by == owner and f"{key.prefix}…" in output
+    assert "ddk_" not in output.replace(key.prefix, "")
+    endpoint = WebhookEndpoint.objects.get(vendor=vendor)
+    assert endpoint.url.endswith(".example/ddasum/webhooks") and endpoint.secret not in output
+    deliveries = endpoint.deliveries.all()
+    assert {d.event for d in deliveries} == {"order.paid", "quote.requested"}
+    assert {d.status for d in deliveries} == {"succeeded", "failed"}
+    assert WebhookAttempt.objects.filter(delivery__endpoint=endpoint, status_code=500).exists()
+    # Nothing waits to be sent: a worker started on the demo sends nothing by itself.
+    assert not WebhookDelivery.objects.filter(status="pending").exists()
 
 
 def check_policies():

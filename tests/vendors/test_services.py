@@ -370,6 +370,8 @@ def test_every_task_is_registered_as_app_dot_function_name():
         "vendor_certifications_check_task",
         "vendor_renewal_requested_notify_task",
         "vendor_renewal_decided_notify_task",
+        "webhook_deliver_task",
+        "webhook_deliveries_due_task",
         "vendor_warning_notify_task",
         "vendor_performance_refresh_task",
     )
