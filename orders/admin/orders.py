@@ -33,7 +33,7 @@ from ddasum.spreadsheets import attachment_response
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from ..models import Carrier, StatusEvent, VendorOrder, VendorOrderStatus
-from ..services import actions, return_photos, shipping
+from ..services import actions, late_shipping, return_photos, shipping
 from ..services.actions import VENDOR_ORDER_MACHINE, vendor_order_cancel
 from ..services.documents import packing_slip_url
 
@@ -207,6 +207,39 @@ class DeliveryDateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TodoFilter(admin.SimpleListFilter):
+    """What the partner dashboard links to: each to-do, oldest first (the ordering follows the filter)."""
+
+    title = gettext_lazy("할 일")
+    parameter_name = "todo"
+    CONFIRM, SHIP, OVERDUE, RETURNS = "confirm", "ship", "overdue", "returns"
+
+    def lookups(self, request, model_admin):
+        return [(self.CONFIRM, _("발주 확인할 주문")), (self.SHIP, _("발송할 주문")),
+                (self.OVERDUE, _("발송 기한 지남")), (self.RETURNS, _("반품 요청"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.CONFIRM:
+            return queryset.filter(status=V.PAID)
+        if value == self.SHIP:
+            return queryset.filter(status=V.PREPARING)
+        if value == self.OVERDUE:
+            return queryset.filter(late_shipping.overdue_q(timezone.localdate()))
+        if value == self.RETURNS:
+            return queryset.filter(status=V.RETURN_REQUESTED)
+        return queryset
+
+    @classmethod
+    def ordering(cls, value):
+        """Oldest first for a to-do; None (the usual order) otherwise."""
+        if value == cls.OVERDUE:
+            return ("ship_by", "paid_at", "pk")
+        if value in (cls.CONFIRM, cls.SHIP, cls.RETURNS):
+            return ("paid_at", "pk")
+        return None
+
+
 # --- shared by the two admins ----------------------------------------------------------
 
 
@@ -216,7 +249,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     change_form_template = "admin/orders/vendororder/change_form.html"
     change_list_template = "admin/orders/vendororder/change_list.html"
     list_display_links = ("number",)
-    list_filter = (StatusFilter, DeliveryDateFilter)
+    list_filter = (TodoFilter, StatusFilter, DeliveryDateFilter)
     list_per_page = 50
     search_fields = ("number", "order__number", "order__recipient_name", "order__orderer_name", "tracking_number")
     date_hierarchy = "order__placed_at"
@@ -230,6 +263,9 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
                 .annotate(status_rank=_status_rank()))
 
     def get_ordering(self, request):
+        todo = TodoFilter.ordering(request.GET.get(TodoFilter.parameter_name))
+        if todo:
+            return todo
         # An expression, not the annotation's name: the base queryset is ordered before it is annotated.
         return (_status_rank().asc(), "-order__placed_at", "-id")
 
