@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.orders_expire_due_task",
         "schedule": crontab(minute="*/15"),
     },
+    # Business days only (the service skips the others); a missed day is done by the next run.
+    "orders-late-shipments": {
+        "task": "orders.late_shipments_escalate_task",
+        "schedule": crontab(hour=9, minute=40),
+    },
     "orders-auto-complete": {
         "task": "orders.vendor_orders_auto_complete_task",
         "schedule": crontab(hour=4, minute=30),
