@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "procurement",
     "reviews",
     "mypage",
+    "workbench",
 ]
 
 MIDDLEWARE = [
