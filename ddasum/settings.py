@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.late_shipments_escalate_task",
         "schedule": crontab(hour=9, minute=40),
     },
+    # Twice, so a morning the beat missed still gets its digest; once per vendor, member and day.
+    "workbench-vendor-digests": {
+        "task": "workbench.vendor_digests_send_task",
+        "schedule": crontab(hour="8,12", minute=10),
+    },
     "orders-auto-complete": {
         "task": "orders.vendor_orders_auto_complete_task",
         "schedule": crontab(hour=4, minute=30),
