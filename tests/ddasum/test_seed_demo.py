@@ -126,6 +126,24 @@ def test_demo_data_covers_the_product():
     check_procurement_demo()
     check_pg_payments()
     check_policies()
+    check_late_shipping()
+
+
+def check_late_shipping():
+    from ddasum.demo.vendors import demo_vendor1
+    from notifications.models import Message
+    from orders.models import VendorOrder
+    from workbench.selectors import todo_counts
+
+    assert VendorOrder.objects.filter(order__idempotency_key__startswith="demo-late-",
+                                      ship_by__lt=timezone.localdate(), status="paid").count() == 3
+    just_late, reminded, escalated = (VendorOrder.objects.get(order__idempotency_key=f"demo-late-{n}") for n in (1, 2, 3))
+    assert just_late.late_reminded_at is None
+    assert reminded.late_reminded_at and reminded.late_escalated_at is None
+    assert escalated.late_escalated_at and escalated.late_buyer_told_at and escalated.late_expected_on
+    assert Message.objects.filter(kind="order_late_shipping").exists()
+    assert Message.objects.filter(kind="operator_late_shipping").exists()
+    assert todo_counts(vendor_ids=[demo_vendor1().pk]).overdue >= 3
 
 
 def check_policies():
