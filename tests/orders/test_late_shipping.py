@@ -124,11 +124,13 @@ def test_shipped_and_cancelled_orders_are_not_escalated(late, owner, operator):
     assert keys("late-ship-operator:") == [] and keys("late-ship-buyer:") == []
 
 
-def test_the_partner_list_shows_overdue_orders_oldest_first(late, variant, buyer, client, owner):
+def test_the_partner_list_shows_overdue_orders_oldest_first(late, variant, other_variant, buyer, client, owner):
     newer = put(paid_vendor_order(variant, buyer=buyer), V.PAID, ship_by=date(2026, 10, 1))
     put(paid_vendor_order(variant, buyer=buyer), V.PAID, ship_by=date(2099, 1, 1))
+    others = put(paid_vendor_order(other_variant, buyer=buyer), V.PAID, ship_by=date(2026, 9, 1))
     client.force_login(owner)
     response = client.get("/partner/orders/vendororder/?todo=overdue")
     assert response.status_code == 200
     rows = [vo.pk for vo in response.context["cl"].result_list]
-    assert rows == [late.pk, newer.pk]
+    assert rows == [late.pk, newer.pk]  # another vendor's overdue order is not listed
+    assert client.get(f"/partner/orders/vendororder/{others.pk}/change/").status_code == 404
