@@ -317,7 +317,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
             (gettext_lazy("주문"), {"fields": ("number", "order_number", "vendor", "status", "placed", "paid")}),
             (gettext_lazy("상품"), {"fields": ("lines_table", "amounts")}),
             (gettext_lazy("배송지"), {"fields": ("recipient_display", "address_display", "memo_display", *buyer)}),
-            (gettext_lazy("배송"), {"fields": ("shipping_display",)}),
+            (gettext_lazy("배송"), {"fields": ("ship_by_display", "shipping_display")}),
             (gettext_lazy("반품"), {"fields": ("return_display",)}),
             (gettext_lazy("구매자에게 남긴 메시지"), {"fields": ("note_display",)}),
         )
@@ -330,6 +330,22 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f for _title, section in self._section_fields() for f in section["fields"]]
+
+    @admin.display(description=gettext_lazy("발송 기한"))
+    def ship_by_display(self, obj):
+        """The shipping promise, how late the order is, and the late-shipping steps taken."""
+        if not obj.ship_by:
+            return "-"
+        text = f"{obj.ship_by:%Y-%m-%d}"
+        today = timezone.localdate()
+        if obj.status in late_shipping.TO_SHIP and obj.ship_by < today:
+            text += " · " + _("영업일 %(days)s일 지남") % {"days": late_shipping.business_days_late(obj, today)}
+        steps = [(obj.late_reminded_at, _("입점기업 안내")), (obj.late_escalated_at, _("운영자 알림")),
+                 (obj.late_buyer_told_at, _("구매자 안내"))]
+        done = [f"{label} {_when(at)}" for at, label in steps if at]
+        if obj.late_expected_on:
+            done.append(_("새 발송 예정일 %(date)s") % {"date": f"{obj.late_expected_on:%Y-%m-%d}"})
+        return format_html("{}{}", text, format_html_join("", "<br>{}", ((d,) for d in done)))
 
     @admin.display(description=gettext_lazy("주문번호"))
     def order_number(self, obj):

@@ -134,3 +134,13 @@ def test_the_partner_list_shows_overdue_orders_oldest_first(late, variant, other
     rows = [vo.pk for vo in response.context["cl"].result_list]
     assert rows == [late.pk, newer.pk]  # another vendor's overdue order is not listed
     assert client.get(f"/partner/orders/vendororder/{others.pk}/change/").status_code == 404
+
+
+def test_the_order_page_shows_the_promise_and_the_steps_taken(late, client, owner, operator):
+    late_shipments_escalate(now=at(2026, 9, 30))
+    late_shipments_escalate(now=at(2026, 10, 1))
+    client.force_login(owner)
+    page = client.get(f"/partner/orders/vendororder/{late.pk}/change/").content.decode()
+    assert "2026-09-29 · 영업일" in page
+    assert "입점기업 안내 2026-09-30 09:40" in page and "운영자 알림 2026-10-01 09:40" in page
+    assert "새 발송 예정일 2026-10-06" in page
