@@ -41,8 +41,8 @@ class TodoCounts:
     overdue: int = 0
     overdue_since: date | None = None          # the earliest missed shipping day
     returns: int = 0
-    # Per-line claims and exchanges (being built in the orders app by another change): filled by
-    # `_claims_count` once they exist; until then they are 0 and the row is not shown.
+    # Per-line claims and exchanges (being built in the orders app by another change): counted by
+    # `_claims_source` once they exist; until then they are 0 and the row is not shown.
     claims: int = 0
     claims_since: datetime | None = None
     questions: int = 0
@@ -67,6 +67,16 @@ COUNTED = ("to_confirm", "to_ship", "overdue", "returns", "claims", "questions",
 
 def _scoped(qs, vendor_ids, path="vendor_id"):
     return qs if vendor_ids is None else qs.filter(**{f"{path}__in": vendor_ids})
+
+
+def _claims_source(today: date):
+    """Per-line return and exchange claims waiting for the vendor: their place in the counts.
+
+    Another change is building line claims in the orders app. When it lands, return
+    `(claims waiting for the vendor, "vendor_id", {"claims": Count("pk"), "claims_since": Min("created_at")})`
+    and the dashboard row, the digest and the by-vendor counts follow (one more query). None until then.
+    """
+    return None
 
 
 def _sources(today: date):
@@ -98,20 +108,13 @@ def _sources(today: date):
                                 cert_valid_until__lte=today + timedelta(days=CERT_WARN_DAYS)), "pk", {
         "cert_expiring": Count("pk"), "cert_valid_until": Min("cert_valid_until"),
     }
+    claims = _claims_source(today)
+    if claims is not None:
+        yield claims
     # A statement built and waiting for its payout: the vendor reads and checks it now.
     yield Settlement.objects.filter(status=SettlementStatus.CONFIRMED), "vendor_id", {
         "settlements": Count("pk"), "settlement_period_end": Min("period_end"),
     }
-
-
-def _claims_count(vendor_ids, today: date) -> dict | None:
-    """Per-line return and exchange claims waiting for the vendor — the place for them.
-
-    Another change is building line claims in the orders app; when it lands, count the claims
-    waiting for the vendor here (one aggregate query: `claims` and `claims_since`, grouped by
-    vendor when asked) and `todo_rows` shows them. None until then (no query).
-    """
-    return None
 
 
 def todo_counts(*, vendor_ids, now: datetime | None = None) -> TodoCounts:
@@ -120,7 +123,6 @@ def todo_counts(*, vendor_ids, now: datetime | None = None) -> TodoCounts:
     counts = TodoCounts()
     for qs, path, aggregates in _sources(today):
         _set(counts, _scoped(qs, vendor_ids, path).aggregate(**aggregates))
-    _claims_count(vendor_ids, today)
     counts.oldest_orders = list(
         _scoped(VendorOrder.objects.filter(status__in=(V.PAID, V.PREPARING), paid_at__isnull=False), vendor_ids)
         .select_related("vendor").only("number", "status", "paid_at", "ship_by", "vendor__name")
