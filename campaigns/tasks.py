@@ -5,6 +5,7 @@ from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
 from .services.campaigns import item_event_notify
+from .services.naver_feed import naver_feed_generate
 from .services.subscriptions import campaign_mail_batch_send, campaign_mails_send
 from .services.wish_notices import wish_campaign_notices_send
 
@@ -37,3 +38,11 @@ def campaign_mail_batch_task(*, campaign_id: int, kind: str, now: str | None = N
 def wish_campaign_notices_send_task() -> int:
     """Every half hour: tell wishers of products on a live campaign price, once per campaign item."""
     return wish_campaign_notices_send()
+
+
+@shared_task(name="campaigns.naver_feed_generate_task", autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def naver_feed_generate_task() -> int:
+    """Hourly: write the 네이버 쇼핑 feed from what is on sale now (a missed run is made up by the next)."""
+    result = naver_feed_generate()
+    logger.info("naver feed: %s rows, changed=%s", result.rows, result.changed)
+    return result.rows

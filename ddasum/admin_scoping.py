@@ -19,6 +19,10 @@ class ScopedAdminSite(admin.AdminSite):
         """Organisation ids the user may see, or None for every row."""
         raise NotImplementedError
 
+    def write_scope_ids(self, request) -> frozenset | None:
+        """Organisation ids the user may change rows of (by default every one they see)."""
+        return self.scope_ids(request)
+
     def has_permission(self, request):
         user = request.user
         if not (user.is_active and user.is_authenticated):
@@ -30,6 +34,9 @@ class ScopedModelAdmin(admin.ModelAdmin):
     # The lookup from this model to the scoping organisation's id: "vendor" on a product,
     # "pk" on the organisation itself.
     scope_field = "vendor"
+    # Rows members may still act on where their organisation is only readable to them (a
+    # terminated vendor finishes its orders); everything else there is read-only.
+    open_to_read_only_scope = False
 
     def scope_ids(self, request):
         site = self.admin_site
@@ -38,6 +45,16 @@ class ScopedModelAdmin(admin.ModelAdmin):
         if not hasattr(request, "_scope_ids_cache"):
             request._scope_ids_cache = site.scope_ids(request)
         return request._scope_ids_cache
+
+    def write_scope_ids(self, request):
+        site = self.admin_site
+        if not isinstance(site, ScopedAdminSite):
+            return None
+        if self.open_to_read_only_scope:
+            return self.scope_ids(request)
+        if not hasattr(request, "_write_scope_ids_cache"):
+            request._write_scope_ids_cache = site.write_scope_ids(request)
+        return request._write_scope_ids_cache
 
     def scope_filter(self, queryset, ids):
         lookup = "pk__in" if self.scope_field == "pk" else f"{self.scope_field}__in"
@@ -55,8 +72,8 @@ class ScopedModelAdmin(admin.ModelAdmin):
             raise Http404
         return obj
 
-    def _in_scope(self, request, obj=None) -> bool:
-        ids = self.scope_ids(request)
+    def _in_scope(self, request, obj=None, *, write=False) -> bool:
+        ids = self.write_scope_ids(request) if write else self.scope_ids(request)
         if ids is None:
             return True
         if not ids:
@@ -81,22 +98,27 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         if self._operator_site(request):
             return super().has_change_permission(request, obj)
-        return self._in_scope(request, obj)
+        return self._in_scope(request, obj, write=True)
 
     def has_add_permission(self, request):
         if self._operator_site(request):
             return super().has_add_permission(request)
-        return self._in_scope(request)
+        return self._in_scope(request, write=True)
 
     def has_delete_permission(self, request, obj=None):
         if self._operator_site(request):
             return super().has_delete_permission(request, obj)
-        return self._in_scope(request, obj)
+        return self._in_scope(request, obj, write=True)
 
     def _limit_related(self, db_field, request, kwargs):
         related_admin = self.admin_site._registry.get(db_field.remote_field.model)
         if isinstance(related_admin, ScopedModelAdmin) and "queryset" not in kwargs:
-            kwargs["queryset"] = related_admin.get_queryset(request)
+            queryset = related_admin.get_queryset(request)
+            write_ids = self.write_scope_ids(request)
+            if write_ids is not None and related_admin.scope_field == "pk":
+                # A row is saved only under an organisation its member may change rows of.
+                queryset = related_admin.scope_filter(queryset, write_ids)
+            kwargs["queryset"] = queryset
         return kwargs
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -107,22 +129,29 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
 
 class ScopedInline(admin.TabularInline):
-    """An inline on a scoped admin: its rows belong to the parent, already in scope."""
+    """An inline on a scoped admin: its rows belong to the parent, already in scope; they change
+    only where the parent does."""
 
     def _operator_site(self):
         return not isinstance(self.admin_site, ScopedAdminSite)
+
+    def _parent_writable(self, request, obj) -> bool:
+        parent = self.admin_site._registry.get(self.parent_model)
+        if isinstance(parent, ScopedModelAdmin):
+            return parent._in_scope(request, obj, write=True)
+        return True
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) if self._operator_site() else True
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) if self._operator_site() else True
+        return super().has_change_permission(request, obj) if self._operator_site() else self._parent_writable(request, obj)
 
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) if self._operator_site() else True
+        return super().has_add_permission(request, obj) if self._operator_site() else self._parent_writable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) if self._operator_site() else True
+        return super().has_delete_permission(request, obj) if self._operator_site() else self._parent_writable(request, obj)
 
 
 def won_column(field: str, description):

@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vendors.vendor_certifications_check_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    "vendors-performance-refresh": {
+        "task": "vendors.vendor_performance_refresh_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "mypage-retention-purge": {
         "task": "mypage.retention_purge_task",
         "schedule": crontab(hour=4, minute=30),
@@ -290,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.restock_notices_send_task",
         "schedule": crontab(minute="*/10"),
     },
+    # Hourly: the 네이버 쇼핑 feed is written again from what is on sale now.
+    "campaigns-naver-feed": {
+        "task": "campaigns.naver_feed_generate_task",
+        "schedule": crontab(minute=40),
+    },
     "campaigns-wish-notices": {
         "task": "campaigns.wish_campaign_notices_send_task",
         "schedule": crontab(minute="15,45"),
@@ -310,6 +319,10 @@ CELERY_BEAT_SCHEDULE = {
     "ddasum-documents-orphans-sweep": {
         "task": "ddasum.documents_orphans_sweep_task",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "orders-carts-abandoned-purge": {
+        "task": "orders.carts_abandoned_purge_task",
+        "schedule": crontab(hour=3, minute=50),
     },
 }
 # The outbox (ddasum.jobs): a task committed but not done is sent again after this many seconds
@@ -667,6 +680,22 @@ if MESSAGE_TEXT_BACKEND.endswith("SolapiBackend") and not (SOLAPI_API_KEY and SO
 ORDER_DEPOSIT_DAYS = env.int("ORDER_DEPOSIT_DAYS", default=3)
 # Days after delivery a vendor order is confirmed (구매 확정) automatically.
 ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=7)
+# Abandoned carts: a visitor's cart is kept this many days after its last change, a 바로구매 cart this many hours.
+CART_ANONYMOUS_KEEP_DAYS = env.int("CART_ANONYMOUS_KEEP_DAYS", default=30)
+BUY_NOW_CART_KEEP_HOURS = env.int("BUY_NOW_CART_KEEP_HOURS", default=24)
+# Vendor performance (vendors.performance): the windows computed nightly, the first one shown.
+VENDOR_PERFORMANCE_WINDOWS = tuple(env.list("VENDOR_PERFORMANCE_WINDOWS", cast=int, default=[90]))
+# Thresholds that raise an exit-rule suggestion to the operator (never an action): a rate below a
+# minimum or above a maximum, counted only with at least `min_records` records behind it.
+VENDOR_EXIT_THRESHOLDS = {
+    "on_time_rate_min": env.float("VENDOR_EXIT_ON_TIME_RATE_MIN", default=80.0),
+    "vendor_cancel_rate_max": env.float("VENDOR_EXIT_CANCEL_RATE_MAX", default=10.0),
+    "return_rate_max": env.float("VENDOR_EXIT_RETURN_RATE_MAX", default=15.0),
+    "question_answer_hours_max": env.float("VENDOR_EXIT_QUESTION_HOURS_MAX", default=72.0),
+    "quote_answer_hours_max": env.float("VENDOR_EXIT_QUOTE_HOURS_MAX", default=120.0),
+    "review_avg_min": env.float("VENDOR_EXIT_REVIEW_AVG_MIN", default=3.0),
+    "min_records": env.int("VENDOR_EXIT_MIN_RECORDS", default=5),
+}
 # A product with chosen delivery dates: the first date a buyer may choose is this many days ahead.
 DELIVERY_DATE_LEAD_DAYS = env.int("DELIVERY_DATE_LEAD_DAYS", default=2)
 BANK_TRANSFER_ACCOUNT = {

@@ -25,6 +25,7 @@ class Cart(models.Model):
     class Meta:
         verbose_name = _("장바구니")
         verbose_name_plural = _("장바구니")
+        indexes = [models.Index(fields=["updated_at"], name="cart_updated_idx")]  # the abandoned-cart purge
 
     def __str__(self):
         return f"cart {self.pk}"
@@ -240,6 +241,12 @@ class VendorOrder(models.Model):
         return f"{base}{self.tracking_number}" if base and self.tracking_number else ""
 
 
+class OrderLineState(models.TextChoices):
+    ORDERED = "ordered", _("주문")
+    CANCELLED = "cancelled", _("취소")
+    RETURNED = "returned", _("반품")
+
+
 class OrderLine(models.Model):
     """A line as it was sold: name, option, price, tax type and vendor are copied at that moment."""
 
@@ -267,6 +274,12 @@ class OrderLine(models.Model):
     delivery_date = models.DateField(_("배송일"), null=True, blank=True)
     # The capacity this line took, given back when it is cancelled or expires.
     delivery_slot = models.ForeignKey(DeliverySlot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # After-sales: a line cancelled or returned is gone from the order (its money went back through a Claim);
+    # `open_claim` is the one claim in progress on it, set by a conditional update so two claims never race.
+    state = models.CharField(_("상품 상태"), max_length=12, choices=OrderLineState.choices,
+                             default=OrderLineState.ORDERED)
+    open_claim = models.ForeignKey("Claim", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("진행 중인 취소·반품·교환"))
 
     class Meta:
         verbose_name = _("주문 상품")
@@ -293,6 +306,158 @@ class StatusEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["order", "created_at"], name="order_event_idx")]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+# --- after-sales: per-line cancels, returns and exchanges --------------------------------
+
+
+class ClaimKind(models.TextChoices):
+    CANCEL = "cancel", _("취소")
+    RETURN = "return", _("반품")
+    EXCHANGE = "exchange", _("교환")
+
+
+class ClaimReason(models.TextChoices):
+    CHANGE_OF_MIND = "change_of_mind", _("단순 변심")
+    OPTION_CHANGE = "option_change", _("옵션(색상·크기) 변경")
+    DEFECT = "defect", _("상품 불량·파손")
+    WRONG_ITEM = "wrong_item", _("주문과 다른 상품 배송")
+    LATE_DELIVERY = "late_delivery", _("배송 지연")
+    OTHER = "other", _("기타")
+
+
+# Reasons the buyer answers for: the return or exchange shipping fee is theirs (전자상거래법 §18 ⑨).
+BUYER_FAULT_REASONS = frozenset({ClaimReason.CHANGE_OF_MIND, ClaimReason.OPTION_CHANGE, ClaimReason.OTHER})
+
+
+class ClaimStatus(models.TextChoices):
+    REQUESTED = "requested", _("요청")
+    ACCEPTED = "accepted", _("승인·회수 중")
+    COLLECTED = "collected", _("회수 완료")
+    RESHIPPED = "reshipped", _("교환 상품 발송")
+    COMPLETED = "completed", _("완료")
+    REJECTED = "rejected", _("거절")
+    WITHDRAWN = "withdrawn", _("요청 철회")
+
+
+CLAIM_OPEN_STATUSES = frozenset({ClaimStatus.REQUESTED, ClaimStatus.ACCEPTED, ClaimStatus.COLLECTED,
+                                 ClaimStatus.RESHIPPED})
+
+
+class RefundStatus(models.TextChoices):
+    NONE = "none", _("환불 없음")
+    PENDING = "pending", _("환불 처리 중")
+    DONE = "done", _("환불 완료")
+    MANUAL = "manual", _("수동 환불 대기")  # bank transfer: the operator sends it and marks it done
+    FAILED = "failed", _("환불 실패")
+
+
+class Claim(models.Model):
+    """One after-sales request on some lines of one vendor order: a cancel, a return or an exchange.
+
+    Its money is fixed when it is requested (shown to the buyer before they confirm) and may be
+    changed by the vendor only where the rules allow (waiving a fee). The refund leaves through
+    `refund_status`: set to pending in the claim's transaction, sent to the PG by a task outside
+    any row lock with the claim's own idempotency key, and swept again if a worker dies.
+    """
+
+    number = models.CharField(_("접수번호"), max_length=32, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="claims", verbose_name=_("주문"))
+    vendor_order = models.ForeignKey(VendorOrder, on_delete=models.CASCADE, related_name="claims",
+                                     verbose_name=_("기업별 주문"))
+    kind = models.CharField(_("종류"), max_length=10, choices=ClaimKind.choices)
+    status = models.CharField(_("상태"), max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.REQUESTED)
+    reason = models.CharField(_("사유"), max_length=20, choices=ClaimReason.choices)
+    reason_detail = models.TextField(_("자세한 사유"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("요청한 사람"))
+    # Money, in won, fixed when requested (vendor may waive the fee when a buyer-fault reason proves a defect).
+    items_amount = models.PositiveIntegerField(_("상품 금액"), default=0)
+    coupon_amount = models.PositiveIntegerField(_("쿠폰 할인 몫"), default=0)
+    shipping_refund = models.PositiveIntegerField(_("돌려주는 배송비"), default=0)
+    shipping_charge = models.PositiveIntegerField(_("추가 배송비"), default=0)  # fell under the free-shipping line
+    return_fee = models.PositiveIntegerField(_("반품·교환 배송비"), default=0)
+    exchange_difference = models.IntegerField(_("교환 옵션 차액"), default=0)  # new option price − old (per claim)
+    refund_amount = models.PositiveIntegerField(_("환불 금액"), default=0)
+    tax_free_amount = models.PositiveIntegerField(_("환불 중 면세 금액"), default=0)
+    refund_status = models.CharField(_("환불 상태"), max_length=10, choices=RefundStatus.choices,
+                                     default=RefundStatus.NONE)
+    refund_error = models.CharField(_("환불 오류"), max_length=300, blank=True)
+    refunded_at = models.DateTimeField(_("환불 시각"), null=True, blank=True)
+    # Returns and exchanges: the pick-up, then (exchanges) the replacement's own shipment.
+    pickup_carrier = models.CharField(_("회수 택배사"), max_length=10, choices=Carrier.choices, blank=True)
+    pickup_tracking_number = models.CharField(_("회수 송장번호"), max_length=30, blank=True)
+    reship_carrier = models.CharField(_("교환 발송 택배사"), max_length=10, choices=Carrier.choices, blank=True)
+    reship_tracking_number = models.CharField(_("교환 발송 송장번호"), max_length=30, blank=True)
+    vendor_note = models.TextField(_("처리 메모"), blank=True)
+    created_at = models.DateTimeField(_("요청 시각"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("승인 시각"), null=True, blank=True)
+    collected_at = models.DateTimeField(_("회수 시각"), null=True, blank=True)
+    reshipped_at = models.DateTimeField(_("교환 발송 시각"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("종료 시각"), null=True, blank=True)  # completed, rejected or withdrawn
+
+    class Meta:
+        verbose_name = _("취소·반품·교환")
+        verbose_name_plural = _("취소·반품·교환")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["vendor_order", "status"], name="claim_vorder_status_idx"),
+            models.Index(fields=["status", "kind", "created_at"], name="claim_status_kind_idx"),
+            models.Index(fields=["refund_status", "created_at"], name="claim_refund_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in CLAIM_OPEN_STATUSES
+
+    @property
+    def buyer_pays_fee(self) -> bool:
+        return self.reason in BUYER_FAULT_REASONS
+
+
+class ClaimLine(models.Model):
+    """A whole order line in a claim; for an exchange, the option it is exchanged for."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="claim_lines")
+    quantity = models.PositiveIntegerField(_("수량"))
+    amount = models.PositiveIntegerField(_("금액"), default=0)  # line_total − its coupon share, as refunded
+    new_variant = models.ForeignKey(ProductVariant, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("교환할 옵션"))
+    new_variant_name = models.CharField(_("교환할 옵션"), max_length=80, blank=True)
+    new_unit_price = models.PositiveIntegerField(_("교환 옵션 단가"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["claim", "line"], name="claim_line_unique")]
+
+    def __str__(self):
+        return f"{self.claim} · {self.line}"
+
+
+class ClaimEvent(models.Model):
+    """One row per status change of a claim: who, when, from, to, why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("처리자"))
+    from_status = models.CharField(_("이전 상태"), max_length=12, blank=True)
+    to_status = models.CharField(_("변경 상태"), max_length=12)
+    reason = models.TextField(_("사유"), blank=True)
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("취소·반품·교환 이력")
+        verbose_name_plural = _("취소·반품·교환 이력")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["claim", "created_at"], name="claim_event_idx")]
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"

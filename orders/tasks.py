@@ -15,6 +15,7 @@ from ddasum.documents import document_task_run
 from .models import Order, Settlement
 from .services import cash_receipts, notifications, reconciliation
 from .services.actions import orders_expire_due, vendor_orders_auto_complete
+from .services.cart import carts_abandoned_purge
 from .services.confirmations import payments_reconcile
 from .services.documents import order_documents_make
 from .services.late_shipping import late_shipments_escalate
@@ -136,6 +137,14 @@ def orders_expire_due_task() -> int:
         logger.info("reconciled %s card payments, expired %s unpaid orders, closed %s payments",
                     reconciled, expired, closed)
     return expired
+
+
+@shared_task(name="orders.carts_abandoned_purge_task")
+def carts_abandoned_purge_task() -> int:
+    """Daily: delete visitors' carts nobody came back to and finished-with 바로구매 carts."""
+    deleted = carts_abandoned_purge()
+    logger.info("abandoned carts purged: %s", deleted)
+    return deleted
 
 
 @shared_task(name="orders.vendor_orders_auto_complete_task")

@@ -15,3 +15,9 @@ class ProcurementConfig(AppConfig):
         from .selectors.access import agency_document_grant
 
         document_access_rule_register(agency_document_grant)
+
+        from vendors.performance import performance_provider_register
+
+        from .selectors.performance import vendor_quote_metrics
+
+        performance_provider_register(vendor_quote_metrics)

@@ -133,7 +133,7 @@ class ReviewPartnerAdmin(VendorScopedAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return self._in_scope(request, obj)
+        return self._in_scope(request, obj, write=True)
 
     def save_model(self, request, obj, form, change):
         try:
@@ -168,7 +168,7 @@ class QuestionPartnerAdmin(VendorScopedAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return self._in_scope(request, obj)
+        return self._in_scope(request, obj, write=True)
 
     def save_model(self, request, obj, form, change):
         try:

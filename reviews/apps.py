@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("구매후기·상품문의")
+
+    def ready(self):
+        # vendors (the lower app) asks this for the answer times and review average of its performance rows.
+        from vendors.performance import performance_provider_register
+
+        from .selectors import vendor_review_metrics
+
+        performance_provider_register(vendor_review_metrics)

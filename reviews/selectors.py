@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from orders.models import OrderLine, VendorOrderStatus
+from vendors.performance import average, average_hours
 from vendors.selectors import vendor_ids_for_user
 
 from .models import Question, Review, ReviewPhoto, ReviewStatus
@@ -134,3 +135,25 @@ def unanswered_questions(*, vendor_ids):
 
 def my_questions(*, user):
     return Question.objects.filter(author=user).select_related("product").order_by("-created_at", "-id")
+
+
+def vendor_review_metrics(*, vendor_ids: list[int], start, end) -> dict[int, dict]:
+    """Per vendor, for vendor performance: questions asked in [start, end) and answered with the mean hours
+    to the answer, and the count and mean rating of the visible reviews written in it."""
+    result: dict[int, dict] = {}
+    waits: dict[int, list] = {}
+    questions = (Question.objects.filter(vendor_id__in=vendor_ids, created_at__gte=start, created_at__lt=end,
+                                         answered_at__isnull=False)
+                 .values_list("vendor_id", "created_at", "answered_at").order_by())
+    for vendor_id, asked, answered in questions:
+        waits.setdefault(vendor_id, []).append(answered - asked)
+    for vendor_id, durations in waits.items():
+        result[vendor_id] = {"questions_answered": len(durations), "question_answer_hours": average_hours(durations)}
+    ratings: dict[int, list] = {}
+    reviews = (Review.objects.filter(vendor_id__in=vendor_ids, created_at__gte=start, created_at__lt=end,
+                                     status=ReviewStatus.VISIBLE).values_list("vendor_id", "rating").order_by())
+    for vendor_id, rating in reviews:
+        ratings.setdefault(vendor_id, []).append(rating)
+    for vendor_id, values in ratings.items():
+        result.setdefault(vendor_id, {}).update(review_count=len(values), review_avg=average(values))
+    return result

@@ -22,18 +22,23 @@ from .forms import ReasonForm
 from .models import (
     CertificationRenewal,
     DocumentRead,
+    ExitSuggestion,
     MembershipRole,
     ReaderRole,
     RenewalStatus,
+    SanctionKind,
     Vendor,
     VendorApplication,
     VendorDocument,
     VendorMembership,
+    VendorPerformance,
     VendorPhoto,
+    VendorSanction,
     VendorSocialFact,
     VendorStatusEvent,
     document_label,
 )
+from .performance import THRESHOLD_LABELS, vendor_performance_get
 from .selectors import user_is_vendor_member
 
 ACTION_LABELS = {
@@ -44,6 +49,8 @@ ACTION_LABELS = {
     "suspend": gettext_lazy("판매 정지"),
     "reinstate": gettext_lazy("판매 재개"),
 }
+# Suspending and reinstating are offered as exit-rule actions (with their record), not as review buttons.
+EXIT_ACTION_NAMES = frozenset({"suspend", "reinstate"})
 
 
 def document_preview(doc: VendorDocument):
@@ -85,6 +92,14 @@ class StatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = gettext_lazy("상태 이력")
 
 
+class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = VendorSanction
+    extra = 0
+    fields = ("created_at", "kind", "reason", "actor")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("퇴점 규칙 조치")
+
+
 class MembershipInline(admin.TabularInline):
     model = VendorMembership
     extra = 0
@@ -103,7 +118,7 @@ class VendorAdmin(admin.ModelAdmin):
     list_select_related = True
     readonly_fields = ("status", "status_changed_at", "submitted_at", "approved_at", "created_by",
                        "documents_preview")
-    inlines = [MembershipInline, StatusEventInline]
+    inlines = [MembershipInline, StatusEventInline, SanctionInline]
     change_form_template = "admin/vendors/vendor/change_form.html"
     fieldsets = (
         (gettext_lazy("심사"), {"fields": ("status", "submitted_at", "approved_at", "created_by",
@@ -142,14 +157,19 @@ class VendorAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         vendor = self.get_object(request, object_id)
-        actions = []
+        actions, exits = [], []
         if vendor is not None:
             actions = [
                 (reverse("admin:vendors_vendor_action", args=[vendor.pk, name]), ACTION_LABELS[name])
                 for name in services.vendor_actions_available(vendor=vendor, user=request.user)
-                if name in ACTION_LABELS
+                if name in ACTION_LABELS and name not in EXIT_ACTION_NAMES
             ]
-        extra_context = {**(extra_context or {}), "review_actions": actions}
+            exits = [
+                (reverse("admin:vendors_vendor_sanction", args=[vendor.pk, kind]), SanctionKind(kind).label)
+                for kind in services.vendor_sanctions_available(vendor=vendor, user=request.user)
+            ]
+        extra_context = {**(extra_context or {}), "review_actions": actions, "exit_actions": exits,
+                         "performance": vendor_performance_get(vendor.pk) if vendor is not None else None}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
@@ -157,8 +177,43 @@ class VendorAdmin(admin.ModelAdmin):
         custom = [
             path("<int:pk>/action/<slug:action>/", self.admin_site.admin_view(self.action_view),
                  name="vendors_vendor_action"),
+            path("<int:pk>/exit/<slug:kind>/", self.admin_site.admin_view(self.sanction_view),
+                 name="vendors_vendor_sanction"),
         ]
         return custom + urls
+
+    def sanction_view(self, request, pk, kind):
+        """Ask for the reason, then take an exit-rule action (warning, suspension, lifting, termination)."""
+        if kind not in SanctionKind.values:
+            raise Http404
+        if not (request.user.is_staff and self.has_change_permission(request)):
+            raise PermissionDenied
+        vendor = get_object_or_404(Vendor, pk=pk)
+        suggestion = None
+        if request.GET.get("suggestion", "").isdigit():
+            suggestion = ExitSuggestion.objects.filter(pk=request.GET["suggestion"], vendor=vendor,
+                                                       closed_at__isnull=True).first()
+        label = SanctionKind(kind).label
+        form = ReasonForm(request.POST or None, reason_required=True)
+        form.fields["reason"].help_text = _("기업에 알림으로 전달되고 조치 기록에 남습니다.")
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.vendor_sanction_apply(vendor_id=vendor.pk, kind=kind, actor=request.user,
+                                               reason=form.cleaned_data["reason"],
+                                               suggestion_id=suggestion.pk if suggestion else None)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("%(name)s: %(action)s 처리했습니다.") % {"name": vendor.name, "action": label})
+                return redirect("admin:vendors_vendor_change", vendor.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta, "original": vendor, "form": form, "action": kind, "action_label": label,
+            "title": f"{vendor.name} · {label}", "suggestion": suggestion,
+            "suggestion_metric": THRESHOLD_LABELS.get(suggestion.metric, suggestion.metric) if suggestion else "",
+            "performance": vendor_performance_get(vendor.pk),
+        }
+        return TemplateResponse(request, "admin/vendors/vendor/action.html", context)
 
     def action_view(self, request, pk, action):
         """Ask for the reason, then take a review action through the service."""
@@ -531,3 +586,162 @@ partner_admin_site.register(VendorSocialFact, SocialFactPartnerAdmin)
 partner_admin_site.register(VendorMembership, MembershipPartnerAdmin)
 partner_admin_site.register(VendorDocument, DocumentPartnerAdmin)
 partner_admin_site.register(DocumentRead, DocumentReadPartnerAdmin)
+
+
+# --- performance and exit rules (issue 14) ---------------------------------------------------
+
+
+def _number(value, unit=""):
+    return "-" if value is None else f"{value}{unit}"
+
+
+class PerformanceColumns:
+    """The metric columns, shared by the operator's list and the vendor's page; each sorts by its field."""
+
+    @admin.display(description=gettext_lazy("기한 내 발송률"), ordering="on_time_rate")
+    def on_time(self, obj):
+        return f"{_number(obj.on_time_rate, '%')} ({obj.shipped_on_time}/{obj.ship_due_orders})"
+
+    @admin.display(description=gettext_lazy("판매자 취소율"), ordering="vendor_cancel_rate")
+    def cancels(self, obj):
+        return f"{_number(obj.vendor_cancel_rate, '%')} ({obj.vendor_cancels}/{obj.paid_orders})"
+
+    @admin.display(description=gettext_lazy("반품률"), ordering="return_rate")
+    def return_share(self, obj):
+        return f"{_number(obj.return_rate, '%')} ({obj.returns}/{obj.delivered_orders})"
+
+    @admin.display(description=gettext_lazy("문의 답변(시간)"), ordering="question_answer_hours")
+    def question_hours(self, obj):
+        return f"{_number(obj.question_answer_hours)} ({obj.questions_answered})"
+
+    @admin.display(description=gettext_lazy("견적 회신(시간)"), ordering="quote_answer_hours")
+    def quote_hours(self, obj):
+        return f"{_number(obj.quote_answer_hours)} ({obj.quotes_answered})"
+
+    @admin.display(description=gettext_lazy("평균 평점"), ordering="review_avg")
+    def rating(self, obj):
+        return f"{_number(obj.review_avg)} ({obj.review_count})"
+
+
+PERFORMANCE_COLUMNS = ("on_time", "cancels", "return_share", "question_hours", "quote_hours", "rating")
+
+
+@admin.register(VendorPerformance)
+class VendorPerformanceAdmin(PerformanceColumns, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every vendor's numbers, computed nightly; sort by any metric to find who needs a word."""
+
+    list_display = ("vendor", "vendor_status", "window_days", "paid_orders", *PERFORMANCE_COLUMNS, "as_of")
+    list_filter = ("window_days", "vendor__status")
+    search_fields = ("vendor__name",)
+    list_select_related = ("vendor",)
+    ordering = ("on_time_rate", "vendor__name")
+
+    @admin.display(description=gettext_lazy("상태"), ordering="vendor__status")
+    def vendor_status(self, obj):
+        return obj.vendor.get_status_display()
+
+
+class PerformancePartnerAdmin(PerformanceColumns, ReadOnlyAdminMixin, VendorScopedAdmin):
+    """The vendor's own numbers, as the operator sees them."""
+
+    list_display = ("window_days", "paid_orders", *PERFORMANCE_COLUMNS, "as_of", "vendor")
+    list_select_related = ("vendor",)
+
+    def get_list_display(self, request):
+        ids = self.scope_ids(request)
+        display = super().get_list_display(request)
+        return [d for d in display if d != "vendor"] if ids is not None and len(ids) == 1 else display
+
+
+@admin.register(VendorSanction)
+class VendorSanctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every exit-rule action taken, with its reason: the record, never changed."""
+
+    list_display = ("created_at", "vendor", "kind", "reason", "actor")
+    list_filter = ("kind",)
+    search_fields = ("vendor__name", "reason")
+    list_select_related = ("vendor", "actor")
+    date_hierarchy = "created_at"
+
+
+class SanctionPartnerAdmin(ReadOnlyAdminMixin, VendorScopedAdmin):
+    """The warnings and other exit-rule actions the operator took on the vendor, with their reasons."""
+
+    list_display = ("created_at", "kind", "reason")
+    list_select_related = ("vendor",)
+    fields = ("created_at", "kind", "reason")
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = gettext_lazy("처리")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return (("1", _("처리 대기")), ("0", _("처리함")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(closed_at__isnull=True)
+        if self.value() == "0":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+@admin.register(ExitSuggestion)
+class ExitSuggestionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Metrics past their thresholds: suggestions for the operator, applied only by hand."""
+
+    list_display = ("created_at", "vendor", "metric_label", "value", "threshold", "suggested_kind", "state",
+                    "decide")
+    list_filter = (OpenFilter, "suggested_kind", "metric")
+    search_fields = ("vendor__name",)
+    list_select_related = ("vendor", "sanction")
+    ordering = ("-created_at",)
+
+    @admin.display(description=gettext_lazy("지표"), ordering="metric")
+    def metric_label(self, obj):
+        return THRESHOLD_LABELS.get(obj.metric, obj.metric)
+
+    @admin.display(description=gettext_lazy("처리"), ordering="closed_at")
+    def state(self, obj):
+        if obj.closed_at is None:
+            return _("처리 대기")
+        return obj.sanction.get_kind_display() if obj.sanction_id else _("넘김")
+
+    @admin.display(description=gettext_lazy("조치"))
+    def decide(self, obj):
+        if obj.closed_at is not None:
+            return "-"
+        apply = reverse("admin:vendors_vendor_sanction", args=[obj.vendor_id, obj.suggested_kind])
+        dismiss = reverse("admin:vendors_exitsuggestion_dismiss", args=[obj.pk])
+        return format_html('<a href="{}?suggestion={}">{}</a> · <a href="{}">{}</a>', apply, obj.pk,
+                           obj.get_suggested_kind_display(), dismiss, _("넘기기"))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/dismiss/", self.admin_site.admin_view(self.dismiss_view),
+                 name="vendors_exitsuggestion_dismiss"),
+        ] + super().get_urls()
+
+    def dismiss_view(self, request, pk):
+        """Close a suggestion without an action; the reason is kept."""
+        if not request.user.is_staff:
+            raise PermissionDenied
+        suggestion = get_object_or_404(ExitSuggestion.objects.select_related("vendor"), pk=pk)
+        form = ReasonForm(request.POST or None)
+        form.fields["reason"].help_text = _("운영 기록에만 남습니다.")
+        if request.method == "POST" and form.is_valid():
+            services.exit_suggestion_dismiss(suggestion_id=pk, actor=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("제안을 넘겼습니다."))
+            return redirect("admin:vendors_exitsuggestion_changelist")
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "original": suggestion.vendor,
+            "form": form, "action_label": _("넘기기"), "title": f"{suggestion.vendor.name} · {_('넘기기')}",
+            "suggestion": suggestion, "suggestion_metric": THRESHOLD_LABELS.get(suggestion.metric, suggestion.metric),
+            "performance": vendor_performance_get(suggestion.vendor_id),
+        }
+        return TemplateResponse(request, "admin/vendors/vendor/action.html", context)
+
+
+partner_admin_site.register(VendorPerformance, PerformancePartnerAdmin)
+partner_admin_site.register(VendorSanction, SanctionPartnerAdmin)

@@ -4,10 +4,14 @@ Later apps register their models here with a `VendorScopedAdmin` subclass:
 
     @admin.register(Product, site=partner_admin_site)
     class ProductPartnerAdmin(VendorScopedAdmin): ...
+
+and their own pages the same way (behind the site's login, two-factor and permission check):
+
+    partner_admin_site.register_page("sales/", vendor_sales_view, name="sales_report")
 """
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +19,7 @@ from ddasum.admin_scoping import ScopedAdminSite, ScopedInline, ScopedModelAdmin
 from ddasum.otp import otp_satisfied, otp_url
 
 from .models import Vendor
-from .selectors import partner_vendor_ids
+from .selectors import partner_readable_vendor_ids, partner_vendor_ids
 
 
 class PartnerAdminSite(ScopedAdminSite):
@@ -28,9 +32,28 @@ class PartnerAdminSite(ScopedAdminSite):
         user = request.user
         if user.is_active and user.is_staff:
             return None
+        return partner_readable_vendor_ids(user)
+
+    def write_scope_ids(self, request):
+        # A terminated vendor's rows are read-only, but for the admins open to finishing work (orders).
+        user = request.user
+        if user.is_active and user.is_staff:
+            return None
         return partner_vendor_ids(user)
 
     index_template = "admin/partner/index.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[tuple[str, object, str]] = []
+
+    def register_page(self, route: str, view, *, name: str) -> None:
+        """A page of a higher app at /partner/<route>, reversed as partner:<name>."""
+        self._pages.append((route, view, name))
+
+    def get_urls(self):
+        pages = [path(route, self.admin_view(view), name=name) for route, view, name in self._pages]
+        return pages + super().get_urls()
 
     def index(self, request, extra_context=None):
         ids = self.scope_ids(request)

@@ -1,4 +1,4 @@
-from .selectors import partner_vendor_ids
+from .selectors import partner_readable_vendor_ids
 
 
 def partner(request):
@@ -6,4 +6,4 @@ def partner(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
-    return {"has_partner_admin": user.is_staff or bool(partner_vendor_ids(user))}
+    return {"has_partner_admin": user.is_staff or bool(partner_readable_vendor_ids(user))}

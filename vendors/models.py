@@ -60,12 +60,16 @@ class VendorStatus(models.TextChoices):
     APPROVED = "approved", _("입점 승인")
     SUSPENDED = "suspended", _("판매 정지")
     WITHDRAWN = "withdrawn", _("탈퇴")
+    # Ended by the operator (an exit rule): members keep reading and finishing their orders.
+    TERMINATED = "terminated", _("퇴점")
 
 
 # The applicant may edit the application only in these states.
 EDITABLE_STATUSES = frozenset({VendorStatus.DRAFT, VendorStatus.CHANGES_REQUESTED})
 # Members of vendors in these states may use the partner admin.
 PARTNER_STATUSES = frozenset({VendorStatus.APPROVED, VendorStatus.SUSPENDED})
+# A terminated vendor's members still see its partner admin, to read and to finish its orders only.
+PARTNER_READ_STATUSES = PARTNER_STATUSES | {VendorStatus.TERMINATED}
 
 
 def certification_valid_q(prefix: str = "", today=None) -> Q:
@@ -570,3 +574,134 @@ class VendorApplication(Vendor):
         proxy = True
         verbose_name = _("입점 신청 심사")
         verbose_name_plural = _("입점 신청 심사 대기")
+
+
+# --- performance and exit rules (issue 14) -------------------------------------------------
+
+
+class VendorPerformance(models.Model):
+    """A vendor's numbers over the last `window_days` days, computed nightly (vendors.performance).
+
+    One row per vendor and window, rewritten by each run; counts are kept beside the rates so
+    a rate can be read against how many records it stands on. Empty rates mean no records.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="performance",
+                               verbose_name=_("입점기업"))
+    window_days = models.PositiveSmallIntegerField(_("기간(일)"))
+    as_of = models.DateField(_("기준일"))
+    computed_at = models.DateTimeField(_("계산 시각"), default=timezone.now)
+    paid_orders = models.PositiveIntegerField(_("결제된 주문"), default=0)
+    ship_due_orders = models.PositiveIntegerField(_("발송 기한이 된 주문"), default=0)
+    shipped_on_time = models.PositiveIntegerField(_("기한 안 발송"), default=0)
+    on_time_rate = models.DecimalField(_("기한 내 발송률(%)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    vendor_cancels = models.PositiveIntegerField(_("판매자 취소"), default=0)
+    vendor_cancel_rate = models.DecimalField(_("판매자 취소율(%)"), max_digits=5, decimal_places=1, null=True,
+                                             blank=True)
+    delivered_orders = models.PositiveIntegerField(_("배송 완료 주문"), default=0)
+    returns = models.PositiveIntegerField(_("반품 요청"), default=0)
+    return_rate = models.DecimalField(_("반품률(%)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    questions_answered = models.PositiveIntegerField(_("답변한 문의"), default=0)
+    question_answer_hours = models.DecimalField(_("문의 평균 답변 시간(시간)"), max_digits=7, decimal_places=1,
+                                                null=True, blank=True)
+    quotes_answered = models.PositiveIntegerField(_("회신한 견적 요청"), default=0)
+    quote_answer_hours = models.DecimalField(_("견적 평균 회신 시간(시간)"), max_digits=7, decimal_places=1,
+                                             null=True, blank=True)
+    review_count = models.PositiveIntegerField(_("후기 수"), default=0)
+    review_avg = models.DecimalField(_("평균 평점"), max_digits=3, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("입점기업 성과")
+        verbose_name_plural = _("입점기업 성과")
+        ordering = ["vendor__name", "window_days"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "window_days"], name="vendor_performance_unique"),
+        ]
+        # The operator's list sorts by each of these.
+        indexes = [
+            models.Index(fields=["window_days", "on_time_rate"], name="vperf_on_time_idx"),
+            models.Index(fields=["window_days", "vendor_cancel_rate"], name="vperf_cancel_idx"),
+            models.Index(fields=["window_days", "return_rate"], name="vperf_return_idx"),
+            models.Index(fields=["window_days", "question_answer_hours"], name="vperf_question_idx"),
+            models.Index(fields=["window_days", "quote_answer_hours"], name="vperf_quote_idx"),
+            models.Index(fields=["window_days", "review_avg"], name="vperf_review_idx"),
+            models.Index(fields=["window_days", "paid_orders"], name="vperf_orders_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.vendor} · {self.window_days}d · {self.as_of}"
+
+
+class SanctionKind(models.TextChoices):
+    WARNING = "warning", _("경고")
+    SUSPENSION = "suspension", _("판매 정지")
+    LIFT = "lift", _("판매 정지 해제")
+    TERMINATION = "termination", _("퇴점")
+
+
+class VendorSanction(models.Model):
+    """One exit-rule action the operator took on a vendor, with its reason; never changed afterwards.
+
+    Suspension, its lifting and termination move the vendor's status (their VendorStatusEvent is
+    linked); a warning leaves the status as it is and this row is its record.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="sanctions", verbose_name=_("입점기업"))
+    kind = models.CharField(_("조치"), max_length=12, choices=SanctionKind.choices)
+    reason = models.TextField(_("사유"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("처리한 운영자"))
+    status_event = models.OneToOneField(VendorStatusEvent, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="sanction", verbose_name=_("상태 이력"))
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("퇴점 규칙 조치")
+        verbose_name_plural = _("퇴점 규칙 조치")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["vendor", "-created_at"], name="sanction_vendor_idx"),
+            models.Index(fields=["kind", "-created_at"], name="sanction_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.vendor} · {self.get_kind_display()}"
+
+
+class ExitSuggestion(models.Model):
+    """A metric past its threshold (settings.VENDOR_EXIT_THRESHOLDS): a suggestion to the operator, never an action.
+
+    One open suggestion per vendor and metric; it closes when the operator acts on it (the
+    sanction is linked) or dismisses it, and a later run may open a new one.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="exit_suggestions",
+                               verbose_name=_("입점기업"))
+    metric = models.CharField(_("지표"), max_length=30)
+    value = models.DecimalField(_("값"), max_digits=7, decimal_places=2)
+    threshold = models.DecimalField(_("기준"), max_digits=7, decimal_places=2)
+    suggested_kind = models.CharField(_("제안 조치"), max_length=12, choices=SanctionKind.choices)
+    created_at = models.DateTimeField(_("제안 시각"), default=timezone.now)
+    closed_at = models.DateTimeField(_("처리 시각"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("처리한 운영자"))
+    sanction = models.ForeignKey(VendorSanction, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="suggestions", verbose_name=_("취한 조치"))
+    dismiss_reason = models.TextField(_("넘긴 사유"), blank=True)
+
+    class Meta:
+        verbose_name = _("퇴점 규칙 제안")
+        verbose_name_plural = _("퇴점 규칙 제안")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "metric"], condition=Q(closed_at__isnull=True),
+                                    name="exit_suggestion_open_unique"),
+        ]
+        indexes = [models.Index(fields=["closed_at", "-created_at"], name="exit_suggestion_open_idx")]
+
+    def __str__(self):
+        return f"{self.vendor} · {self.metric}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

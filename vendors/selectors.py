@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ddasum.documents import data_uri
 
 from .models import (
+    PARTNER_READ_STATUSES,
     PARTNER_STATUSES,
     DocumentKind,
     MembershipRole,
@@ -56,6 +57,11 @@ def vendor_ids_for_user(user, *, statuses=None, roles=None) -> frozenset:
 def partner_vendor_ids(user) -> frozenset:
     """Vendors whose partner admin the user may enter (approved or suspended)."""
     return vendor_ids_for_user(user, statuses=PARTNER_STATUSES)
+
+
+def partner_readable_vendor_ids(user) -> frozenset:
+    """Vendors whose partner admin the user may read: those above and terminated ones (to finish orders)."""
+    return vendor_ids_for_user(user, statuses=PARTNER_READ_STATUSES)
 
 
 def user_is_vendor_member(user, vendor_id, *, owner_only=False) -> bool:

@@ -28,11 +28,14 @@ from .models import (
     CommissionRateChange,
     DocumentKind,
     DocumentRead,
+    ExitSuggestion,
     MembershipRole,
     RenewalStatus,
+    SanctionKind,
     Vendor,
     VendorDocument,
     VendorMembership,
+    VendorSanction,
     VendorSocialFact,
     VendorStatus,
     VendorStatusEvent,
@@ -51,9 +54,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset] = {
     # An application left unanswered after a request for changes can be closed (rejected).
     S.CHANGES_REQUESTED: frozenset({S.SUBMITTED, S.REJECTED, S.WITHDRAWN}),
     S.REJECTED: frozenset(),
-    S.APPROVED: frozenset({S.SUSPENDED, S.WITHDRAWN}),
-    S.SUSPENDED: frozenset({S.APPROVED, S.WITHDRAWN}),
+    S.APPROVED: frozenset({S.SUSPENDED, S.WITHDRAWN, S.TERMINATED}),
+    S.SUSPENDED: frozenset({S.APPROVED, S.WITHDRAWN, S.TERMINATED}),
     S.WITHDRAWN: frozenset(),
+    S.TERMINATED: frozenset(),
 }
 
 VENDOR_MACHINE = StateMachine(
@@ -128,8 +132,109 @@ def vendor_action(*, vendor_id: int, action: str, actor: User, reason: str = "")
         raise InvalidTransition(_("판매 정지된 기업만 재개할 수 있습니다."))
     if action == "submit":
         vendor_application_check(vendor=vendor)
-    _transition(vendor, rule.to, actor=actor, reason=reason)
+    event = _transition(vendor, rule.to, actor=actor, reason=reason)
+    if action in _ACTION_SANCTIONS:  # suspending and reinstating are exit-rule actions too
+        VendorSanction.objects.create(vendor=vendor, kind=_ACTION_SANCTIONS[action], reason=reason, actor=actor,
+                                      status_event=event, created_at=event.created_at)
     return vendor
+
+
+# --- exit rules (issue 14) ---------------------------------------------------------------------
+
+_ACTION_SANCTIONS = {"suspend": SanctionKind.SUSPENSION, "reinstate": SanctionKind.LIFT}
+# What each exit-rule action does to the status (a warning leaves it as it is).
+SANCTION_TARGETS = {
+    SanctionKind.WARNING: None,
+    SanctionKind.SUSPENSION: S.SUSPENDED,
+    SanctionKind.LIFT: S.APPROVED,
+    SanctionKind.TERMINATION: S.TERMINATED,
+}
+# From which statuses each exit-rule action may be taken.
+SANCTION_FROM = {
+    SanctionKind.WARNING: frozenset({S.APPROVED, S.SUSPENDED}),
+    SanctionKind.SUSPENSION: frozenset({S.APPROVED}),
+    SanctionKind.LIFT: frozenset({S.SUSPENDED}),
+    SanctionKind.TERMINATION: frozenset({S.APPROVED, S.SUSPENDED}),
+}
+
+# Steps of a termination that belong to later apps, run in its transaction:
+# `step(*, vendor_id, actor)`. orders registers the settlement of what the vendor is owed.
+_termination_steps: list = []
+
+
+def vendor_termination_step_register(step):
+    """Add a step run when a vendor is terminated; later apps call this from their AppConfig.ready()."""
+    if step not in _termination_steps:
+        _termination_steps.append(step)
+    return step
+
+
+def vendor_sanctions_available(*, vendor: Vendor, user) -> list[str]:
+    """The exit-rule actions `user` may take on `vendor` now (operators only)."""
+    if not (user and user.is_active and user.is_staff):
+        return []
+    return [kind for kind in SanctionKind.values if vendor.status in SANCTION_FROM[kind]]
+
+
+@transaction.atomic
+def vendor_sanction_apply(*, vendor_id: int, kind: str, actor: User, reason: str,
+                          suggestion_id: int | None = None) -> VendorSanction:
+    """Take an exit-rule action (warning, suspension, lifting it, termination) with its reason.
+
+    Suspension hides the products (Vendor.objects.selling() leaves it out) while orders in
+    progress still ship and refund; termination also builds the settlement of what is owed
+    (the registered steps) and leaves the members reading and finishing orders only. A
+    suggestion acted on is closed with the action.
+    """
+    if not (actor and actor.is_active and actor.is_staff):
+        raise NotAllowed(_("운영자만 할 수 있습니다."))
+    if kind not in SANCTION_TARGETS:
+        raise InvalidTransition(_("알 수 없는 조치입니다."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationIncomplete(_("사유를 입력해 주세요."))
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    if vendor.status not in SANCTION_FROM[kind]:
+        raise InvalidTransition(
+            _("'%(status)s' 상태의 기업에는 '%(kind)s' 조치를 할 수 없습니다.")
+            % {"status": vendor.get_status_display(), "kind": SanctionKind(kind).label})
+    target = SANCTION_TARGETS[kind]
+    event = _transition(vendor, target, actor=actor, reason=reason) if target else None
+    sanction = VendorSanction.objects.create(vendor=vendor, kind=kind, reason=reason, actor=actor, status_event=event,
+                                             created_at=event.created_at if event else timezone.now())
+    if kind == SanctionKind.TERMINATION:
+        for step in _termination_steps:
+            step(vendor_id=vendor.pk, actor=actor)
+    if suggestion_id is not None:
+        ExitSuggestion.objects.filter(pk=suggestion_id, vendor=vendor, closed_at__isnull=True).update(
+            closed_at=sanction.created_at, closed_by=actor, sanction=sanction)
+    if kind == SanctionKind.WARNING:
+        jobs.after_commit("vendors.vendor_warning_notify_task", sanction_id=sanction.pk)
+    logger.info("vendor %s: %s by %s", vendor.pk, kind, actor.pk)
+    return sanction
+
+
+@transaction.atomic
+def exit_suggestion_dismiss(*, suggestion_id: int, actor: User, reason: str = "") -> ExitSuggestion:
+    """Close a suggestion without acting on it (the reason is kept). Dismissing it again changes nothing."""
+    if not (actor and actor.is_active and actor.is_staff):
+        raise NotAllowed(_("운영자만 할 수 있습니다."))
+    suggestion = ExitSuggestion.objects.select_for_update().get(pk=suggestion_id)
+    if suggestion.closed_at is None:
+        suggestion.closed_at, suggestion.closed_by = timezone.now(), actor
+        suggestion.dismiss_reason = (reason or "").strip()
+        suggestion.save(update_fields=["closed_at", "closed_by", "dismiss_reason"])
+    return suggestion
+
+
+def vendor_warning_notify(*, sanction_id: int) -> int:
+    """Tell the vendor's owners about a warning and its reason, once."""
+    sanction = VendorSanction.objects.select_related("vendor").get(pk=sanction_id)
+    body = _("%(name)s에 운영자의 경고가 있었습니다.") % {"name": sanction.vendor.name}
+    body += "\n" + _("사유: %(reason)s") % {"reason": sanction.reason}
+    return vendor_notify(sanction.vendor, title=_("운영자의 경고가 있습니다"), body=body,
+                         url=reverse("partner:vendors_vendor_change", args=[sanction.vendor_id]),
+                         key=f"vendor-sanction:{sanction.pk}")
 
 
 def vendor_application_missing(*, vendor: Vendor) -> list[str]:
@@ -355,6 +460,8 @@ _STATUS_MESSAGES = {
     VendorStatus.CHANGES_REQUESTED: (gettext_lazy("입점 신청 보완을 요청드립니다"), gettext_lazy("%(name)s의 입점 신청에 보완이 필요합니다.")),
     VendorStatus.REJECTED: (gettext_lazy("입점 신청이 반려되었습니다"), gettext_lazy("%(name)s의 입점 신청이 반려되었습니다.")),
     VendorStatus.SUSPENDED: (gettext_lazy("판매가 정지되었습니다"), gettext_lazy("%(name)s의 판매가 정지되었습니다.")),
+    VendorStatus.TERMINATED: (gettext_lazy("퇴점 처리되었습니다"),
+                              gettext_lazy("%(name)s이(가) 퇴점 처리되었습니다. 진행 중인 주문은 끝까지 처리해 주세요.")),
 }
 
 

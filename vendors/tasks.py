@@ -3,11 +3,13 @@ import logging
 
 from celery import shared_task
 
+from .performance import vendor_performance_refresh
 from .services import (
     vendor_certifications_check,
     vendor_renewal_decided_notify,
     vendor_renewal_requested_notify,
     vendor_status_notify,
+    vendor_warning_notify,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,3 +41,16 @@ def vendor_renewal_requested_notify_task(*, renewal_id: int) -> int:
 def vendor_renewal_decided_notify_task(*, renewal_id: int) -> int:
     """Tell the vendor's owners the operator's decision on its renewal."""
     return vendor_renewal_decided_notify(renewal_id=renewal_id)
+
+
+@shared_task(name="vendors.vendor_warning_notify_task", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def vendor_warning_notify_task(*, sanction_id: int) -> int:
+    """Tell the vendor's owners about the operator's warning, once."""
+    return vendor_warning_notify(sanction_id=sanction_id)
+
+
+@shared_task(name="vendors.vendor_performance_refresh_task")
+def vendor_performance_refresh_task() -> dict:
+    """Nightly: every vendor's performance as of today, and suggestions past the thresholds."""
+    result = vendor_performance_refresh()
+    return {"rows": result.rows, "suggestions": result.suggestions}

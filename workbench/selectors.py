@@ -1,6 +1,6 @@
 """What needs doing today, for a vendor (or every vendor a member or an operator may see).
 
-`todo_counts` reads each app's rows with one aggregate query per app (seven in all, whatever the
+`todo_counts` reads each app's rows with one aggregate query per app (eight in all, whatever the
 number of vendors and rows), either summed over the vendors or grouped by vendor for the daily
 digest; `todo_rows` turns the counts into labelled rows with their links, oldest first inside
 each link. The rules of what counts are each app's own (overdue_q from orders, the low-stock
@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from catalog.models import ProductStatus, ProductVariant
 from ddasum.business_days import business_days_between
-from orders.models import Settlement, SettlementStatus, VendorOrder, VendorOrderStatus
+from orders.models import Claim, Settlement, SettlementStatus, VendorOrder, VendorOrderStatus
+from orders.selectors.todo import claims_waiting_q
 from orders.services.late_shipping import overdue_q
 from procurement.models import QuoteStatus, RequestStatus, VendorQuote
 from reviews.models import Question
@@ -41,8 +42,7 @@ class TodoCounts:
     overdue: int = 0
     overdue_since: date | None = None          # the earliest missed shipping day
     returns: int = 0
-    # Per-line claims and exchanges (being built in the orders app by another change): counted by
-    # `_claims_source` once they exist; until then they are 0 and the row is not shown.
+    # Per-line cancels, returns and exchanges (orders.Claim) waiting for the vendor.
     claims: int = 0
     claims_since: datetime | None = None
     questions: int = 0
@@ -67,16 +67,6 @@ COUNTED = ("to_confirm", "to_ship", "overdue", "returns", "claims", "questions",
 
 def _scoped(qs, vendor_ids, path="vendor_id"):
     return qs if vendor_ids is None else qs.filter(**{f"{path}__in": vendor_ids})
-
-
-def _claims_source(today: date):
-    """Per-line return and exchange claims waiting for the vendor: their place in the counts.
-
-    Another change is building line claims in the orders app. When it lands, return
-    `(claims waiting for the vendor, "vendor_id", {"claims": Count("pk"), "claims_since": Min("created_at")})`
-    and the dashboard row, the digest and the by-vendor counts follow (one more query). None until then.
-    """
-    return None
 
 
 def _sources(today: date):
@@ -108,9 +98,10 @@ def _sources(today: date):
                                 cert_valid_until__lte=today + timedelta(days=CERT_WARN_DAYS)), "pk", {
         "cert_expiring": Count("pk"), "cert_valid_until": Min("cert_valid_until"),
     }
-    claims = _claims_source(today)
-    if claims is not None:
-        yield claims
+    # Per-line cancels, returns and exchanges waiting for the vendor's decision or its next step.
+    yield Claim.objects.filter(claims_waiting_q()), "vendor_order__vendor_id", {
+        "claims": Count("pk"), "claims_since": Min("created_at"),
+    }
     # A statement built and waiting for its payout: the vendor reads and checks it now.
     yield Settlement.objects.filter(status=SettlementStatus.CONFIRMED), "vendor_id", {
         "settlements": Count("pk"), "settlement_period_end": Min("period_end"),
@@ -118,7 +109,7 @@ def _sources(today: date):
 
 
 def todo_counts(*, vendor_ids, now: datetime | None = None) -> TodoCounts:
-    """Everything waiting for these vendors (None = every vendor), summed; seven queries."""
+    """Everything waiting for these vendors (None = every vendor), summed; eight queries."""
     today = timezone.localdate(now or timezone.now())
     counts = TodoCounts()
     for qs, path, aggregates in _sources(today):
@@ -131,7 +122,7 @@ def todo_counts(*, vendor_ids, now: datetime | None = None) -> TodoCounts:
 
 
 def todo_counts_by_vendor(*, vendor_ids, now: datetime | None = None) -> dict[int, TodoCounts]:
-    """The same counts for each of these vendors (None = every vendor), in six grouped queries."""
+    """The same counts for each of these vendors (None = every vendor), in seven grouped queries."""
     today = timezone.localdate(now or timezone.now())
     by_vendor: dict[int, TodoCounts] = {}
     for qs, path, aggregates in _sources(today):
@@ -185,8 +176,9 @@ def todo_rows(counts: TodoCounts, *, now: datetime | None = None) -> list[TodoRo
             f"{orders}?todo=overdue")
     add("returns", _("반품 요청"), counts.returns, "", f"{orders}?todo=returns")
     if counts.claims_since:
-        add("claims", _("교환·반품 접수(상품별)"), counts.claims,
-            _("가장 오래된 요청 %(days)s일째") % {"days": _days_since(counts.claims_since, today)}, orders)
+        add("claims", _("취소·반품·교환 요청(상품별)"), counts.claims,
+            _("가장 오래된 요청 %(days)s일째") % {"days": _days_since(counts.claims_since, today)},
+            f"{orders}?todo=claims")
     if counts.questions_since:
         add("questions", _("답변을 기다리는 상품문의"), counts.questions,
             _("가장 오래된 문의 %(days)s일째") % {"days": _days_since(counts.questions_since, today)},

@@ -1,4 +1,4 @@
-"""Campaign pages (/campaigns/…) and the notices and events board (/board/…)."""
+"""Campaign pages (/campaigns/…) the notices and events board (/board/…), the product feeds (/feeds/…)."""
 from django.urls import include, path
 
 app_name = "campaigns"
@@ -6,4 +6,5 @@ app_name = "campaigns"
 urlpatterns = [
     path("", include("campaigns.urls.campaigns")),
     path("", include("campaigns.urls.board")),
+    path("", include("campaigns.urls.feeds")),
 ]

@@ -17,7 +17,9 @@ from . import (
     board,
     campaigns,
     catalog,
+    channels,
     delivery_dates,
+    exits,
     late_shipping,
     notifications,
     orders,
@@ -36,8 +38,9 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("catalog", (catalog.seed, delivery_dates.seed)),
     ("campaigns", (campaigns.seed, board.seed)),
     ("orders", (orders.seed, late_shipping.seed, notifications.seed)),
-    ("procurement", (procurement.seed,)),
-    ("reviews", (reviews.seed,)),
+    ("procurement", (procurement.seed, channels.seed)),
+    # Vendor performance reads every record above, so it comes last.
+    ("reviews", (reviews.seed, exits.seed)),
 )
 
 

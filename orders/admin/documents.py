@@ -13,15 +13,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
+from ddasum.spreadsheets import XLSX, attachment_response
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from ..models import DocumentKind, TaxInvoiceRequest
+from ..models import DocumentKind, InvoiceKind, TaxInvoiceRequest
 from ..services.documents import document_url
 from ..services.tax_invoices import (
     APPROVAL_COLUMNS,
@@ -29,6 +31,7 @@ from ..services.tax_invoices import (
     INVOICE_KIND_LABELS,
     ApprovalImportRefused,
     invoice_issuer,
+    invoice_requests_hometax_xlsx,
     invoice_requests_pending,
     tax_invoice_approvals_apply,
     tax_invoice_approvals_plan,
@@ -145,6 +148,7 @@ class TaxInvoiceRequestAdminBase(UploadPreviewMixin, admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         custom = [
             path("export/", wrap(self.export_view), name="orders_taxinvoicerequest_export"),
+            path("export/hometax/", wrap(self.hometax_view), name="orders_taxinvoicerequest_hometax"),
             path("approvals/", wrap(self.approvals_view), name="orders_taxinvoicerequest_approvals"),
             path("approvals/confirm/", wrap(self.approvals_confirm_view),
                  name="orders_taxinvoicerequest_approvals_confirm"),
@@ -157,9 +161,16 @@ class TaxInvoiceRequestAdminBase(UploadPreviewMixin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "export_url": self._url("export"), "approvals_url": self._url("approvals"),
+            "hometax_url": self._hometax_url(request),
             "pending_count": pending.count(), "issuer_label": invoice_issuer().label,
         }
         return super().changelist_view(request, extra_context)
+
+    def _hometax_url(self, request) -> str:
+        """The 홈택스 workbook of the list's vendor when the list is filtered to one (a file has one supplier)."""
+        url = self._url("hometax")
+        vendor = request.GET.get("vendor_order__vendor__id__exact", "")
+        return f"{url}?vendor={vendor}" if vendor.isdigit() else url
 
     def _context(self, request, **extra):
         return {**self.admin_site.each_context(request), "opts": self.model._meta,
@@ -193,6 +204,22 @@ class TaxInvoiceRequestAdminBase(UploadPreviewMixin, admin.ModelAdmin):
                 raise Http404
             pending = pending.filter(vendor_order__vendor_id=vendor)
         return self._issue_response(request, pending.prefetch_related("vendor_order__lines"))
+
+    def hometax_view(self, request):
+        """The pending 세금계산서 in scope as the 홈택스 일괄발급 workbook (nothing is marked: the vendor uploads it)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        pending = invoice_requests_pending(self._vendor_ids(request)).filter(kind=InvoiceKind.TAX_INVOICE)
+        vendor = request.GET.get("vendor", "")
+        if vendor:
+            if not vendor.isdigit():
+                raise Http404
+            pending = pending.filter(vendor_order__vendor_id=vendor)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = attachment_response(invoice_requests_hometax_xlsx(pending.prefetch_related("vendor_order__lines")),
+                                       f"hometax-tax-invoices-{stamp}.xlsx", XLSX)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @admin.action(description=gettext_lazy("선택한 발행 대기 요청 내보내기 (일괄 발행용)"))
     def export_selected(self, request, queryset):

@@ -32,7 +32,8 @@ from ddasum.money import won_or_dash
 from ddasum.spreadsheets import attachment_response
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from ..models import Carrier, StatusEvent, VendorOrder, VendorOrderStatus
+from ..models import Carrier, Claim, StatusEvent, VendorOrder, VendorOrderStatus
+from ..selectors.todo import claims_waiting_q
 from ..services import actions, late_shipping, return_photos, shipping
 from ..services.actions import VENDOR_ORDER_MACHINE, vendor_order_cancel
 from ..services.documents import packing_slip_url
@@ -212,11 +213,12 @@ class TodoFilter(admin.SimpleListFilter):
 
     title = gettext_lazy("할 일")
     parameter_name = "todo"
-    CONFIRM, SHIP, OVERDUE, RETURNS = "confirm", "ship", "overdue", "returns"
+    CONFIRM, SHIP, OVERDUE, RETURNS, CLAIMS = "confirm", "ship", "overdue", "returns", "claims"
 
     def lookups(self, request, model_admin):
         return [(self.CONFIRM, _("발주 확인할 주문")), (self.SHIP, _("발송할 주문")),
-                (self.OVERDUE, _("발송 기한 지남")), (self.RETURNS, _("반품 요청"))]
+                (self.OVERDUE, _("발송 기한 지남")), (self.RETURNS, _("반품 요청")),
+                (self.CLAIMS, _("취소·반품·교환 요청(상품별)"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -228,6 +230,8 @@ class TodoFilter(admin.SimpleListFilter):
             return queryset.filter(late_shipping.overdue_q(timezone.localdate()))
         if value == self.RETURNS:
             return queryset.filter(status=V.RETURN_REQUESTED)
+        if value == self.CLAIMS:
+            return queryset.filter(pk__in=Claim.objects.filter(claims_waiting_q()).values("vendor_order_id"))
         return queryset
 
     @classmethod
@@ -235,7 +239,7 @@ class TodoFilter(admin.SimpleListFilter):
         """Oldest first for a to-do; None (the usual order) otherwise."""
         if value == cls.OVERDUE:
             return ("ship_by", "paid_at", "pk")
-        if value in (cls.CONFIRM, cls.SHIP, cls.RETURNS):
+        if value in (cls.CONFIRM, cls.SHIP, cls.RETURNS, cls.CLAIMS):
             return ("paid_at", "pk")
         return None
 
@@ -666,6 +670,8 @@ class VendorOrderPartnerAdmin(VendorOrderAdminBase, VendorScopedAdmin):
     """A vendor's orders, from the moment they are paid."""
 
     action_names = PARTNER_ACTIONS
+    # A terminated vendor still finishes its orders (ships, refunds, answers returns) here.
+    open_to_read_only_scope = True
     list_display = ("number", "placed_at", "delivery_date_display", "recipient", "items_summary", "total_display",
                     "status_display", "tracking_display", "vendor")
 

@@ -27,8 +27,9 @@ so the parts add up exactly); the taxable and exempt totals are reduced by their
 """
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -463,3 +464,20 @@ def buy_now_cart_create(*, variant_id: int, quantity: int) -> Cart:
         cart = Cart.objects.create(session_key=f"{BUY_NOW_PREFIX}{uuid.uuid4().hex}")
         cart_line_set(cart=cart, variant_id=variant_id, quantity=quantity)
     return cart
+
+
+def carts_abandoned_purge(*, now=None) -> int:
+    """Delete carts nobody will come back to; idempotent, so a missed day is made up by the next run.
+
+    바로구매 carts live for one checkout: gone after BUY_NOW_CART_KEEP_HOURS. A visitor's cart
+    (no member) is kept CART_ANONYMOUS_KEEP_DAYS after its last change, as long as the session
+    cookie that finds it. Members' carts are theirs and stay.
+    """
+    now = now or timezone.now()
+    buy_now = Cart.objects.filter(user__isnull=True, session_key__startswith=BUY_NOW_PREFIX,
+                                  updated_at__lt=now - timedelta(hours=settings.BUY_NOW_CART_KEEP_HOURS))
+    kept_since = now - timedelta(days=settings.CART_ANONYMOUS_KEEP_DAYS)
+    anonymous = (Cart.objects.filter(user__isnull=True, updated_at__lt=kept_since)
+                 .exclude(session_key__startswith=BUY_NOW_PREFIX)
+                 .exclude(Exists(CartLine.objects.filter(cart=OuterRef("pk"), added_at__gte=kept_since))))
+    return buy_now.delete()[1].get(Cart._meta.label, 0) + anonymous.delete()[1].get(Cart._meta.label, 0)

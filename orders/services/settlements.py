@@ -483,3 +483,32 @@ def settlements_build_previous_month() -> PeriodResult:
     """Settle the month that just ended for every vendor. Safe to run again."""
     start, end = previous_month()
     return settlements_build_period(period_start=start, period_end=end)
+
+
+def vendor_owed_settle(*, vendor_id: int, actor=None, today: date | None = None) -> list[Settlement]:
+    """Settle everything a leaving vendor is owed now: each ended month with unsettled completed orders,
+    and this month up to yesterday when it has any. Safe to run again (settlement_build is).
+
+    Registered with vendors as a termination step (OrdersConfig.ready()), so it runs in the
+    termination's transaction. Orders the vendor finishes afterwards are settled by the monthly run.
+    """
+    today = today or timezone.localdate()
+    this_month = today.replace(day=1)
+    this_month_start, _end = period_bounds(this_month, today)
+    unsettled = VendorOrder.objects.filter(vendor_id=vendor_id, status=VendorOrderStatus.COMPLETED,
+                                           settlement_line__isnull=True)
+    months = (
+        unsettled.filter(completed_at__lt=this_month_start)
+        .annotate(month=TruncMonth("completed_at", tzinfo=timezone.get_default_timezone()))
+        .order_by("month").values_list("month", flat=True).distinct()
+    )
+    periods = []
+    for month in months:
+        first = month.date() if isinstance(month, datetime) else month
+        periods.append(month_period(first.year, first.month))
+    yesterday = today - timedelta(days=1)
+    if yesterday >= this_month and settleable(period_start=this_month, period_end=yesterday,
+                                              vendor_ids=[vendor_id]).exists():
+        periods.append((this_month, yesterday))
+    return [settlement_build(vendor_id=vendor_id, period_start=start, period_end=end, actor=actor)
+            for start, end in periods]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ddasum.money import EXEMPT, TAXABLE, vat_split
-from ddasum.spreadsheets import CsvUnreadable, csv_decode, excel_csv
+from ddasum.spreadsheets import CsvUnreadable, Sheet, csv_decode, excel_csv, excel_xlsx
 from vendors.selectors import user_is_vendor_member
 
 from ..exceptions import InvalidTransition, NotAllowed, OrderError
@@ -98,14 +98,18 @@ def _item_name(vendor_order: VendorOrder, kind: str) -> str:
     return _("%(first)s 외 %(count)s건") % {"first": names[0], "count": len(names) - 1}
 
 
+def _written_on(vendor_order: VendorOrder):
+    """The supply date (작성일자): when the vendor order was paid, in Korean time."""
+    return timezone.localtime(vendor_order.paid_at or vendor_order.order.paid_at or vendor_order.order.placed_at)
+
+
 def invoice_requests_csv(requests) -> bytes:
     """Pending requests in a layout for bulk issuing (UTF-8 with BOM, so Excel reads Hangul)."""
     rows = [CSV_COLUMNS]
     for req in requests:
         vo = req.vendor_order
         vendor = vo.vendor
-        # The supply date: when the vendor order was paid.
-        written = timezone.localtime(vo.paid_at or vo.order.paid_at or vo.order.placed_at).strftime("%Y%m%d")
+        written = _written_on(vo).strftime("%Y%m%d")
         rows.append([
             written, _digits(vendor.business_number), vendor.name, vendor.representative,
             _digits(req.business_number), req.business_name, req.email,
@@ -113,6 +117,68 @@ def invoice_requests_csv(requests) -> bytes:
             req.supply_amount, req.vat_amount, req.supply_amount + req.vat_amount, vo.number,
         ])
     return excel_csv(rows)
+
+
+# --- the 홈택스 bulk-issuing workbook ------------------------------------------------------------
+
+# 홈택스 (국세청) 전자세금계산서 일괄발급 엑셀 양식: rows 1–5 are the form's header block (title and
+# notes, not read by the upload), row 6 names the 59 columns, invoices start on row 7, one per row.
+# A row carries up to four items (일자·품목·규격·수량·단가·공급가액·세액·품목비고); amounts are whole
+# won, registration numbers digits only, dates YYYYMMDD, 일자 the day of the month (two digits).
+HOMETAX_FIRST_ROW = 7
+HOMETAX_ITEMS = 4
+HOMETAX_ITEM_COLUMNS = ("일자", "품목", "규격", "수량", "단가", "공급가액", "세액", "품목비고")
+HOMETAX_COLUMNS = (
+    "전자(세금)계산서 종류\n(01:일반, 02:영세율)", "작성일자", "공급자 등록번호\n(\"-\" 없이 입력)",
+    "공급자\n종사업장번호", "공급자 상호", "공급자 성명", "공급자 사업장주소", "공급자 업태", "공급자 종목",
+    "공급자 이메일", "공급받는자 등록번호\n(\"-\" 없이 입력)", "공급받는자\n종사업장번호", "공급받는자 상호",
+    "공급받는자 성명", "공급받는자 사업장주소", "공급받는자 업태", "공급받는자 종목", "공급받는자 이메일1",
+    "공급받는자 이메일2", "공급가액\n합계", "세액\n합계", "비고",
+    *(f"{name}{n}" for n in range(1, HOMETAX_ITEMS + 1) for name in HOMETAX_ITEM_COLUMNS),
+    "현금", "수표", "어음", "외상미수금", "영수(01),\n청구(02)",
+)
+HOMETAX_KIND_GENERAL = "01"  # 일반 (not 영세율)
+HOMETAX_RECEIPT = "01"  # 영수: the buyer paid at checkout
+
+
+def invoice_requests_hometax_sheet(requests) -> Sheet:
+    """Pending 세금계산서 requests as the 홈택스 일괄발급 sheet (계산서 for exempt goods use another form).
+
+    The sheet is the tax office's form, so it is Korean whatever the language of the page.
+
+    Each invoice has one item, the request's own amounts, so the items add up to the totals to the won
+    (splitting VAT per line would round differently); the item's name lists the goods ("… 외 2건").
+    """
+    sheet = Sheet(title="엑셀업로드양식", widths=[12, 10, 14, 8, 20, 10, 30, 10, 10, 22, 14, 8, 20, 10, 30,
+                                                 10, 10, 22, 10, 12, 10, 16],
+                  text_columns=frozenset({2, 3, 11}), freeze_panes=f"A{HOMETAX_FIRST_ROW}")
+    sheet.heading("전자세금계산서 일괄발급 양식 (따숨몰 내보내기)")
+    sheet.add("7행부터 한 줄에 세금계산서 한 장입니다. 공급자는 입점기업, 작성일자는 결제일입니다.")
+    sheet.add("홈택스 > 전자(세금)계산서 > 발급 > 일괄/공동매입분 발급 > 엑셀 일괄발급에서 이 파일을 올리세요.")
+    sheet.add("등록번호는 '-' 없이, 금액은 원 단위 정수입니다.")
+    sheet.blank()
+    sheet.heading(*HOMETAX_COLUMNS)
+    for req in requests:
+        if req.kind != InvoiceKind.TAX_INVOICE:
+            continue
+        vo = req.vendor_order
+        vendor, order = vo.vendor, vo.order
+        written = _written_on(vo)
+        item = [f"{written:%d}", _item_name(vo, req.kind), "", "", "", req.supply_amount, req.vat_amount, vo.number]
+        empty_items = [""] * (len(HOMETAX_ITEM_COLUMNS) * (HOMETAX_ITEMS - 1))
+        sheet.add(
+            HOMETAX_KIND_GENERAL, f"{written:%Y%m%d}", _digits(vendor.business_number), "", vendor.name,
+            vendor.representative, f"{vendor.address} {vendor.address_detail}".strip(), vendor.business_type, vendor.business_item, vendor.email,
+            _digits(req.business_number), "", req.business_name, order.orderer_name, "", "", "", req.email, "",
+            req.supply_amount, req.vat_amount, f"따숨몰 주문 {vo.number}",
+            *item, *empty_items, "", "", "", "", HOMETAX_RECEIPT,
+        )
+    return sheet
+
+
+def invoice_requests_hometax_xlsx(requests) -> bytes:
+    """The 홈택스 일괄발급 workbook of the requests' 세금계산서."""
+    return excel_xlsx([invoice_requests_hometax_sheet(requests)])
 
 
 @dataclass

@@ -10,6 +10,8 @@ from django.conf import settings
 
 CATCH_UP_TESTS = {
     "vendors-certification-check": "tests.vendors.test_services:test_missed_day_is_caught_up_by_the_nearest_threshold",
+    "vendors-performance-refresh": "tests.vendors.test_performance:"
+                                   "test_a_missed_night_is_made_up_by_the_next_run_and_a_second_run_changes_nothing",
     "orders-expire-unpaid":
         "tests.orders.test_payments:test_beat_task_expires_only_due_orders_returns_stock_and_is_idempotent",
     "orders-late-shipments": "tests.orders.test_late_shipping:test_a_missed_week_is_caught_up_one_step_per_business_day",
@@ -32,6 +34,8 @@ CATCH_UP_TESTS = {
     "catalog-restock-notices": "tests.catalog.test_restock:"
                                "test_alert_for_a_guest_and_a_member_sent_once_when_stock_returns_and_a_missed_run_is_made_up",
     "campaigns-wish-notices": "tests.catalog.test_restock:test_wished_product_on_a_live_campaign_price_tells_once_per_campaign",
+    "campaigns-naver-feed":
+        "tests.campaigns.test_naver_feed:test_each_run_writes_what_is_on_sale_now_so_a_missed_run_is_made_up",
     "reviews-reminders":
         "tests.reviews.test_reviews:test_reminder_goes_once_a_few_days_after_delivery_and_a_missed_day_is_made_up",
     "reviews-questions-remind-vendors":
@@ -40,6 +44,8 @@ CATCH_UP_TESTS = {
         "tests.orders.test_reconciliation:test_missed_days_are_reconciled_in_order_from_the_last_one_done",
     "ddasum-documents-orphans-sweep":
         "tests.ddasum.test_documents:test_the_sweep_removes_old_files_no_row_points_to_and_nothing_else",
+    "orders-carts-abandoned-purge":
+        "tests.orders.test_cart:test_abandoned_carts_are_purged_by_age_whenever_the_daily_run_comes",
     "mypage-retention-purge": "tests.mypage.test_leave_export:test_retention_purge_scrubs_records_once_their_period_ends",
 }
 

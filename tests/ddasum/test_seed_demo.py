@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.utils import timezone
@@ -14,10 +15,14 @@ from pypdf import PdfReader
 
 from accounts.models import PolicyVersion, User
 from accounts.selectors import policy_current
+from campaigns.services.naver_feed import COLUMNS as FEED_COLUMNS
+from campaigns.services.naver_feed import FEED_NAME
 from catalog.models import Category, Product, ProductImage, ProductStatus, ProductVariant
 from ddasum.demo.accounts import DEMO_PASSWORD
+from ddasum.demo.vendors import demo_vendor1
 from ddasum.storage import private_storage
-from orders.models import CashReceipt, CashReceiptStatus, Order, OrderStatus, Payment, PaymentStatus
+from orders.models import CashReceipt, CashReceiptStatus, InvoiceKind, Order, OrderStatus, Payment, PaymentStatus
+from orders.services.tax_invoices import invoice_requests_pending
 from procurement.models import (
     AgencyMembership,
     Need,
@@ -30,17 +35,21 @@ from procurement.models import (
     QuoteVersion,
     VendorQuote,
 )
+from procurement.selectors.vendor_sales import vendor_sales_report
 from tests.procurement.test_demo import check_procurement_demo
 from vendors.models import (
     REQUIRED_DOCUMENTS,
     CertificationRenewal,
     DocumentRead,
     EnterpriseType,
+    ExitSuggestion,
     MembershipRole,
     Region,
     Vendor,
     VendorDocument,
     VendorMembership,
+    VendorPerformance,
+    VendorSanction,
     VendorStatus,
     VendorStatusEvent,
 )
@@ -51,7 +60,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.local_files]
 
 MODELS = (User, Vendor, VendorMembership, VendorStatusEvent, VendorDocument, Product, ProductVariant, ProductImage,
           PublicAgency, AgencyMembership, QuoteRequest, VendorQuote, QuoteVersion, PurchaseOrder, PurchaseRecord,
-          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt)
+          QuoteBundle, Need, NeedProposal, DocumentRead, CertificationRenewal, Order, Payment, CashReceipt,
+          VendorPerformance, VendorSanction, ExitSuggestion)
 
 
 def seed() -> str:
@@ -126,7 +136,41 @@ def test_demo_data_covers_the_product():
     check_procurement_demo()
     check_pg_payments()
     check_policies()
+    check_sales_report_and_channels()
+    check_exit_rules()
     check_late_shipping()
+
+
+def check_sales_report_and_channels():
+    """vendor1's sales report has shop sales this year and in 2017, procurement, several provinces; the
+    네이버 feed is written; a 세금계산서 waits for the 홈택스 export."""
+    vendor = demo_vendor1()
+    this_year = timezone.localdate().year
+    now = vendor_sales_report(vendor=vendor, year=this_year)
+    assert now.year_total.b2c > 0 and len([r for r in now.by_region if r.b2c]) >= 3
+    assert vendor_sales_report(vendor=vendor, year=2017).year_total.b2c > 0
+    assert any(vendor_sales_report(vendor=vendor, year=y).year_total.b2g for y in (this_year, this_year - 1))
+    with default_storage.open(FEED_NAME, "rb") as feed:
+        lines = feed.read().decode("utf-8").splitlines()
+    assert lines[0].split("\t") == list(FEED_COLUMNS) and len(lines) > 50
+    assert invoice_requests_pending([vendor.pk]).filter(kind=InvoiceKind.TAX_INVOICE).exists()
+
+
+def check_exit_rules():
+    """Every vendor in the shop has its numbers; the demo vendor was warned and a suspension is suggested."""
+    from ddasum.demo.vendors import demo_vendor1
+    from vendors.models import PARTNER_READ_STATUSES, SanctionKind
+
+    shown = Vendor.objects.filter(status__in=PARTNER_READ_STATUSES)
+    assert VendorPerformance.objects.filter(window_days=90).count() == shown.count()
+    assert VendorPerformance.objects.filter(paid_orders__gt=0).exists()
+    vendor = demo_vendor1()
+    warning = VendorSanction.objects.get(kind=SanctionKind.WARNING)
+    assert warning.vendor == vendor and warning.reason and warning.actor.is_staff
+    row = VendorPerformance.objects.get(vendor=vendor, window_days=90)
+    assert row.on_time_rate is not None and row.on_time_rate < 80
+    suggestion = ExitSuggestion.objects.get(closed_at__isnull=True, metric="on_time_rate")
+    assert (suggestion.vendor, suggestion.suggested_kind) == (vendor, SanctionKind.SUSPENSION)
 
 
 def check_late_shipping():

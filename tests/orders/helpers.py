@@ -17,6 +17,48 @@ from vendors.models import VendorDocument
 V = VendorOrderStatus
 
 
+# --- checkouts racing for the last units (PostgreSQL) -------------------------------------------
+
+
+def checkouts_at_once(lines_per_cart) -> list[str]:
+    """Place one guest order per cart at the same moment, one thread each, and return each outcome:
+    "ok", or the sold-out message the buyer would read. `lines_per_cart` is a list of
+    [{"variant": …, "quantity": …, "delivery_slot": …}, …], one list per cart."""
+    import threading
+
+    from django.db import connections
+
+    from orders.exceptions import OutOfStock
+    from orders.models import Cart
+    from orders.services.checkout import order_place
+    from tests.factories import checkout_data
+
+    carts = []
+    for i, lines in enumerate(lines_per_cart):
+        cart = Cart.objects.create(session_key=f"race-cart-{i}")
+        for line in lines:
+            cart.lines.create(**line)
+        carts.append(cart)
+    results, barrier = [], threading.Barrier(len(carts))
+
+    def buy(cart):
+        try:
+            barrier.wait()
+            order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=f"race-{cart.pk}")
+            results.append("ok")
+        except OutOfStock as exc:
+            results.append(exc.message)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=buy, args=(cart,)) for cart in carts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 # --- vendor orders -----------------------------------------------------------------------------
 
 

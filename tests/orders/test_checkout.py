@@ -1,15 +1,15 @@
 """Placing an order (orders.services.checkout): stock taken once, lines kept as sold, idempotency, 50 buyers at once."""
-import threading
 
 import pytest
 from django.db import connection
 
 from catalog.models import ProductVariant
-from orders.exceptions import OutOfStock
-from orders.models import Cart, Order
+from orders.models import Order
 from orders.services.cart import cart_summary
 from orders.services.checkout import order_place
 from tests.factories import ProductFactory, VendorFactory, checkout_data
+
+from .helpers import checkouts_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -51,30 +51,7 @@ def test_fifty_concurrent_checkouts_for_ten_units():
         pytest.skip("needs PostgreSQL (row locks under real concurrency)")
     product = ProductFactory(vendor=VendorFactory(), variants=[{"name": "1kg", "price": 10000, "stock": 10}])
     variant = product.variants.get()
-    carts = []
-    for i in range(50):
-        cart = Cart.objects.create(session_key=f"c{i}")
-        cart.lines.create(variant=variant, quantity=1)
-        carts.append(cart)
-    results, barrier = [], threading.Barrier(50)
-
-    def buy(cart):
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=f"race-{cart.pk}")
-            results.append("ok")
-        except OutOfStock as exc:
-            results.append(exc.message)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=buy, args=(c,)) for c in carts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = checkouts_at_once([[{"variant": variant, "quantity": 1}]] * 50)
     variant.refresh_from_db()
     assert results.count("ok") == 10
     assert len(results) == 50 and all("품절/재고 부족" in r for r in results if r != "ok")

@@ -1,10 +1,9 @@
 """Chosen delivery dates (김장용 절임배추): offered dates, capacity taken like stock, shown everywhere."""
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from catalog.delivery_dates import (
@@ -26,7 +25,7 @@ from orders.services.checkout import order_place
 from orders.services.documents import packing_slip_facts
 from tests.factories import MembershipFactory, ProductFactory, VendorFactory, checkout_data, place_order
 
-from .helpers import put
+from .helpers import checkouts_at_once, put
 
 pytestmark = pytest.mark.django_db
 
@@ -252,28 +251,7 @@ def test_fifty_concurrent_checkouts_never_oversell_a_date():
     MembershipFactory(vendor=product.vendor)
     day = DeliverySlot.objects.create(product=product, date=days(5), capacity=10)
     variant = product.variants.get()
-    carts = []
-    for i in range(50):
-        cart = Cart.objects.create(session_key=f"c{i}")
-        cart.lines.create(variant=variant, quantity=1, delivery_slot=day)
-        carts.append(cart)
-    results, barrier = [], threading.Barrier(50)
-
-    def buy(cart):
-        try:
-            barrier.wait()
-            order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=f"race-{cart.pk}")
-            results.append("ok")
-        except OutOfStock as exc:
-            results.append(exc.message)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=buy, args=(c,)) for c in carts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = checkouts_at_once([[{"variant": variant, "quantity": 1, "delivery_slot": day}]] * 50)
     day.refresh_from_db()
     variant.refresh_from_db()
     assert results.count("ok") == 10 and len(results) == 50

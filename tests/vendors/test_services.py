@@ -370,5 +370,7 @@ def test_every_task_is_registered_as_app_dot_function_name():
         "vendor_certifications_check_task",
         "vendor_renewal_requested_notify_task",
         "vendor_renewal_decided_notify_task",
+        "vendor_warning_notify_task",
+        "vendor_performance_refresh_task",
     )
     assert named == {name: f"vendors.{name}" for name in expected}

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Settlement, SettlementStatus, VendorOrderStatus
+from orders.models import Claim, ClaimKind, ClaimReason, ClaimStatus, Settlement, SettlementStatus, VendorOrderStatus
 from procurement.models import QuoteRequest, VendorQuote
 from reviews.services import question_create
 from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory
@@ -41,6 +41,12 @@ def todo_world(vendor, *, scale=1):
                                                   paid_at=timezone.now() - timedelta(days=20),
                                                   ship_by=today - timedelta(days=14 + i)))
         put(paid_vendor_order(variant), V.RETURN_REQUESTED)
+        claimed = put(paid_vendor_order(variant), V.DELIVERED)
+        made.setdefault("claims", []).append(claimed)
+        for kind, status in ((ClaimKind.EXCHANGE, ClaimStatus.REQUESTED), (ClaimKind.RETURN, ClaimStatus.ACCEPTED),
+                             (ClaimKind.RETURN, ClaimStatus.COMPLETED)):  # waiting, then the buyer's turn, then done
+            Claim.objects.create(number=f"CL-{n:05d}-{kind}-{status}", order=claimed.order, vendor_order=claimed,
+                                 kind=kind, status=status, reason=ClaimReason.OPTION_CHANGE)
         put(paid_vendor_order(variant), V.SHIPPED)  # nothing to do
         question_create(user=UserFactory(), product_id=variant.product_id, content=f"언제 보내 주시나요? {n}",
                         is_secret=False)
@@ -62,7 +68,7 @@ def test_counts_what_waits_and_nothing_else(vendor, other_vendor):
     made = todo_world(vendor)
     todo_world(other_vendor)
     counts = todo_counts(vendor_ids=[vendor.pk])
-    assert (counts.to_confirm, counts.to_ship, counts.overdue, counts.returns) == (2, 1, 1, 1)
+    assert (counts.to_confirm, counts.to_ship, counts.overdue, counts.returns, counts.claims) == (2, 1, 1, 1, 1)
     assert (counts.questions, counts.quotes, counts.low_stock, counts.cert_expiring, counts.settlements) == (1, 1, 1, 1, 1)
     assert counts.overdue_since == made["overdue"][0].ship_by
     assert counts.quotes_reply_by == timezone.localdate() + timedelta(days=3)
@@ -70,7 +76,7 @@ def test_counts_what_waits_and_nothing_else(vendor, other_vendor):
     assert [vo.pk for vo in counts.oldest_orders][0] == made["overdue"][0].pk
     assert {vo.vendor_id for vo in counts.oldest_orders} == {vendor.pk}
     keys = [row.key for row in todo_rows(counts)]
-    assert keys == ["to_confirm", "to_ship", "overdue", "returns", "questions", "quotes", "low_stock",
+    assert keys == ["to_confirm", "to_ship", "overdue", "returns", "claims", "questions", "quotes", "low_stock",
                     "certification", "settlement"]
 
 
@@ -84,14 +90,14 @@ def test_by_vendor_matches_each_vendor_alone(vendor, other_vendor):
         assert both[v.pk] == alone
 
 
-def test_the_counts_take_seven_queries_whatever_their_size(vendor, django_assert_num_queries):
+def test_the_counts_take_eight_queries_whatever_their_size(vendor, django_assert_num_queries):
     todo_world(vendor)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         small = todo_counts(vendor_ids=[vendor.pk])
     todo_world(vendor, scale=4)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         large = todo_counts(vendor_ids=[vendor.pk])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         todo_counts_by_vendor(vendor_ids=None)
     assert large.to_confirm > small.to_confirm and large.quotes == 5
 
@@ -128,6 +134,8 @@ def test_links_lead_to_lists_that_show_the_same_rows(client, vendor, owner):
     # Every paid order waits for its confirmation (the overdue ones too), the longest-waiting first.
     assert [vo.pk for vo in response.context["cl"].result_list] == [
         made["overdue"][0].pk, made["overdue"][1].pk, made["confirm"][1].pk, made["confirm"][0].pk]
+    response = client.get(reverse("partner:orders_vendororder_changelist") + "?todo=claims")
+    assert [vo.pk for vo in response.context["cl"].result_list] == [vo.pk for vo in made["claims"]]
     for row in todo_rows(todo_counts(vendor_ids=[vendor.pk])):
         assert client.get(row.url).status_code == 200, row
 

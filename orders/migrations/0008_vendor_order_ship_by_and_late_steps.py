@@ -22,7 +22,7 @@ def ship_by_backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_delivery_dates'),
+        ('orders', '0007_cart_updated_index'),
         ('vendors', '0005_mail_order_number'),
         ('catalog', '0007_shipping_days'),
     ]
