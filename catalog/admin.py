@@ -524,7 +524,7 @@ class ShippingPolicyPartnerAdmin(OwnVendorFieldMixin, VendorScopedAdmin):
 
     list_display = ("vendor", "base_fee", "free_threshold", "remote_extra_fee", "jeju_extra_fee", "bundle_rule")
     list_select_related = ("vendor",)
-    fields = ("vendor", "base_fee", "free_threshold", "remote_extra_fee", "jeju_extra_fee", "bundle_rule", "notes",
+    fields = ("vendor", "base_fee", "free_threshold", "remote_extra_fee", "jeju_extra_fee", "bundle_rule", "shipping_days", "notes",
               "return_period_days", "return_fee", "exchange_fee", "return_address", "return_exceptions")
 
     def _vendors_without_policy(self, request):

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -283,6 +283,9 @@ class BundleRule(models.TextChoices):
 
 
 RETURN_PERIOD_MIN_DAYS = 7
+# Business days after payment a vendor ships within, unless its policy says otherwise.
+SHIPPING_DAYS_DEFAULT = 2
+SHIPPING_DAYS_MAX = 15
 RETURN_EXCEPTIONS_DEFAULT = _(
     "구매자의 책임으로 상품이 멸실·훼손된 경우(내용 확인을 위한 포장 훼손은 제외), 사용하거나 일부 소비해 가치가 "
     "현저히 줄어든 경우, 시간이 지나 다시 팔기 어려울 만큼 가치가 줄어든 경우(신선식품 등), 복제할 수 있는 상품의 "
@@ -303,6 +306,12 @@ class ShippingPolicy(models.Model):
     jeju_extra_fee = models.PositiveIntegerField(_("제주 추가 배송비(원)"), default=3000)
     bundle_rule = models.CharField(_("묶음배송"), max_length=20, choices=BundleRule.choices, default=BundleRule.PER_VENDOR)
     notes = models.TextField(_("배송 안내"), blank=True, help_text=_("출고일, 택배사, 교환·반품 안내"))
+    # The promise the late-shipping escalation (orders.services.late_shipping) holds the vendor to.
+    shipping_days = models.PositiveSmallIntegerField(
+        _("발송 기한(영업일)"), default=SHIPPING_DAYS_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(SHIPPING_DAYS_MAX)],
+        help_text=_("결제 확인 후 이 영업일 안에 발송합니다(주말·공휴일 제외). 넘기면 알림이 갑니다."),
+    )
     # 교환·반품 (전자상거래법 §17, shown on every product page; defaults are the statutory minimum).
     return_period_days = models.PositiveSmallIntegerField(
         _("교환·반품 신청 기간(일)"), default=RETURN_PERIOD_MIN_DAYS, help_text=_("상품을 받은 날부터. 법정 최소 7일입니다."),

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "procurement",
     "reviews",
     "mypage",
+    "workbench",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +248,16 @@ CELERY_BEAT_SCHEDULE = {
     "orders-expire-unpaid": {
         "task": "orders.orders_expire_due_task",
         "schedule": crontab(minute="*/15"),
+    },
+    # Business days only (the service skips the others); a missed day is done by the next run.
+    "orders-late-shipments": {
+        "task": "orders.late_shipments_escalate_task",
+        "schedule": crontab(hour=9, minute=40),
+    },
+    # Twice, so a morning the beat missed still gets its digest; once per vendor, member and day.
+    "workbench-vendor-digests": {
+        "task": "workbench.vendor_digests_send_task",
+        "schedule": crontab(hour="8,12", minute=10),
     },
     "orders-auto-complete": {
         "task": "orders.vendor_orders_auto_complete_task",

@@ -20,7 +20,7 @@ CHANNEL_LABELS = {EMAIL: _("이메일"), IN_APP: _("앱 알림"), SMS: _("문자
 # Channels a member may switch off per kind (in-app notices are the record on the my-page).
 CHOOSABLE = (EMAIL, SMS, ALIMTALK)
 
-BUYER, VENDOR, AGENCY = "buyer", "vendor", "agency"
+BUYER, VENDOR, AGENCY, OPERATOR = "buyer", "vendor", "agency", "operator"
 
 VARIABLE = re.compile(r"#\{([^}]+)\}")
 
@@ -79,6 +79,9 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "[따숨몰] #{이름}님, 주문(#{주문번호})의 교환이 완료되었습니다."),
     Kind("order_message", _("판매기업 메시지·송장 변경"), BUYER),
     Kind("review_notice", _("후기·문의 답변"), BUYER),
+    Kind("order_late_shipping", _("발송 지연 안내"), BUYER, _TEXT,
+         "[따숨몰] #{이름}님, 죄송합니다. #{판매기업} 주문(#{주문번호})의 발송이 늦어지고 있습니다.\n"
+         "새 발송 예정일: #{발송예정일}\n기다리기 어려우시면 주문 상세에서 취소하실 수 있습니다."),
     Kind("restock_notice", _("재입고 알림"), BUYER),
     Kind("vendor_new_order", _("새 주문(입점기업)"), VENDOR, _TEXT,
          "[따숨몰] #{판매기업} 새 주문 #{주문번호}\n#{상품}\n합계: #{금액}\n입점기업 관리자에서 확인해 주세요."),
@@ -89,6 +92,10 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("vendor_exchange_requested", _("교환 요청(입점기업)"), VENDOR, _TEXT,
          "[따숨몰] #{판매기업} 주문 #{주문번호}에 교환 요청이 들어왔습니다. 사유: #{사유}"),
     Kind("vendor_notice", _("입점·정산 안내(입점기업)"), VENDOR),
+    Kind("vendor_late_shipping", _("발송 기한 지남(입점기업)"), VENDOR, _TEXT,
+         "[따숨몰] #{판매기업} 주문 #{주문번호}의 발송 기한(#{발송기한})이 지났습니다. 오늘 발송하시거나 구매자에게 사유를 알려 주세요."),
+    Kind("vendor_digest", _("오늘 할 일 요약(입점기업, 매일)"), VENDOR),
+    Kind("operator_late_shipping", _("발송 지연(운영자)"), OPERATOR, choosable=False),
     Kind("agency_notice", _("견적·발주 안내(공공기관)"), AGENCY, choosable=False),
     Kind("campaign_news", _("기획전·할인 소식(광고)"), BUYER, (EMAIL, IN_APP, SMS), marketing=True),
 )}

@@ -80,6 +80,12 @@ def channels_chosen(user: User, kind: Kind) -> set[str]:
     return chosen
 
 
+def kind_opted_out(user: User, code: str) -> bool:
+    """True when the member switched off every channel of a kind they may choose (a digest they do not want)."""
+    kind = kind_get(code)
+    return kind.choosable and not (channels_chosen(user, kind) & set(CHOOSABLE))
+
+
 def channels_for(kind: Kind, recipient: Recipient) -> list[str]:
     """The channels this message goes by, given who the recipient is and how they can be reached."""
     if kind.marketing and not marketing_agreed(recipient.user):

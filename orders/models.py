@@ -209,6 +209,13 @@ class VendorOrder(models.Model):
     # Moves with every status change (StateMachine saves auto_now fields) and tracking fix: the
     # orders API's cursor (orders.api.partner) reads what changed after (updated_at, id).
     updated_at = models.DateTimeField(_("변경 시각"), auto_now=True)
+    # The shipping promise, fixed when paid (orders.services.late_shipping), and the escalation's
+    # steps, each stamped once: the vendor reminded, the operators alerted, the buyer told.
+    ship_by = models.DateField(_("발송 기한"), null=True, blank=True)
+    late_reminded_at = models.DateTimeField(_("발송 지연 안내(입점기업)"), null=True, blank=True)
+    late_escalated_at = models.DateTimeField(_("발송 지연 알림(운영자)"), null=True, blank=True)
+    late_expected_on = models.DateField(_("새 발송 예정일"), null=True, blank=True)
+    late_buyer_told_at = models.DateTimeField(_("발송 지연 안내(구매자)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("기업별 주문")
@@ -220,6 +227,8 @@ class VendorOrder(models.Model):
             models.Index(fields=["status", "delivered_at"], name="vorder_status_delivered_idx"),
             models.Index(fields=["vendor", "delivery_date"], name="vorder_vendor_delivery_idx"),
             models.Index(fields=["vendor", "updated_at", "id"], name="vorder_vendor_updated_idx"),
+            models.Index(fields=["status", "ship_by"], name="vorder_status_ship_by_idx"),
+            models.Index(fields=["vendor", "status", "ship_by"], name="vorder_vendor_ship_by_idx"),
         ]
 
     def __str__(self):

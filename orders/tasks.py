@@ -18,6 +18,7 @@ from .services.actions import orders_expire_due, vendor_orders_auto_complete
 from .services.cart import carts_abandoned_purge
 from .services.confirmations import payments_reconcile
 from .services.documents import order_documents_make
+from .services.late_shipping import late_shipments_escalate
 from .services.payments import payments_close_unpaid
 from .services.popularity import products_popularity_refresh
 from .services.settlements import settlement_pdf_make, settlements_build_due
@@ -152,6 +153,12 @@ def vendor_orders_auto_complete_task() -> int:
     done = vendor_orders_auto_complete()
     logger.info("auto-complete: %s vendor orders confirmed", done)
     return done
+
+
+@shared_task(name="orders.late_shipments_escalate_task", **NOTICE_RETRY)
+def late_shipments_escalate_task() -> dict:
+    """Daily: remind, escalate and apologise for vendor orders past their shipping day, each step once."""
+    return late_shipments_escalate()
 
 
 # --- settlements -----------------------------------------------------------------------------

@@ -32,8 +32,9 @@ from ddasum.money import won_or_dash
 from ddasum.spreadsheets import attachment_response
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
-from ..models import Carrier, StatusEvent, VendorOrder, VendorOrderStatus
-from ..services import actions, return_photos, shipping
+from ..models import Carrier, Claim, StatusEvent, VendorOrder, VendorOrderStatus
+from ..selectors.todo import claims_waiting_q
+from ..services import actions, late_shipping, return_photos, shipping
 from ..services.actions import VENDOR_ORDER_MACHINE, vendor_order_cancel
 from ..services.documents import packing_slip_url
 
@@ -207,6 +208,42 @@ class DeliveryDateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TodoFilter(admin.SimpleListFilter):
+    """What the partner dashboard links to: each to-do, oldest first (the ordering follows the filter)."""
+
+    title = gettext_lazy("할 일")
+    parameter_name = "todo"
+    CONFIRM, SHIP, OVERDUE, RETURNS, CLAIMS = "confirm", "ship", "overdue", "returns", "claims"
+
+    def lookups(self, request, model_admin):
+        return [(self.CONFIRM, _("발주 확인할 주문")), (self.SHIP, _("발송할 주문")),
+                (self.OVERDUE, _("발송 기한 지남")), (self.RETURNS, _("반품 요청")),
+                (self.CLAIMS, _("취소·반품·교환 요청(상품별)"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.CONFIRM:
+            return queryset.filter(status=V.PAID)
+        if value == self.SHIP:
+            return queryset.filter(status=V.PREPARING)
+        if value == self.OVERDUE:
+            return queryset.filter(late_shipping.overdue_q(timezone.localdate()))
+        if value == self.RETURNS:
+            return queryset.filter(status=V.RETURN_REQUESTED)
+        if value == self.CLAIMS:
+            return queryset.filter(pk__in=Claim.objects.filter(claims_waiting_q()).values("vendor_order_id"))
+        return queryset
+
+    @classmethod
+    def ordering(cls, value):
+        """Oldest first for a to-do; None (the usual order) otherwise."""
+        if value == cls.OVERDUE:
+            return ("ship_by", "paid_at", "pk")
+        if value in (cls.CONFIRM, cls.SHIP, cls.RETURNS, cls.CLAIMS):
+            return ("paid_at", "pk")
+        return None
+
+
 # --- shared by the two admins ----------------------------------------------------------
 
 
@@ -216,7 +253,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     change_form_template = "admin/orders/vendororder/change_form.html"
     change_list_template = "admin/orders/vendororder/change_list.html"
     list_display_links = ("number",)
-    list_filter = (StatusFilter, DeliveryDateFilter)
+    list_filter = (TodoFilter, StatusFilter, DeliveryDateFilter)
     list_per_page = 50
     search_fields = ("number", "order__number", "order__recipient_name", "order__orderer_name", "tracking_number")
     date_hierarchy = "order__placed_at"
@@ -230,6 +267,9 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
                 .annotate(status_rank=_status_rank()))
 
     def get_ordering(self, request):
+        todo = TodoFilter.ordering(request.GET.get(TodoFilter.parameter_name))
+        if todo:
+            return todo
         # An expression, not the annotation's name: the base queryset is ordered before it is annotated.
         return (_status_rank().asc(), "-order__placed_at", "-id")
 
@@ -281,7 +321,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
             (gettext_lazy("주문"), {"fields": ("number", "order_number", "vendor", "status", "placed", "paid")}),
             (gettext_lazy("상품"), {"fields": ("lines_table", "amounts")}),
             (gettext_lazy("배송지"), {"fields": ("recipient_display", "address_display", "memo_display", *buyer)}),
-            (gettext_lazy("배송"), {"fields": ("shipping_display",)}),
+            (gettext_lazy("배송"), {"fields": ("ship_by_display", "shipping_display")}),
             (gettext_lazy("반품"), {"fields": ("return_display",)}),
             (gettext_lazy("구매자에게 남긴 메시지"), {"fields": ("note_display",)}),
         )
@@ -294,6 +334,22 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f for _title, section in self._section_fields() for f in section["fields"]]
+
+    @admin.display(description=gettext_lazy("발송 기한"))
+    def ship_by_display(self, obj):
+        """The shipping promise, how late the order is, and the late-shipping steps taken."""
+        if not obj.ship_by:
+            return "-"
+        text = f"{obj.ship_by:%Y-%m-%d}"
+        today = timezone.localdate()
+        if obj.status in late_shipping.TO_SHIP and obj.ship_by < today:
+            text += " · " + _("영업일 %(days)s일 지남") % {"days": late_shipping.business_days_late(obj, today)}
+        steps = [(obj.late_reminded_at, _("입점기업 안내")), (obj.late_escalated_at, _("운영자 알림")),
+                 (obj.late_buyer_told_at, _("구매자 안내"))]
+        done = [f"{label} {_when(at)}" for at, label in steps if at]
+        if obj.late_expected_on:
+            done.append(_("새 발송 예정일 %(date)s") % {"date": f"{obj.late_expected_on:%Y-%m-%d}"})
+        return format_html("{}{}", text, format_html_join("", "<br>{}", ((d,) for d in done)))
 
     @admin.display(description=gettext_lazy("주문번호"))
     def order_number(self, obj):

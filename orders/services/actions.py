@@ -40,6 +40,7 @@ from ..exceptions import InvalidTransition, NotAllowed, OrderError
 from ..models import Carrier, Order, OrderLine, OrderStatus, StatusEvent, VendorOrder, VendorOrderStatus
 from ..selectors.access import buyer_may, vendor_member_may
 from ..selectors.orders import order_customer
+from .late_shipping import vendor_orders_ship_by_set
 from .outgoing_webhooks import vendor_order_webhook
 from .payments import payment_refund
 from .return_photos import return_photos_clean, return_photos_save
@@ -156,10 +157,12 @@ def order_mark_paid(*, order_id: int, actor=None, reason: str = "") -> Order:
     if order.status == OrderStatus.PAID:
         return order  # a second confirmation changes nothing
     _order_transition(order, OrderStatus.PAID, actor=actor, reason=reason)
-    for vendor_order in order.vendor_orders.select_for_update().order_by("pk"):
+    vendor_orders = list(order.vendor_orders.select_for_update().order_by("pk"))
+    for vendor_order in vendor_orders:
         vendor_order_transition(vendor_order, V.PAID, actor=actor)
         vendor_order.order = order
         vendor_order_webhook(vendor_order, WebhookEvent.ORDER_PAID)
+    vendor_orders_ship_by_set(vendor_orders, paid_at=order.paid_at)
     jobs.after_commit("orders.order_paid_notify_task", order_id=order.pk)
     jobs.after_commit("orders.order_documents_task", order_id=order.pk)
     return order

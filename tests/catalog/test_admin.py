@@ -241,7 +241,7 @@ def test_list_edit_of_stock_warns_when_low(client, vendor, django_capture_on_com
 def test_one_shipping_policy_per_vendor(partner_client, vendor, other_vendor):
     add_url = reverse("partner:catalog_shippingpolicy_add")
     data = {"vendor": vendor.pk, "base_fee": "3000", "free_threshold": "50000", "remote_extra_fee": "3000",
-            "jeju_extra_fee": "4000", "bundle_rule": "per_vendor", "notes": "평일 오후 2시 전 주문은 당일 출고",
+            "jeju_extra_fee": "4000", "bundle_rule": "per_vendor", "shipping_days": "2", "notes": "평일 오후 2시 전 주문은 당일 출고",
             "return_period_days": "7", "return_fee": "3000", "exchange_fee": "6000", "return_address": "",
             "return_exceptions": ""}
     assert partner_client.post(add_url, {**data, "vendor": other_vendor.pk}).status_code == 200

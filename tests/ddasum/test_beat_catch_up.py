@@ -14,6 +14,9 @@ CATCH_UP_TESTS = {
                                    "test_a_missed_night_is_made_up_by_the_next_run_and_a_second_run_changes_nothing",
     "orders-expire-unpaid":
         "tests.orders.test_payments:test_beat_task_expires_only_due_orders_returns_stock_and_is_idempotent",
+    "orders-late-shipments": "tests.orders.test_late_shipping:test_a_missed_week_is_caught_up_one_step_per_business_day",
+    "workbench-vendor-digests":
+        "tests.workbench.test_digest:test_once_a_day_to_every_member_and_a_missed_morning_is_made_up",
     "orders-auto-complete": "tests.orders.test_actions:test_auto_complete_confirms_old_deliveries_once",
     "orders-monthly-settlements":
         "tests.orders.test_follow_ups:test_the_daily_run_settles_every_ended_month_with_unsettled_orders_not_only_the_last",

@@ -144,6 +144,7 @@ def test_demo_data_covers_the_product():
     check_policies()
     check_sales_report_and_channels()
     check_exit_rules()
+    check_late_shipping()
 
 
 def check_sales_report_and_channels():
@@ -193,6 +194,23 @@ def check_integrations(output: str):
     assert WebhookAttempt.objects.filter(delivery__endpoint=endpoint, status_code=500).exists()
     # Nothing waits to be sent: a worker started on the demo sends nothing by itself.
     assert not WebhookDelivery.objects.filter(status="pending").exists()
+
+
+def check_late_shipping():
+    from ddasum.demo.vendors import demo_vendor1
+    from notifications.models import Message
+    from orders.models import VendorOrder
+    from workbench.selectors import todo_counts
+
+    assert VendorOrder.objects.filter(order__idempotency_key__startswith="demo-late-",
+                                      ship_by__lt=timezone.localdate(), status="paid").count() == 3
+    just_late, reminded, escalated = (VendorOrder.objects.get(order__idempotency_key=f"demo-late-{n}") for n in (1, 2, 3))
+    assert just_late.late_reminded_at is None
+    assert reminded.late_reminded_at and reminded.late_escalated_at is None
+    assert escalated.late_escalated_at and escalated.late_buyer_told_at and escalated.late_expected_on
+    assert Message.objects.filter(kind="order_late_shipping").exists()
+    assert Message.objects.filter(kind="operator_late_shipping").exists()
+    assert todo_counts(vendor_ids=[demo_vendor1().pk]).overdue >= 3
 
 
 def check_policies():
