@@ -3,30 +3,35 @@
 Registered with vendors.performance from OrdersConfig.ready(). Vendor orders count in a window
 by when they were paid.
 """
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
+from catalog.models import SHIPPING_DAYS_DEFAULT
 from vendors.models import VendorMembership
 from vendors.performance import rate
 
 from ..models import StatusEvent, VendorOrder, VendorOrderStatus
+from .late_shipping import ship_by_for
 
 V = VendorOrderStatus
 
-# Shipping days promised until vendors carry their own promise in business days.
-SHIPPING_DAYS = 2
 # Not shipped and still to be: past its due time such an order is late.
 _AWAITING_SHIPMENT = frozenset({V.PAID, V.PREPARING})
 
 
 def shipping_due(vendor_order: VendorOrder) -> datetime:
-    """When the vendor order should have left: two calendar days after payment.
+    """When the vendor order should have left: the end of its last shipping day.
 
-    The one rule of "on time"; it becomes the vendor's promise in business days (holidays
-    counted) when that lands.
+    The one rule of "on time": the vendor's promise in business days (holidays counted), fixed as
+    `ship_by` when the order was paid (orders.services.late_shipping); an order paid before promises
+    were kept gets the default promise counted from its payment day.
     """
-    return vendor_order.paid_at + timedelta(days=SHIPPING_DAYS)
+    day = vendor_order.ship_by or ship_by_for(paid_on=timezone.localdate(vendor_order.paid_at),
+                                              shipping_days=SHIPPING_DAYS_DEFAULT,
+                                              delivery_date=vendor_order.delivery_date)
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def vendor_order_metrics(*, vendor_ids: list[int], start: datetime, end: datetime) -> dict[int, dict]:
@@ -48,7 +53,8 @@ def vendor_order_metrics(*, vendor_ids: list[int], start: datetime, end: datetim
         .values_list("vendor_order_id", flat=True)
     )
     counts: dict[int, dict] = {}
-    for vo in paid.only("pk", "vendor_id", "paid_at", "shipped_at", "delivered_at", "status").order_by():
+    for vo in paid.only("pk", "vendor_id", "paid_at", "ship_by", "delivery_date", "shipped_at", "delivered_at",
+                        "status").order_by():
         c = counts.setdefault(vo.vendor_id, {"paid_orders": 0, "ship_due_orders": 0, "shipped_on_time": 0,
                                               "vendor_cancels": 0, "delivered_orders": 0, "returns": 0})
         c["paid_orders"] += 1
