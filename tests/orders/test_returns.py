@@ -11,7 +11,6 @@ from orders.models import (
     ClaimKind,
     ClaimReason,
     ClaimStatus,
-    Order,
     OrderLineState,
     OrderStatus,
     Payment,
