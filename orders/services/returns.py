@@ -281,6 +281,9 @@ def claim_cancel(*, vendor_order_id: int, line_ids, actor, reason: str, reason_d
             claim_refund_request(claim, require_account=not is_vendor)
         else:
             _owe_less(vendor_order, claim, lines)
+            # Nothing was paid, nothing goes back: the parts stay to show what the order no longer owes.
+            claim.refund_amount = claim.tax_free_amount = 0
+            claim.save(update_fields=["refund_amount", "tax_free_amount"])
         event = claim_transition(claim, ClaimStatus.COMPLETED, actor=actor, reason=detail or claim.get_reason_display())
         if paid:
             VendorOrder.objects.filter(pk=vendor_order.pk).update(
