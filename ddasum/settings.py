@@ -190,6 +190,7 @@ _DOCUMENT_TASKS = (
 _MESSAGE_TASKS = (
     "accounts.email_send_task", "campaigns.campaign_mail_batch_task", "campaigns.item_event_notify_task",
     "catalog.product_reviewed_notify_task", "catalog.variant_low_stock_notify_task",
+    "orders.claim_event_notify_task", "orders.claim_refunded_notify_task",
     "orders.order_expired_notify_task", "orders.order_paid_notify_task", "orders.order_placed_notify_task",
     "orders.settlement_paid_notify_task", "orders.vendor_order_cancelled_notify_task",
     "orders.vendor_order_event_notify_task", "orders.vendor_order_note_notify_task",
