@@ -194,6 +194,7 @@ _DOCUMENT_TASKS = (
 _MESSAGE_TASKS = (
     "accounts.email_send_task", "campaigns.campaign_mail_batch_task", "campaigns.item_event_notify_task",
     "catalog.product_reviewed_notify_task", "catalog.variant_low_stock_notify_task",
+    "orders.claim_event_notify_task", "orders.claim_refunded_notify_task",
     "orders.order_expired_notify_task", "orders.order_paid_notify_task", "orders.order_placed_notify_task",
     "orders.settlement_paid_notify_task", "orders.vendor_order_cancelled_notify_task",
     "orders.vendor_order_event_notify_task", "orders.vendor_order_note_notify_task",
@@ -258,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
     "workbench-vendor-digests": {
         "task": "workbench.vendor_digests_send_task",
         "schedule": crontab(hour="8,12", minute=10),
+    },
+    "orders-claim-refunds-sweep": {
+        "task": "orders.claim_refunds_sweep_task",
+        "schedule": crontab(minute="*/10"),
     },
     "orders-auto-complete": {
         "task": "orders.vendor_orders_auto_complete_task",

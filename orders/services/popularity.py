@@ -18,7 +18,7 @@ from django.utils import timezone
 from catalog.models import Product, ProductViewDay
 from catalog.views_count import product_views_drain
 
-from ..models import OrderLine, VendorOrderStatus
+from ..models import OrderLine, OrderLineState, VendorOrderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def products_popularity_refresh(*, now=None) -> int:
     since = now - timedelta(days=WINDOW_DAYS)
     units = dict(
         OrderLine.objects.filter(order__paid_at__gte=since, order__paid_at__lte=now,
-                                 product_id_snapshot__isnull=False)
+                                 product_id_snapshot__isnull=False, state=OrderLineState.ORDERED)
         .exclude(vendor_order__status__in=_NOT_SOLD)
         .order_by().values("product_id_snapshot").annotate(n=Sum("quantity")).values_list("product_id_snapshot", "n"))
     views = dict(

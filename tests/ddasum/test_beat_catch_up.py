@@ -17,6 +17,8 @@ CATCH_UP_TESTS = {
     "orders-late-shipments": "tests.orders.test_late_shipping:test_a_missed_week_is_caught_up_one_step_per_business_day",
     "workbench-vendor-digests":
         "tests.workbench.test_digest:test_once_a_day_to_every_member_and_a_missed_morning_is_made_up",
+    "orders-claim-refunds-sweep":
+        "tests.orders.test_refunds:test_a_refund_left_pending_by_a_dead_worker_is_sent_by_the_sweeper_once",
     "orders-auto-complete": "tests.orders.test_actions:test_auto_complete_confirms_old_deliveries_once",
     "orders-monthly-settlements":
         "tests.orders.test_follow_ups:test_the_daily_run_settles_every_ended_month_with_unsettled_orders_not_only_the_last",

@@ -65,3 +65,15 @@ def test_popular_sort_follows_the_score(client):
     products_popularity_refresh()
     html = client.get("/products/?sort=popular").content.decode()
     assert html.find("많이 팔린 쌀") < html.find("덜 팔린 쌀")
+
+
+def test_a_line_cancelled_or_returned_on_its_own_is_not_counted():
+    from orders.models import OrderLine
+
+    product = ProductFactory(name="반쯤 팔린 쌀")
+    kept = paid_vendor_order(product.variants.first(), qty=1)
+    gone = paid_vendor_order(product.variants.first(), qty=3)
+    OrderLine.objects.filter(vendor_order=gone).update(state="cancelled")
+    assert kept.status == "paid"
+    products_popularity_refresh()
+    assert Product.objects.get(pk=product.pk).popularity == 10
