@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,7 +37,19 @@ from ddasum import jobs
 from ddasum.transitions import StateMachine
 
 from ..exceptions import InvalidTransition, NotAllowed, OrderError
-from ..models import Carrier, Order, OrderLine, OrderStatus, StatusEvent, VendorOrder, VendorOrderStatus
+from ..models import (
+    CLAIM_OPEN_STATUSES,
+    Carrier,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    StatusEvent,
+    VendorOrder,
+    VendorOrderStatus,
+)
 from ..selectors.access import buyer_may, vendor_member_may
 from ..selectors.orders import order_customer
 from .payments import payment_refund
@@ -367,12 +380,21 @@ def vendor_order_complete(*, vendor_order_id: int, actor, guest_ok: bool = False
     return vendor_order
 
 
+def _exchange_waits_q(cutoff) -> Q:
+    """Vendor orders an exchange holds back from auto-confirmation: one is open, or its replacement
+    arrived less than ORDER_AUTO_COMPLETE_DAYS ago (the clock starts again from the replacement)."""
+    exchanges = Claim.objects.filter(vendor_order=OuterRef("pk"), kind=ClaimKind.EXCHANGE)
+    return Q(Exists(exchanges.filter(status__in=CLAIM_OPEN_STATUSES))) | Q(
+        Exists(exchanges.filter(status=ClaimStatus.COMPLETED, completed_at__gt=cutoff)))
+
+
 @transaction.atomic
 def _auto_complete(vendor_order_id: int, cutoff) -> bool:
     vendor_order = (VendorOrder.objects.select_for_update()
-                    .filter(pk=vendor_order_id, status=V.DELIVERED, delivered_at__lte=cutoff).first())
+                    .filter(pk=vendor_order_id, status=V.DELIVERED, delivered_at__lte=cutoff)
+                    .exclude(_exchange_waits_q(cutoff)).first())
     if vendor_order is None:
-        return False  # confirmed, returned or re-delivered meanwhile
+        return False  # confirmed, returned, re-delivered or being exchanged meanwhile
     vendor_order_transition(
         vendor_order, V.COMPLETED,
         reason=_("배송 완료 후 %(days)s일이 지나 자동으로 구매 확정되었습니다.") % {"days": settings.ORDER_AUTO_COMPLETE_DAYS},
@@ -384,7 +406,7 @@ def vendor_orders_auto_complete() -> int:
     """Confirm vendor orders delivered more than ORDER_AUTO_COMPLETE_DAYS ago; safe to repeat."""
     cutoff = timezone.now() - timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS)
     due = list(VendorOrder.objects.filter(status=V.DELIVERED, delivered_at__lte=cutoff)
-               .order_by("pk").values_list("pk", flat=True))
+               .exclude(_exchange_waits_q(cutoff)).order_by("pk").values_list("pk", flat=True))
     # One short transaction per vendor order: a buyer confirming at the same moment waits for one row only.
     return sum(1 for pk in due if _auto_complete(pk, cutoff))
 
