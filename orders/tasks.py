@@ -86,6 +86,12 @@ def vendor_order_note_notify_task(*, vendor_order_id: int, start: int, end: int)
     return notifications.vendor_order_note_notify(vendor_order_id=vendor_order_id, start=start, end=end)
 
 
+@shared_task(name="orders.claim_event_notify_task", **NOTICE_RETRY)
+def claim_event_notify_task(*, event_id: int) -> int:
+    """A per-line cancel, return or exchange moved a step: the buyer or the vendor is told, once."""
+    return notifications.claim_event_notify(event_id=event_id)
+
+
 # --- the PG: cash receipts, reconciliation ---------------------------------------------------
 
 # The PG not answering (GatewayUnanswered is an OSError) is tried again; the Idempotency-Key is the same.

@@ -11,14 +11,18 @@ are freed when the claim closes (completed, rejected, withdrawn). Every status c
 
 Cancels and returns live in orders.services.returns, exchanges in orders.services.exchanges.
 """
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ddasum import jobs
 from ddasum.transitions import StateMachine
 
-from ..exceptions import InvalidTransition, OrderError
+from ..exceptions import InvalidTransition, NotAllowed, OrderError
 from ..models import Claim, ClaimEvent, ClaimKind, ClaimLine, ClaimStatus, OrderLine, OrderLineState, VendorOrder
+from ..selectors.access import buyer_may, vendor_member_may
+from .actions import tracking_clean
 
 C = ClaimStatus
 
@@ -100,3 +104,84 @@ def claim_lines_take(claim: Claim, line_ids) -> list[ClaimLine]:
 def claim_number_next(vendor_order: VendorOrder) -> str:
     """`<vendor order number>-C<n>`: numbered per vendor order (the caller holds its row lock)."""
     return f"{vendor_order.number}-C{Claim.objects.filter(vendor_order=vendor_order).count() + 1}"
+
+
+# --- the steps every return and exchange shares ------------------------------------------------
+
+REASON_MAX_CHARS = 1000
+
+
+def _claim_locked(claim_id: int) -> Claim:
+    # Only the claim's row is locked, not the order and vendor order joined to it.
+    return (Claim.objects.select_for_update(of=("self",)).select_related("order", "vendor_order")
+            .get(pk=claim_id))
+
+
+def claim_vendor_check(actor, claim: Claim) -> None:
+    """A member of the claim's vendor, or an operator; anyone else is refused (pages answer 404)."""
+    if not vendor_member_may(actor, claim.vendor_order):
+        raise NotAllowed(_("이 요청을 처리할 권한이 없습니다."))
+
+
+def claim_buyer_check(actor, claim: Claim, *, guest_ok: bool = False) -> None:
+    """The buyer (or a guest whose page already proved the order is theirs), or an operator."""
+    if guest_ok and claim.order.buyer_id is None:
+        return
+    if not buyer_may(actor, claim.order):
+        raise NotAllowed(_("이 요청을 처리할 권한이 없습니다."))
+
+
+def claim_event_queue(event: ClaimEvent) -> None:
+    """Tell the buyer or the vendor of the step, once, after the commit."""
+    jobs.after_commit("orders.claim_event_notify_task", event_id=event.pk)
+
+
+@transaction.atomic
+def claim_accept(claim_id: int, actor, pickup_carrier: str = "", pickup_tracking_number: str = "") -> Claim:
+    """The vendor (or an operator) accepts a return or exchange, with the pick-up's tracking if known."""
+    carrier = number = ""
+    if pickup_carrier or pickup_tracking_number:
+        carrier, number = tracking_clean(pickup_carrier, pickup_tracking_number)
+    claim = _claim_locked(claim_id)
+    claim_vendor_check(actor, claim)
+    fields = []
+    if carrier:
+        claim.pickup_carrier, claim.pickup_tracking_number = carrier, number
+        fields = ["pickup_carrier", "pickup_tracking_number"]
+    event = claim_transition(claim, ClaimStatus.ACCEPTED, actor=actor)
+    if fields:
+        claim.save(update_fields=fields)
+    claim_event_queue(event)
+    return claim
+
+
+@transaction.atomic
+def claim_collect(claim_id: int, actor) -> Claim:
+    """The vendor has the goods back (회수 완료)."""
+    claim = _claim_locked(claim_id)
+    claim_vendor_check(actor, claim)
+    claim_event_queue(claim_transition(claim, ClaimStatus.COLLECTED, actor=actor))
+    return claim
+
+
+@transaction.atomic
+def claim_reject(claim_id: int, actor, reason: str) -> Claim:
+    """The vendor refuses a return or exchange with a reason the buyer reads; its lines are free again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError(_("거절하는 사유를 적어 주세요."))
+    claim = _claim_locked(claim_id)
+    claim_vendor_check(actor, claim)
+    claim_event_queue(claim_transition(claim, ClaimStatus.REJECTED, actor=actor, reason=reason[:REASON_MAX_CHARS]))
+    return claim
+
+
+@transaction.atomic
+def claim_withdraw(claim_id: int, actor, guest_ok: bool = False) -> Claim:
+    """The buyer takes back a request the vendor has not answered yet."""
+    claim = _claim_locked(claim_id)
+    claim_buyer_check(actor, claim, guest_ok=guest_ok)
+    if claim.status != ClaimStatus.REQUESTED:
+        raise InvalidTransition(_("판매기업이 이미 처리한 요청은 철회할 수 없습니다."))
+    claim_event_queue(claim_transition(claim, ClaimStatus.WITHDRAWN, actor=actor, reason=_("구매자 철회")))
+    return claim

@@ -55,9 +55,16 @@ from ..models import (
     VendorOrder,
     VendorOrderStatus,
 )
-from ..selectors.access import buyer_may, vendor_member_may
+from ..selectors.access import buyer_may
 from .actions import tracking_clean
-from .claims import claim_lines_take, claim_number_next, claim_transition
+from .claims import (
+    claim_lines_take,
+    claim_number_next,
+    claim_reject,
+    claim_transition,
+    claim_vendor_check,
+    claim_withdraw,
+)
 from .return_photos import return_photos_clean, return_photos_save
 
 logger = logging.getLogger(__name__)
@@ -323,16 +330,11 @@ def _locked_exchange(claim_id: int) -> Claim:
     return claim
 
 
-def _vendor_check(actor, claim: Claim) -> None:
-    if not vendor_member_may(actor, claim.vendor_order):
-        raise NotAllowed(_("이 교환을 처리할 권한이 없습니다."))
-
-
 @transaction.atomic
 def exchange_fee_settle(*, claim_id: int, actor, waived: bool = False, note: str = "") -> Claim:
     """The vendor received the buyer's exchange fee (in the box or by transfer), or waives it. Once."""
     claim = _locked_exchange(claim_id)
-    _vendor_check(actor, claim)
+    claim_vendor_check(actor, claim)
     if claim.fee_status != ExchangeFeeStatus.DUE:
         raise InvalidTransition(_("받을 교환 배송비가 없습니다 (이미 처리했거나 판매기업 부담입니다)."))
     if claim.status not in (C.REQUESTED, C.ACCEPTED, C.COLLECTED):
@@ -350,7 +352,7 @@ def exchange_fee_settle(*, claim_id: int, actor, waived: bool = False, note: str
 def exchange_reship(*, claim_id: int, actor, carrier: str, tracking_number: str) -> Claim:
     """The collected exchange's replacement ships with its own tracking number; the buyer gets the link."""
     claim = _locked_exchange(claim_id)
-    _vendor_check(actor, claim)
+    claim_vendor_check(actor, claim)
     if claim.status != C.COLLECTED:
         raise InvalidTransition(_("회수가 끝난 교환만 교환 상품을 보낼 수 있습니다. 지금 상태: %(status)s")
                                 % {"status": claim.get_status_display()})
@@ -369,7 +371,7 @@ def exchange_reship(*, claim_id: int, actor, carrier: str, tracking_number: str)
 def exchange_complete(*, claim_id: int, actor) -> Claim:
     """The replacement arrived: the lines read the new option, a cheaper option's difference is refunded."""
     claim = _locked_exchange(claim_id)
-    _vendor_check(actor, claim)
+    claim_vendor_check(actor, claim)
     if claim.status != C.RESHIPPED:
         raise InvalidTransition(_("교환 상품을 보낸 뒤에 교환 완료로 바꿀 수 있습니다. 지금 상태: %(status)s")
                                 % {"status": claim.get_status_display()})
@@ -414,6 +416,22 @@ def exchange_stock_release(claim: Claim) -> int:
         items[variant_id] += quantity
     stock_return_many(items=list(items.items()))
     return sum(items.values())
+
+
+@transaction.atomic
+def exchange_reject(*, claim_id: int, actor, reason: str) -> Claim:
+    """The vendor refuses an exchange (the shared step) and the held stock goes back in the same transaction."""
+    claim = claim_reject(claim_id, actor, reason)
+    exchange_stock_release(claim)
+    return claim
+
+
+@transaction.atomic
+def exchange_withdraw(*, claim_id: int, actor, guest_ok: bool = False) -> Claim:
+    """The buyer takes back an unanswered exchange (the shared step); the held stock goes back with it."""
+    claim = claim_withdraw(claim_id, actor, guest_ok=guest_ok)
+    exchange_stock_release(claim)
+    return claim
 
 
 @transaction.atomic

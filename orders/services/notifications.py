@@ -377,7 +377,7 @@ def _claim_tracking_url(carrier: str, number: str) -> str:
     return f"{base}{number}" if base and number else ""
 
 
-def _claim_items(claim: Claim) -> str:
+def _exchange_items(claim: Claim) -> str:
     return "\n".join(
         f"- {cl.line.product_name} {cl.original_variant_name or cl.line.variant_name} → {cl.new_variant_name} × {cl.quantity}"
         for cl in claim.lines.select_related("line"))
@@ -391,7 +391,7 @@ def exchange_event_notify(*, event_id: int) -> int:
         return 0
     claim = event.claim
     vendor_order = _vendor_order_of(claim.vendor_order_id)
-    vendor, items, key = vendor_order.vendor.name, _claim_items(claim), f"claim-event:{event.pk}"
+    vendor, items, key = vendor_order.vendor.name, _exchange_items(claim), f"claim-event:{event.pk}"
     reason = claim.get_reason_display() + (f" — {claim.reason_detail}" if claim.reason_detail else "")
     if event.to_status == ClaimStatus.REQUESTED:
         lines = [_("구매자가 교환을 요청했습니다 (%(number)s). 승인하거나 사유와 함께 거절해 주세요.") % {"number": claim.number},
@@ -452,6 +452,89 @@ def virtual_accounts_due_remind(*, now=None) -> int:
     return sum(order_virtual_account_due_notify(order_id=p.order_id, bank=bank_name(p.va_bank_code),
                                                 account_number=p.va_account_number, due_at=p.va_due_at)
                for p in due)
+
+
+# --- after-sales claims: per-line cancels, returns, exchanges -------------------------------
+
+
+def _claim_items(claim: Claim) -> str:
+    return "\n".join(f"- {cl.line.product_name} {cl.line.variant_name} × {cl.quantity}" for cl in claim.lines.all())
+
+
+def _claim_notice(event: ClaimEvent, claim: Claim) -> _Notice | None:
+    """Who is told what of a claim's step, or None when nobody is told of it."""
+    vendor = claim.vendor_order.vendor.name
+    items = _claim_items(claim)
+    to, kind = event.to_status, claim.kind
+    label = claim.get_kind_display()
+    if to == ClaimStatus.REQUESTED and kind in (ClaimKind.RETURN, ClaimKind.EXCHANGE):
+        code = "vendor_return_requested" if kind == ClaimKind.RETURN else "vendor_exchange_requested"
+        reason = claim.get_reason_display() + (f" — {claim.reason_detail}" if claim.reason_detail else "")
+        return _Notice("vendor", code, _("%(kind)s 요청 %(number)s") % {"kind": label, "number": claim.number},
+                       "\n".join([_("구매자가 %(kind)s을 요청했습니다. 승인하거나, 사유와 함께 거절해 주세요.")
+                                  % {"kind": label}, items, _("사유: %(reason)s") % {"reason": reason}]),
+                       {"사유": reason})
+    if to == ClaimStatus.ACCEPTED:
+        lines = [_("%(vendor)s에서 %(kind)s 요청을 승인했습니다.") % {"vendor": vendor, "kind": label}, items]
+        if claim.pickup_tracking_number:
+            lines.append(_("회수 송장: %(carrier)s %(number)s") % {"carrier": claim.get_pickup_carrier_display(),
+                                                                "number": claim.pickup_tracking_number})
+        code = "return_approved" if kind == ClaimKind.RETURN else "exchange_accepted"
+        return _Notice("buyer", code, _("%(kind)s 요청이 승인되었습니다") % {"kind": label}, "\n".join(lines))
+    if to == ClaimStatus.COLLECTED:
+        follow = (_("확인 후 환불해 드립니다.") if kind == ClaimKind.RETURN else _("새 상품을 보내 드립니다."))
+        return _Notice("buyer", "order_message", _("반품 상품을 회수했습니다"), "\n".join([
+            _("%(vendor)s에서 상품을 돌려받았습니다. %(follow)s") % {"vendor": vendor, "follow": follow}, items]))
+    if to == ClaimStatus.REJECTED:
+        lines = [_("%(vendor)s에서 %(kind)s 요청을 거절했습니다.") % {"vendor": vendor, "kind": label}, items,
+                 _("사유: %(reason)s") % {"reason": event.reason or "-"}, "", _("궁금한 점은 고객센터로 문의해 주세요.")]
+        code = "return_rejected" if kind == ClaimKind.RETURN else "order_message"
+        return _Notice("buyer", code, _("%(kind)s 요청이 거절되었습니다") % {"kind": label}, "\n".join(lines),
+                       {"사유": event.reason or "-"})
+    if to == ClaimStatus.WITHDRAWN:
+        return _Notice("vendor", "vendor_notice", _("%(kind)s 요청 철회 %(number)s") % {"kind": label,
+                                                                                   "number": claim.number},
+                       "\n".join([_("구매자가 %(kind)s 요청을 철회했습니다.") % {"kind": label}, items]))
+    if to == ClaimStatus.RESHIPPED:
+        return _Notice("buyer", "exchange_shipped", _("교환 상품을 보냈습니다"), "\n".join([
+            _("%(vendor)s에서 교환 상품을 보냈습니다.") % {"vendor": vendor},
+            _("택배사: %(carrier)s") % {"carrier": claim.get_reship_carrier_display() or "-"},
+            _("송장번호: %(number)s") % {"number": claim.reship_tracking_number or "-"}, items]),
+            {"택배사": claim.get_reship_carrier_display() or "-", "송장번호": claim.reship_tracking_number or "-"})
+    if to == ClaimStatus.COMPLETED and kind == ClaimKind.EXCHANGE:
+        return _Notice("buyer", "exchange_done", _("교환이 완료되었습니다"), "\n".join([
+            _("%(vendor)s 주문의 교환이 완료되었습니다.") % {"vendor": vendor}, items]))
+    if to == ClaimStatus.COMPLETED and kind == ClaimKind.CANCEL:
+        amount = won(claim.refund_amount)
+        return _Notice("buyer", "order_cancelled", _("주문 상품이 취소되었습니다"), "\n".join([
+            _("%(vendor)s 주문(%(number)s)의 상품이 취소되었습니다.") % {"vendor": vendor,
+                                                                "number": claim.vendor_order.number},
+            items, _("사유: %(reason)s") % {"reason": claim.get_reason_display()}, "",
+            _("환불 금액: %(amount)s") % {"amount": amount}]), {"환불금액": amount})
+    return None  # a completed return is told when its refund is done (claim_refunded_notify)
+
+
+def claim_event_notify(*, event_id: int) -> int:
+    """Tell whoever needs to know of a claim's step (requested, accepted, collected, rejected, …), once."""
+    event = ClaimEvent.objects.get(pk=event_id)
+    claim = (Claim.objects.select_related("order__buyer", "vendor_order__vendor")
+             .prefetch_related("lines__line").get(pk=event.claim_id))
+    notice = _claim_notice(event, claim)
+    if notice is None:
+        return 0
+    key = f"claim-event:{event.pk}"
+    variables = {"판매기업": claim.vendor_order.vendor.name, "주문번호": claim.vendor_order.number, **notice.variables}
+    if notice.to == "vendor":
+        return _vendor_tell(claim.vendor_order, kind=notice.kind, key=key, title=notice.title, body=notice.body,
+                            variables=variables)
+    sent = int(buyer_notify(claim.order, kind=notice.kind, key=key, title=notice.title, body=notice.body,
+                            variables=variables))
+    if claim.kind == ClaimKind.CANCEL and claim.vendor_order.paid_at:
+        # Lines cancelled before shipping: the vendor must not send them.
+        body = "\n".join([_("결제된 주문의 상품이 취소되었습니다. 아래 상품은 발송하지 마세요."), _claim_items(claim)])
+        sent += _vendor_tell(claim.vendor_order, kind="vendor_order_cancelled", key=key,
+                             title=_("주문 상품 취소 %(number)s") % {"number": claim.vendor_order.number}, body=body)
+    return sent
 
 
 # --- settlement notices ----------------------------------------------------------------
