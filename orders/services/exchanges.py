@@ -232,7 +232,7 @@ def exchange_quote(*, vendor_order: VendorOrder, lines: dict, reason: str) -> Ex
     if dearer:
         q = dearer[0]
         raise OrderError(_(
-            "'%(option)s' 옵션은 주문하신 옵션보다 %(amount)s원 비쌉니다. 교환으로는 차액을 더 결제할 수 없으니, "
+            "'%(option)s' 옵션은 주문하신 옵션보다 비싸 차액 %(amount)s원을 더 내셔야 합니다. 교환으로는 차액을 더 결제할 수 없으니, "
             "상품을 반품하신 뒤 원하는 옵션을 새로 주문해 주세요.") % {
             "option": q.variant.name, "amount": f"{q.difference:,}"})
     difference = sum(q.difference for q in quote_lines)
