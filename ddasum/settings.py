@@ -237,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.orders_expire_due_task",
         "schedule": crontab(minute="*/15"),
     },
+    "orders-claim-refunds-sweep": {
+        "task": "orders.claim_refunds_sweep_task",
+        "schedule": crontab(minute="*/10"),
+    },
     "orders-auto-complete": {
         "task": "orders.vendor_orders_auto_complete_task",
         "schedule": crontab(hour=4, minute=30),

@@ -193,6 +193,9 @@ class VendorOrder(models.Model):
     discount = models.PositiveIntegerField(_("쿠폰 할인"), default=0)
     vendor_discount = models.PositiveIntegerField(_("입점기업 부담 할인"), default=0)
     refunded_amount = models.PositiveIntegerField(_("환불 금액"), default=0)
+    # The goods of lines cancelled or returned one by one (line totals less the vendor-funded coupon
+    # part): not sold, so no commission is charged on them.
+    refunded_items = models.PositiveIntegerField(_("취소·반품 상품 금액"), default=0)
     commission_rate = models.DecimalField(_("수수료율(%)"), max_digits=5, decimal_places=2)
     carrier = models.CharField(_("택배사"), max_length=10, choices=Carrier.choices, blank=True)
     tracking_number = models.CharField(_("송장번호"), max_length=30, blank=True)
@@ -316,6 +319,7 @@ class ClaimReason(models.TextChoices):
     DEFECT = "defect", _("상품 불량·파손")
     WRONG_ITEM = "wrong_item", _("주문과 다른 상품 배송")
     LATE_DELIVERY = "late_delivery", _("배송 지연")
+    OUT_OF_STOCK = "out_of_stock", _("재고 부족")  # the vendor cancels what it cannot send
     OTHER = "other", _("기타")
 
 

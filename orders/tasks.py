@@ -13,7 +13,7 @@ from ddasum import jobs
 from ddasum.documents import document_task_run
 
 from .models import Order, Settlement
-from .services import cash_receipts, notifications, reconciliation
+from .services import cash_receipts, notifications, reconciliation, refunds
 from .services.actions import orders_expire_due, vendor_orders_auto_complete
 from .services.confirmations import payments_reconcile
 from .services.documents import order_documents_make
@@ -92,6 +92,12 @@ def claim_event_notify_task(*, event_id: int) -> int:
     return notifications.claim_event_notify(event_id=event_id)
 
 
+@shared_task(name="orders.claim_refunded_notify_task", **NOTICE_RETRY)
+def claim_refunded_notify_task(*, claim_id: int) -> int:
+    """A claim's refund is done: the buyer is told the amount, once."""
+    return notifications.claim_refunded_notify(claim_id=claim_id)
+
+
 # --- the PG: cash receipts, reconciliation ---------------------------------------------------
 
 # The PG not answering (GatewayUnanswered is an OSError) is tried again; the Idempotency-Key is the same.
@@ -106,6 +112,18 @@ def cash_receipt_issue_task(*, order_id: int) -> str:
 @shared_task(name="orders.cash_receipt_cancel_task", **PG_RETRY)
 def cash_receipt_cancel_task(*, order_id: int) -> str:
     return cash_receipts.cash_receipt_cancel(order_id=order_id)
+
+
+@shared_task(name="orders.claim_refund_task", **PG_RETRY)
+def claim_refund_task(*, claim_id: int) -> str:
+    """Send a claim's pending refund to the PG (same Idempotency-Key on every retry) and record it once."""
+    return refunds.claim_refund_send(claim_id=claim_id)
+
+
+@shared_task(name="orders.claim_refunds_sweep_task")
+def claim_refunds_sweep_task() -> int:
+    """Every 10 minutes: queue again the refunds still pending (a worker died after the commit)."""
+    return refunds.claim_refunds_sweep()
 
 
 @shared_task(name="orders.payments_reconcile_daily_task")

@@ -45,6 +45,7 @@ from ..models import (
     ClaimStatus,
     Order,
     OrderLine,
+    OrderLineState,
     OrderStatus,
     StatusEvent,
     VendorOrder,
@@ -86,7 +87,7 @@ VENDOR_ORDER_TRANSITIONS = {
     V.PAID: frozenset({V.PREPARING, V.SHIPPED, V.CANCELLED}),
     V.PREPARING: frozenset({V.SHIPPED, V.CANCELLED}),
     V.SHIPPED: frozenset({V.DELIVERED}),
-    V.DELIVERED: frozenset({V.COMPLETED, V.RETURN_REQUESTED}),
+    V.DELIVERED: frozenset({V.COMPLETED, V.RETURN_REQUESTED, V.REFUNDED}),  # refunded: every line returned
     V.RETURN_REQUESTED: frozenset({V.RETURNED, V.DELIVERED}),
     V.RETURNED: frozenset({V.REFUNDED}),
     V.COMPLETED: frozenset(),
@@ -153,6 +154,16 @@ def _user(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
+def _claim_open(vendor_order: VendorOrder) -> bool:
+    return vendor_order.claims.filter(status__in=CLAIM_OPEN_STATUSES).exists()
+
+
+def _no_open_claim(vendor_order: VendorOrder) -> None:
+    """Whole-vendor-order steps wait until a per-line cancel, return or exchange in progress is closed."""
+    if _claim_open(vendor_order):
+        raise InvalidTransition(_("진행 중인 취소·반품·교환 요청이 있어 처리할 수 없습니다."))
+
+
 def _notify_event(event: StatusEvent) -> None:
     jobs.after_commit("orders.vendor_order_event_notify_task", event_id=event.pk)
 
@@ -179,7 +190,8 @@ def _refund_paid(vendor_order: VendorOrder, order: Order, *, reason: str) -> Non
 
     Runs inside the caller's transaction: a refund the provider refuses rolls the step back.
     """
-    payment_refund(order=order, amount=vendor_order.paid_total, reason=reason)
+    # Lines cancelled or returned one by one were refunded already: only the rest goes back.
+    payment_refund(order=order, amount=vendor_order.paid_total - vendor_order.refunded_amount, reason=reason)
     vendor_order.refunded_amount = vendor_order.paid_total
     vendor_order.save(update_fields=["refunded_amount"])
 
@@ -201,9 +213,10 @@ def _release_coupon(order: Order) -> None:
 
 def _release_stock(vendor_order: VendorOrder) -> None:
     """Give back the stock, then the chosen delivery dates' capacity (the order order_place takes them in)."""
-    stock_return_many(items=vendor_order.lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
+    lines = vendor_order.lines.filter(state=OrderLineState.ORDERED)  # cancelled lines gave theirs back already
+    stock_return_many(items=lines.filter(variant__isnull=False).values_list("variant_id", "quantity"))
     delivery_slots_return_many(
-        items=vendor_order.lines.filter(delivery_slot__isnull=False).values_list("delivery_slot_id", "quantity"))
+        items=lines.filter(delivery_slot__isnull=False).values_list("delivery_slot_id", "quantity"))
 
 
 @transaction.atomic
@@ -240,6 +253,7 @@ def vendor_order_cancel(*, vendor_order_id: int, actor, reason: str = "", guest_
     order = vendor_order.order
     if not (guest_ok or buyer_may(actor, order) or vendor_member_may(actor, vendor_order)):
         raise NotAllowed(_("이 주문을 취소할 권한이 없습니다."))
+    _no_open_claim(vendor_order)
     was_paid = vendor_order.status in (V.PAID, V.PREPARING)
     vendor_order_transition(vendor_order, V.CANCELLED, actor=actor if actor and actor.is_authenticated else None,
                             reason=reason)
@@ -376,16 +390,16 @@ def vendor_order_complete(*, vendor_order_id: int, actor, guest_ok: bool = False
     _buyer_check(actor, vendor_order, guest_ok=guest_ok)
     if vendor_order.status == V.COMPLETED:
         return vendor_order
+    _no_open_claim(vendor_order)
     vendor_order_transition(vendor_order, V.COMPLETED, actor=_user(actor), reason=_("구매 확정"))
     return vendor_order
 
 
 def _exchange_waits_q(cutoff) -> Q:
-    """Vendor orders an exchange holds back from auto-confirmation: one is open, or its replacement
-    arrived less than ORDER_AUTO_COMPLETE_DAYS ago (the clock starts again from the replacement)."""
-    exchanges = Claim.objects.filter(vendor_order=OuterRef("pk"), kind=ClaimKind.EXCHANGE)
-    return Q(Exists(exchanges.filter(status__in=CLAIM_OPEN_STATUSES))) | Q(
-        Exists(exchanges.filter(status=ClaimStatus.COMPLETED, completed_at__gt=cutoff)))
+    """Vendor orders whose exchange replacement arrived less than ORDER_AUTO_COMPLETE_DAYS ago:
+    the confirmation clock starts again from the replacement (open claims wait anyway)."""
+    return Q(Exists(Claim.objects.filter(vendor_order=OuterRef("pk"), kind=ClaimKind.EXCHANGE,
+                                         status=ClaimStatus.COMPLETED, completed_at__gt=cutoff)))
 
 
 @transaction.atomic
@@ -393,8 +407,8 @@ def _auto_complete(vendor_order_id: int, cutoff) -> bool:
     vendor_order = (VendorOrder.objects.select_for_update()
                     .filter(pk=vendor_order_id, status=V.DELIVERED, delivered_at__lte=cutoff)
                     .exclude(_exchange_waits_q(cutoff)).first())
-    if vendor_order is None:
-        return False  # confirmed, returned, re-delivered or being exchanged meanwhile
+    if vendor_order is None or _claim_open(vendor_order):
+        return False  # confirmed, returned, re-delivered, claimed or just exchanged meanwhile
     vendor_order_transition(
         vendor_order, V.COMPLETED,
         reason=_("배송 완료 후 %(days)s일이 지나 자동으로 구매 확정되었습니다.") % {"days": settings.ORDER_AUTO_COMPLETE_DAYS},
@@ -405,8 +419,10 @@ def _auto_complete(vendor_order_id: int, cutoff) -> bool:
 def vendor_orders_auto_complete() -> int:
     """Confirm vendor orders delivered more than ORDER_AUTO_COMPLETE_DAYS ago; safe to repeat."""
     cutoff = timezone.now() - timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS)
+    # A vendor order with a return or exchange in progress waits for it to close.
     due = list(VendorOrder.objects.filter(status=V.DELIVERED, delivered_at__lte=cutoff)
-               .exclude(_exchange_waits_q(cutoff)).order_by("pk").values_list("pk", flat=True))
+               .exclude(claims__status__in=CLAIM_OPEN_STATUSES).exclude(_exchange_waits_q(cutoff))
+               .order_by("pk").values_list("pk", flat=True))
     # One short transaction per vendor order: a buyer confirming at the same moment waits for one row only.
     return sum(1 for pk in due if _auto_complete(pk, cutoff))
 
@@ -433,6 +449,7 @@ def vendor_order_return_request(*, vendor_order_id: int, actor, reason: str, pho
 def _return_request(*, vendor_order_id, actor, reason, photos, guest_ok) -> VendorOrder:
     vendor_order = _locked(vendor_order_id)
     _buyer_check(actor, vendor_order, guest_ok=guest_ok)
+    _no_open_claim(vendor_order)
     event = vendor_order_transition(vendor_order, V.RETURN_REQUESTED, actor=_user(actor), reason=reason)
     vendor_order.return_reason = reason
     vendor_order.save(update_fields=["return_reason"])

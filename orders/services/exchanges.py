@@ -16,7 +16,8 @@ adds what only an exchange does:
   discount on the line carries over: new unit price = paid unit price + (new option price − old
   option price). A dearer option is refused (a second payment is not offered: the buyer returns
   the goods and orders the other option); a cheaper one refunds the difference when the exchange
-  completes (Claim.refund_amount, refund_status pending, sent by the claims refund task).
+  completes, through the claims refund path (orders.services.refunds: pending → claim_refund_task,
+  or manual for bank transfer; a cash buyer gives the refund account before asking).
 - The exchange fee (the vendor's `exchange_fee`, round trip) is the buyer's for buyer-fault reasons
   (BUYER_FAULT_REASONS). It never goes through the PG: the buyer puts it in the returned box (동봉)
   or sends it to the vendor's account, as Korean malls do; the vendor marks it received or waives
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,6 +67,7 @@ from .claims import (
     claim_vendor_check,
     claim_withdraw,
 )
+from .refunds import claim_refund_request
 from .return_photos import return_photos_clean, return_photos_save
 
 logger = logging.getLogger(__name__)
@@ -282,6 +285,8 @@ def _exchange_request(*, vendor_order_id, actor, lines, reason, detail, photos, 
             raise OrderError(_("교환 배송비를 어떻게 보내실지 골라 주세요."))
     else:
         fee_payment = ""
+    if quote.refund:
+        claim_refund_request(Claim(order=vendor_order.order), check_only=True)  # a cash buyer's account first
     claim = Claim.objects.create(
         number=claim_number_next(vendor_order), order=vendor_order.order, vendor_order=vendor_order,
         kind=ClaimKind.EXCHANGE, reason=reason, reason_detail=detail, requested_by=_user(actor),
@@ -389,9 +394,12 @@ def exchange_complete(*, claim_id: int, actor) -> Claim:
     OrderLine.objects.bulk_update(changed, ["variant", "variant_name", "sku"])
     claim.lines.filter(stock_reserved=True).update(stock_reserved=False)  # the held unit went out
     if claim.refund_amount and claim.refund_status == RefundStatus.NONE:
-        claim.refund_status = RefundStatus.PENDING
-        claim.save(update_fields=["refund_status"])
-        # TODO(merge): queue the claims refund task of orders.services.returns here once it exists.
+        # The claims refund path (pending → orders.claim_refund_task, or manual for bank transfer); the
+        # vendor's step does not wait for a cash buyer's refund account: the refund waits for it instead.
+        claim_refund_request(claim, require_account=False)
+        # The goods sold are worth the difference less: no commission on it (settlements).
+        VendorOrder.objects.filter(pk=claim.vendor_order_id).update(
+            refunded_items=F("refunded_items") + claim.refund_amount)
     jobs.after_commit("orders.exchange_event_notify_task", event_id=event.pk)
     return claim
 

@@ -537,6 +537,26 @@ def claim_event_notify(*, event_id: int) -> int:
     return sent
 
 
+def claim_refunded_notify(*, claim_id: int) -> int:
+    """A claim's refund is done: the buyer hears the amount (and what was deducted), once."""
+    claim = (Claim.objects.select_related("order__buyer", "vendor_order__vendor")
+             .prefetch_related("lines__line").get(pk=claim_id))
+    if claim.refund_status != "done":
+        return 0
+    amount = won(claim.refund_amount)
+    lines = [_("%(vendor)s 주문(%(number)s)의 %(kind)s 환불을 마쳤습니다.") % {
+        "vendor": claim.vendor_order.vendor.name, "number": claim.vendor_order.number, "kind": claim.get_kind_display()},
+        _claim_items(claim), "", _("환불 금액: %(amount)s") % {"amount": amount}]
+    if claim.return_fee or claim.shipping_charge:
+        lines.append(_("차감: 반품 배송비 %(fee)s, 추가 배송비 %(charge)s") % {"fee": won(claim.return_fee),
+                                                                     "charge": won(claim.shipping_charge)})
+    lines.append(_refund_hint(claim.order))
+    return int(buyer_notify(claim.order, kind="order_refunded", key=f"claim-refunded:{claim.pk}",
+                            title=_("환불이 완료되었습니다"), body="\n".join(lines),
+                            variables={"판매기업": claim.vendor_order.vendor.name,
+                                       "주문번호": claim.vendor_order.number, "환불금액": amount}))
+
+
 # --- settlement notices ----------------------------------------------------------------
 
 

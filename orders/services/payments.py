@@ -35,6 +35,7 @@ from ..exceptions import FieldsInvalid, PaymentError
 from ..models import (
     CashReceipt,
     CashReceiptStatus,
+    Claim,
     Order,
     OrderStatus,
     Payment,
@@ -42,6 +43,7 @@ from ..models import (
     PaymentMethod,
     PaymentStatus,
     RefundAccount,
+    RefundStatus,
 )
 from ..selectors.access import payment_access_grant
 
@@ -394,7 +396,10 @@ ACCOUNT_NUMBER = re.compile(r"^\d{10,16}$")
 
 @transaction.atomic
 def refund_account_set(*, order_id: int, bank_code: str, account_number: str, holder_name: str) -> RefundAccount:
-    """Record where a virtual-account payment is refunded to (checked: a known bank, 10–16 digits)."""
+    """Record where a virtual-account or bank-transfer payment is refunded to (checked: a known bank, 10–16 digits).
+
+    Refunds of the order's claims that waited for it are sent now.
+    """
     number = re.sub(r"[\s-]", "", account_number or "")
     errors = {}
     if bank_code not in BANKS:
@@ -407,13 +412,15 @@ def refund_account_set(*, order_id: int, bank_code: str, account_number: str, ho
     if errors:
         raise FieldsInvalid(" ".join(str(v) for v in errors.values()), fields=errors)
     payment = (Payment.objects.select_for_update()
-               .filter(order_id=order_id, method=PaymentMethod.VIRTUAL_ACCOUNT,
-                       status__in=(S.DONE, S.PARTIAL_CANCELLED, S.WAITING_FOR_DEPOSIT))
+               .filter(order_id=order_id, method__in=(PaymentMethod.VIRTUAL_ACCOUNT, PaymentMethod.BANK_TRANSFER),
+                       status__in=(S.DONE, S.PARTIAL_CANCELLED, S.WAITING_FOR_DEPOSIT, S.READY))
                .order_by("-pk").first())
     if payment is None:
-        raise PaymentError(_("환불 계좌를 받을 가상계좌 결제가 없습니다."))
+        raise PaymentError(_("환불 계좌를 받을 가상계좌·무통장입금 결제가 없습니다."))
     account, _created = RefundAccount.objects.update_or_create(
         payment=payment, defaults={"bank_code": bank_code, "account_number": number, "holder_name": holder})
+    for claim_id in Claim.objects.filter(order_id=order_id, refund_status=RefundStatus.PENDING).values_list("pk", flat=True):
+        jobs.after_commit("orders.claim_refund_task", claim_id=claim_id)
     return account
 
 

@@ -5,8 +5,8 @@ by Korean calendar dates. Each vendor order is settled once (its SettlementLine 
 one-to-one) and carries the commission rate it was sold at, so a later change of the
 vendor's rate never touches what was sold before.
 
-    commission = (items_total − vendor_discount) × commission_rate / 100, rounded half up to the won,
-                 per vendor order
+    commission = (items_total − refunded_items − vendor_discount) × commission_rate / 100, rounded half up
+                 to the won, per vendor order (refunded_items: goods of lines cancelled or returned one by one)
     payout     = items_total + shipping_fee − refunded_amount − commission − vendor_discount
 
 Coupons: `vendor_discount` is the part of the order's coupon discount this vendor funds (all of
@@ -97,13 +97,15 @@ def commission_expression(items="items_total", rate="commission_rate"):
 
 
 def commission_base():
-    """What commission is charged on: the goods less the discount the vendor funds."""
-    return ExpressionWrapper(F("items_total") - F("vendor_discount"), output_field=BigIntegerField())
+    """What commission is charged on: the goods sold (less lines cancelled or returned) less the discount the vendor funds."""
+    return ExpressionWrapper(F("items_total") - F("refunded_items") - F("vendor_discount"),
+                             output_field=BigIntegerField())
 
 
 def vendor_order_commission(vendor_order) -> int:
     """`commission_of` for one vendor order (the same rule as the settlement's SQL)."""
-    return commission_of(vendor_order.items_total - vendor_order.vendor_discount, vendor_order.commission_rate)
+    return commission_of(vendor_order.items_total - vendor_order.refunded_items - vendor_order.vendor_discount,
+                         vendor_order.commission_rate)
 
 
 def month_period(year: int, month: int) -> tuple[date, date]:

@@ -12,6 +12,8 @@ CATCH_UP_TESTS = {
     "vendors-certification-check": "tests.vendors.test_services:test_missed_day_is_caught_up_by_the_nearest_threshold",
     "orders-expire-unpaid":
         "tests.orders.test_payments:test_beat_task_expires_only_due_orders_returns_stock_and_is_idempotent",
+    "orders-claim-refunds-sweep":
+        "tests.orders.test_refunds:test_a_refund_left_pending_by_a_dead_worker_is_sent_by_the_sweeper_once",
     "orders-auto-complete": "tests.orders.test_actions:test_auto_complete_confirms_old_deliveries_once",
     "orders-monthly-settlements":
         "tests.orders.test_follow_ups:test_the_daily_run_settles_every_ended_month_with_unsettled_orders_not_only_the_last",

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0006_merge_0005_delivery_slots_0005_return_policy'),
-        ('orders', '0006_claims'),
+        ('orders', '0007_claim_out_of_stock_refunded_items'),
     ]
 
     operations = [
