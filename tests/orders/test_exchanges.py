@@ -15,6 +15,10 @@ from orders.models import (
     ClaimReason,
     ClaimStatus,
     ExchangeFeeStatus,
+    Order,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
     RefundStatus,
     VendorOrder,
     VendorOrderStatus,
@@ -32,6 +36,7 @@ from orders.services.exchanges import (
     exchange_withdraw,
     exchanges_stock_release_due,
 )
+from orders.services.payments import refund_account_set
 from orders.tasks import orders_expire_due_task
 from tests.factories import ProductFactory, place_order
 
@@ -129,14 +134,45 @@ def test_a_dearer_option_is_refused_with_what_to_do_instead(delivered, product, 
     assert _stock(product, "L") == 10 and _line(delivered).open_claim_id is None
 
 
+def _refund_account(vendor_order):
+    order = vendor_order.order
+    Payment.objects.get_or_create(order=order, defaults={
+        "method": PaymentMethod.BANK_TRANSFER, "status": PaymentStatus.DONE, "amount": order.total,
+        "idempotency_key": f"bank-{order.pk}"})
+    refund_account_set(order_id=vendor_order.order_id, bank_code="11", account_number="301-1234-5678-91",
+                       holder_name="김구매")
+
+
 def test_a_cheaper_option_refunds_the_difference_when_the_exchange_completes(delivered, product, buyer, owner):
+    with pytest.raises(OrderError, match="계좌"):  # paid by bank transfer: where the difference goes, first
+        _ask(delivered, buyer, _variant(product, "XS"))
+    _refund_account(delivered)
     claim = _ask(delivered, buyer, _variant(product, "XS"))
     assert claim.exchange_difference == -4000 and claim.refund_amount == 4000
     assert claim.refund_status == RefundStatus.NONE  # nothing leaves before the exchange is done
     _through_reship(claim, owner)
     exchange_complete(claim_id=claim.pk, actor=owner)
     claim.refresh_from_db()
-    assert claim.refund_status == RefundStatus.PENDING and claim.refund_amount == 4000
+    # Bank transfer: the operator sends it (the claims refund path); a card payment goes to the PG.
+    assert claim.refund_status == RefundStatus.MANUAL and claim.refund_amount == 4000
+    assert VendorOrder.objects.get(pk=delivered.pk).refunded_items == 4000  # no commission on the difference
+
+
+def test_a_cheaper_option_paid_by_card_goes_to_the_pg_after_completion(product, buyer, owner, monkeypatch,
+                                                                         django_capture_on_commit_callbacks):
+    order = place_order(items=[(_variant(product, "S"), 2)], buyer=buyer, paid=True)
+    Payment.objects.create(order=order, method=PaymentMethod.CARD, status=PaymentStatus.DONE, amount=order.total,
+                           provider_key="pay_test", idempotency_key=f"card-{order.pk}")
+    Order.objects.filter(pk=order.pk).update(payment_method=PaymentMethod.CARD)
+    vendor_order = put(order.vendor_orders.get(), V.DELIVERED, delivered_at=timezone.now())
+    claim = _ask(vendor_order, buyer, _variant(product, "XS"))
+    _through_reship(claim, owner)
+    queued = []
+    monkeypatch.setattr("orders.services.refunds.jobs.after_commit", lambda name, **kw: queued.append((name, kw)))
+    exchange_complete(claim_id=claim.pk, actor=owner)
+    claim.refresh_from_db()
+    assert claim.refund_status == RefundStatus.PENDING
+    assert ("orders.claim_refund_task", {"claim_id": claim.pk}) in queued
 
 
 def test_the_fee_follows_the_reason(delivered, product, buyer, vendor):
@@ -204,6 +240,7 @@ def test_the_sweeper_gives_back_what_the_shared_steps_closed(delivered, product,
     first = _ask(delivered, buyer, _variant(product, "M"))
     claim_withdraw(first.pk, buyer)
     assert _stock(product, "M") == 1  # still held until the sweeper runs
+    _refund_account(delivered)
     second = _ask(delivered, buyer, _variant(product, "XS"))
     claim_accept(second.pk, owner)
     claim_reject(second.pk, owner, "회수 전 거절")
