@@ -178,6 +178,12 @@ CARRIER_TRACKING_URLS = {
 }
 
 
+def carrier_tracking_url(carrier: str, number: str) -> str:
+    """The carrier's public tracking page for a number ("" for direct delivery or no number)."""
+    base = CARRIER_TRACKING_URLS.get(carrier)
+    return f"{base}{number}" if base and number else ""
+
+
 class VendorOrder(models.Model):
     """What one vendor fulfils of an order, and is settled on."""
 

@@ -183,7 +183,8 @@ class ExchangeQuote:
         return choices
 
 
-def _unit_price_new(line: OrderLine, variant: ProductVariant) -> int:
+def exchange_unit_price(line: OrderLine, variant: ProductVariant) -> int:
+    """What one unit of `variant` counts as for this line: the paid price moved by the options' price gap."""
     if variant.pk == line.variant_id:
         return line.unit_price  # the same option again: a replacement, at what was paid
     old_regular = line.regular_price or (line.variant.price if line.variant else line.unit_price)
@@ -228,7 +229,7 @@ def exchange_quote(*, vendor_order: VendorOrder, lines: dict, reason: str) -> Ex
         if variant not in options[line.pk]:
             raise OrderError(_("%(name)s: '%(option)s' 옵션은 판매하지 않거나 재고가 %(n)s개보다 적습니다.")
                              % {"name": name, "option": variant.name, "n": line.quantity})
-        new_price = _unit_price_new(line, variant)
+        new_price = exchange_unit_price(line, variant)
         quote_lines.append(QuoteLine(line=line, variant=variant, new_unit_price=new_price,
                                      difference=(new_price - line.unit_price) * line.quantity))
     dearer = [q for q in quote_lines if q.difference > 0]

@@ -26,7 +26,6 @@ from notifications.services import Recipient, notify
 from vendors.services import vendor_notify
 
 from ..models import (
-    CARRIER_TRACKING_URLS,
     Claim,
     ClaimEvent,
     ClaimKind,
@@ -39,6 +38,7 @@ from ..models import (
     StatusEvent,
     VendorOrder,
     VendorOrderStatus,
+    carrier_tracking_url,
 )
 from .payments import bank_name
 from .return_photos import vendor_order_return_photos
@@ -372,11 +372,6 @@ def vendor_order_note_notify(*, vendor_order_id: int, start: int, end: int) -> i
 # --- exchanges (교환): the steps only an exchange has ---------------------------------------
 
 
-def _claim_tracking_url(carrier: str, number: str) -> str:
-    base = CARRIER_TRACKING_URLS.get(carrier)
-    return f"{base}{number}" if base and number else ""
-
-
 def _exchange_items(claim: Claim) -> str:
     return "\n".join(
         f"- {cl.line.product_name} {cl.original_variant_name or cl.line.variant_name} → {cl.new_variant_name} × {cl.quantity}"
@@ -408,7 +403,7 @@ def exchange_event_notify(*, event_id: int) -> int:
             carrier, number, link = _("판매기업 직접 배송"), "-", "-"
         else:
             carrier, number = claim.get_reship_carrier_display(), claim.reship_tracking_number or "-"
-            link = _claim_tracking_url(claim.reship_carrier, claim.reship_tracking_number) or "-"
+            link = carrier_tracking_url(claim.reship_carrier, claim.reship_tracking_number) or "-"
         body = "\n".join([_("%(vendor)s에서 교환 상품을 보냈습니다.") % {"vendor": vendor}, items,
                           _("택배사: %(carrier)s") % {"carrier": carrier}, _("송장번호: %(number)s") % {"number": number},
                           _("배송 조회: %(url)s") % {"url": link}])
