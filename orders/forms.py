@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ddasum.forms import MultipleFileField
+from ddasum.money import won
 from ddasum.uploads import JPEG, PNG, WEBP
 from ddasum.validators import (
     normalize_business_number,
@@ -15,7 +16,7 @@ from ddasum.validators import (
     validate_postal_code,
 )
 
-from .models import CashReceiptType, ExchangeFeePayment, PaymentMethod
+from .models import CashReceiptType, ClaimReason, ExchangeFeePayment, PaymentMethod
 from .services.cash_receipts import CASH_METHODS, cash_receipt_number_clean
 from .services.exchanges import EXCHANGE_REASONS
 from .services.payments import BANKS
@@ -340,3 +341,33 @@ class RefundAccountForm(forms.Form):
                                      widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     holder_name = forms.CharField(label=_("예금주"), max_length=60,
                                   error_messages={"required": _("예금주 이름을 적어 주세요.")})
+
+
+# --- per-line cancels and returns ------------------------------------------------------------------
+
+
+BUYER_CLAIM_REASONS = [(v, label) for v, label in ClaimReason.choices if v != ClaimReason.OUT_OF_STOCK]
+
+
+class ClaimForm(forms.Form):
+    """The lines to cancel or return and why; the page shows the refund before the buyer confirms."""
+
+    lines = forms.TypedMultipleChoiceField(label=_("상품"), coerce=int, widget=forms.CheckboxSelectMultiple,
+                                           error_messages=_required(_("상품을 하나 이상 골라 주세요.")))
+    reason = forms.ChoiceField(label=_("사유"), choices=BUYER_CLAIM_REASONS,
+                               error_messages=_required(_("사유를 골라 주세요.")))
+    detail = forms.CharField(label=_("자세한 사유"), max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [
+            (ln.pk, f"{ln.product_name} · {ln.variant_name} × {ln.quantity} ({won(ln.line_total)})") for ln in lines]
+
+
+class ClaimPhotosForm(forms.Form):
+    """A return's photos, given with the confirmation (after the buyer saw the fee)."""
+
+    photos = MultipleFileField(label=_("사진"), required=False, accept="image/jpeg,image/png,image/webp",
+                               allowed=(JPEG, PNG, WEBP), max_files=RETURN_PHOTOS_MAX,
+                               error_messages={"max_files": _("사진은 %(n)s장까지 올릴 수 있습니다.")})

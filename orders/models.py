@@ -491,6 +491,10 @@ class ClaimEvent(models.Model):
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
 
+    @property
+    def to_label(self):
+        return ClaimStatus(self.to_status).label if self.to_status in ClaimStatus.values else self.to_status
+
 
 # --- payments ---------------------------------------------------------------------------
 

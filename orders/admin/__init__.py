@@ -1,2 +1,2 @@
 """The orders app's admin registrations, one module per part (imported for their side effects)."""
-from . import documents, orders, payments, settlements  # noqa: F401
+from . import claims, documents, orders, payments, settlements  # noqa: F401

@@ -36,6 +36,7 @@ from ..models import Carrier, StatusEvent, VendorOrder, VendorOrderStatus
 from ..services import actions, return_photos, shipping
 from ..services.actions import VENDOR_ORDER_MACHINE, vendor_order_cancel
 from ..services.documents import packing_slip_url
+from .claims import ClaimSummaryInline
 
 V = VendorOrderStatus
 
@@ -221,7 +222,7 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
     search_fields = ("number", "order__number", "order__recipient_name", "order__orderer_name", "tracking_number")
     date_hierarchy = "order__placed_at"
     actions = ("prepare_selected",)
-    inlines = [StatusEventInline]
+    inlines = [ClaimSummaryInline, StatusEventInline]
 
     # --- list
 
@@ -427,6 +428,9 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
                      for name in vendor_order_actions_available(vendor_order, self.action_names)]
             if vendor_order.status not in (V.PENDING_PAYMENT, V.CANCELLED):
                 slip_url = packing_slip_url(vendor_order)
+            if vendor_order.status in (V.PAID, V.PREPARING):
+                steps.append((reverse(f"{self.admin_site.name}:orders_claim_cancel_lines", args=[vendor_order.pk]),
+                              _("상품별 취소"), "cancel_lines"))
         extra_context = {
             **(extra_context or {}), "vendor_order_steps": steps, "packing_slip_url": slip_url,
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,

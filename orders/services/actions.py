@@ -486,6 +486,10 @@ def vendor_order_return_refund(*, vendor_order_id: int, actor) -> VendorOrder:
     """Refund a returned vendor order in full through the payment provider (→ refunded)."""
     vendor_order = _locked(vendor_order_id)
     _vendor_check(actor, vendor_order)
+    if vendor_order.status != V.RETURNED:
+        # The table also leads from 'delivered' to 'refunded' (every line returned one by one): not this step.
+        raise InvalidTransition(
+            _("'%(status)s' 상태의 주문은 환불할 수 없습니다.") % {"status": vendor_order.get_status_display()})
     event = vendor_order_transition(vendor_order, V.REFUNDED, actor=_user(actor), reason=_("반품 환불"))
     # Inside the transaction: a refund the provider refuses leaves the vendor order 'returned'.
     _refund_paid(vendor_order, vendor_order.order, reason=_("반품 환불 %(number)s") % {"number": vendor_order.number})

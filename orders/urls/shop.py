@@ -1,7 +1,7 @@
 """The buyer's pages: cart, checkout, orders (in the "orders" namespace of orders/urls.py)."""
 from django.urls import path, re_path
 
-from ..views import addresses, exchanges
+from ..views import addresses, claims, exchanges
 from ..views import shop as views
 
 # Order numbers are date + sequence (20261122-00042); the pattern keeps /orders/reports/ and the
@@ -25,6 +25,9 @@ urlpatterns = [
     re_path(rf"^{NUMBER}/$", views.order_detail, name="detail"),
     re_path(rf"^{NUMBER}/cash-receipt/$", views.cash_receipt_request_view, name="cash_receipt_request"),
     re_path(rf"^{NUMBER}/refund-account/$", views.refund_account_view, name="refund_account"),
+    re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/claim/(?P<kind>cancel|return)/$", claims.claim_start,
+            name="claim_start"),
+    re_path(rf"^{NUMBER}/claims/(?P<claim_id>\d+)/withdraw/$", claims.claim_withdraw_view, name="claim_withdraw"),
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/cancel/$", views.vendor_order_cancel_view, name="vendor_order_cancel"),
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/return/$", views.vendor_order_return_view, name="vendor_order_return"),
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/complete/$", views.vendor_order_complete_view,

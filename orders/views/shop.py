@@ -45,6 +45,7 @@ from ..forms import (
 )
 from ..models import (
     Cart,
+    Claim,
     DocumentKind,
     Order,
     OrderLine,
@@ -486,10 +487,18 @@ def order_list(request):
 
 def _actions_for(vendor_order: VendorOrder, order: Order) -> None:
     """What the buyer may do with this vendor order now (the services check again)."""
+    open_claim = any(claim.is_open for claim in vendor_order.claims.all())
     vendor_order.can_cancel = vendor_order.status in CANCELLABLE and order.status in (
-        OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)
+        OrderStatus.PENDING_PAYMENT, OrderStatus.PAID) and not open_claim
+    # Per line: before shipping (an unpaid order only by bank transfer: a card or virtual account asks for
+    # the whole amount), and returns until the purchase is confirmed.
+    vendor_order.can_cancel_lines = vendor_order.can_cancel and (
+        vendor_order.status != V.PENDING_PAYMENT or order.payment_method == PaymentMethod.BANK_TRANSFER)
+    vendor_order.can_return_lines = vendor_order.status == V.DELIVERED and any(
+        ln.state == "ordered" and not ln.open_claim_id for ln in vendor_order.lines.all())
     # Delivered until confirmed (by the buyer, or automatically): return or confirm.
-    vendor_order.can_return = vendor_order.can_complete = vendor_order.status == V.DELIVERED
+    vendor_order.can_return = vendor_order.can_complete = vendor_order.status == V.DELIVERED and not open_claim
+    vendor_order.can_return = vendor_order.can_return and not vendor_order.refunded_amount
 
 
 def _events(order: Order) -> list[StatusEvent]:
@@ -506,7 +515,9 @@ def order_detail(request, number):
     order, as_guest = _order_for(request, number)
     vendor_orders = list(
         order.vendor_orders.select_related("vendor")
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("campaign")))
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("campaign")),
+                          Prefetch("claims", queryset=Claim.objects.prefetch_related("lines__line", "events")
+                                   .order_by("pk")))
         .order_by("id")
     )
     with_documents = documents_apply(order)
@@ -526,6 +537,12 @@ def order_detail(request, number):
     refund_account = getattr(virtual_account, "refund_account", None) if virtual_account else None
     refund_account_open = (virtual_account is not None and refund_account is None
                            and virtual_account.status in ("done", "partial_cancelled") and order.status == OrderStatus.PAID)
+    if order.payment_method == PaymentMethod.BANK_TRANSFER:
+        # A bank-transfer refund is sent by hand to the account the buyer gives (kept until it is sent).
+        bank_payment = order.payments.select_related("refund_account").order_by("-pk").first()
+        refund_account = getattr(bank_payment, "refund_account", None) if bank_payment else None
+        refund_account_open = (bank_payment is not None and refund_account is None
+                               and order.status == OrderStatus.PAID)
     awaiting_card = order.payment_method in PG_METHODS and pending and not (
         virtual_account and virtual_account.status == "waiting_for_deposit")
     context = {
