@@ -170,10 +170,10 @@ class ClaimAdminBase(admin.ModelAdmin):
         if account is None:
             return "-"
         # The operator sends bank-transfer refunds by hand: the whole number; a vendor sees the last digits.
-        number = account.account_number if self._operator_site() else f"****{account.account_number[-4:]}"
+        number = account.account_number if self._operators() else f"****{account.account_number[-4:]}"
         return f"{bank_name(account.bank_code)} {number} ({account.holder_name})"
 
-    def _operator_site(self):
+    def _operators(self):
         return self.admin_site.name == "admin"
 
     def _url(self, name, *args):
