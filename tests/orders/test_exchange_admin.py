@@ -82,3 +82,11 @@ def test_an_operator_may_take_the_steps(client, operator, claim):
     claim.refresh_from_db()
     assert claim.fee_status == ExchangeFeeStatus.WAIVED
     assert claim.events.last().actor == operator
+
+
+def test_the_claim_admin_page_shows_the_exchange_block_and_the_steps_come_back_to_it(client, owner, claim):
+    client.force_login(owner)
+    page = client.get(f"/partner/orders/claim/{claim.pk}/change/").content.decode()
+    assert 'data-testid="exchange-admin"' in page and _url(claim, "fee_received") in page
+    response = client.post(_url(claim, "fee_waived"), {"note": ""})
+    assert response["Location"] == f"/partner/orders/claim/{claim.pk}/change/"
