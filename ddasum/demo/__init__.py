@@ -18,6 +18,7 @@ from . import (
     campaigns,
     catalog,
     delivery_dates,
+    exchanges,
     notifications,
     orders,
     procurement,
@@ -34,7 +35,7 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("vendors", (vendors.seed,)),
     ("catalog", (catalog.seed, delivery_dates.seed)),
     ("campaigns", (campaigns.seed, board.seed)),
-    ("orders", (orders.seed, notifications.seed)),
+    ("orders", (orders.seed, exchanges.seed, notifications.seed)),
     ("procurement", (procurement.seed,)),
     ("reviews", (reviews.seed,)),
 )
