@@ -26,7 +26,7 @@ from ddasum.numbering import daily_number
 from ddasum.pdf import render_pdf
 from vendors.selectors import vendor_seal_data_uri, vendor_supplier_facts
 
-from ..models import Document, DocumentKind, Order, VendorOrder, VendorOrderStatus
+from ..models import Document, DocumentKind, Order, OrderLineState, VendorOrder, VendorOrderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,10 @@ def _section_facts(vendor_order: VendorOrder) -> dict:
         "lines": [
             {"name": ln.product_name, "option": ln.variant_name, "sku": ln.sku, "quantity": ln.quantity,
              "unit_price": ln.unit_price, "amount": ln.line_total, "tax_type": ln.tax_type,
-             "tax_label": str(TAX_LABELS.get(ln.tax_type, ln.tax_type))}
+             "tax_label": str(TAX_LABELS.get(ln.tax_type, ln.tax_type)),
+             # A line cancelled or returned on its own is marked (its money is in the refund); the facts of
+             # lines still ordered stay as they were, so their documents are not made again.
+             **({"state_label": str(ln.get_state_display())} if ln.state != OrderLineState.ORDERED else {})}
             for ln in lines
         ],
         "items_total": vendor_order.items_total, "shipping_fee": vendor_order.shipping_fee,

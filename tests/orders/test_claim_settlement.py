@@ -1,0 +1,80 @@
+"""Partial refunds in the settlement, the statement and the receipt: a line cancelled, a line returned with its fee."""
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import ShippingPolicy
+from orders.models import ClaimReason, DocumentKind, PaymentMethod, SettlementLine, VendorOrder, VendorOrderStatus
+from orders.services.actions import vendor_order_transition
+from orders.services.claims import claim_accept, claim_collect
+from orders.services.documents import statement_facts
+from orders.services.returns import claim_cancel, claim_return_refund, claim_return_request
+from orders.services.settlements import previous_month, settlement_build
+from tests.factories import ProductFactory, place_order
+
+from .helpers import success
+
+pytestmark = pytest.mark.django_db
+
+V = VendorOrderStatus
+MIND = ClaimReason.CHANGE_OF_MIND
+
+
+@pytest.fixture
+def settled_vo(client, gateway, vendor, buyer, owner, django_capture_on_commit_callbacks):
+    """20,000 rice + 10,000 soap + 15,000 jam + 3,000 shipping, paid by card (48,000), commission 10%.
+
+    The soap is cancelled before shipping (10,000 back); the jam returned for a change of mind after
+    delivery (15,000 − 3,000 return fee = 12,000 back); then the purchase is confirmed last month.
+    """
+    vendor.commission_rate = Decimal("10")
+    vendor.save()
+    ShippingPolicy.objects.create(vendor=vendor, base_fee=3000, free_threshold=100000, return_fee=3000)
+    items = [(ProductFactory(vendor=vendor, name=name, variants=[{"name": "기본", "price": price, "stock": 9}])
+              .variants.get(), 1) for name, price in (("현미", 20000), ("비누", 10000), ("잼", 15000))]
+    order = place_order(items=items, buyer=buyer, payment_method=PaymentMethod.CARD)
+    with django_capture_on_commit_callbacks(execute=True):
+        success(client, order)
+    vo = order.vendor_orders.get()
+    lines = {ln.product_name: ln for ln in vo.lines.all()}
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_cancel(vendor_order_id=vo.pk, line_ids=[lines["비누"].pk], actor=buyer, reason=MIND)
+    vo.refresh_from_db()
+    for to in (V.SHIPPED, V.DELIVERED):
+        vendor_order_transition(vo, to)
+    returned = claim_return_request(vendor_order_id=vo.pk, line_ids=[lines["잼"].pk], actor=buyer, reason=MIND)
+    claim_accept(returned.pk, owner)
+    claim_collect(returned.pk, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_return_refund(returned.pk, owner)
+    vo.refresh_from_db()
+    vendor_order_transition(vo, V.COMPLETED)
+    start, _end = previous_month()
+    VendorOrder.objects.filter(pk=vo.pk).update(completed_at=timezone.make_aware(
+        timezone.datetime(start.year, start.month, 15, 12)))
+    vo.refresh_from_db()
+    return vo
+
+
+def test_the_settlement_pays_out_on_net_sales(settled_vo, vendor):
+    assert (settled_vo.refunded_amount, settled_vo.refunded_items) == (22000, 25000)
+    start, end = previous_month()
+    settlement = settlement_build(vendor_id=vendor.pk, period_start=start, period_end=end)
+    line = SettlementLine.objects.get(vendor_order=settled_vo)
+    # Commission on what was sold and kept (20,000), not on the cancelled and returned goods.
+    assert (line.items_total, line.shipping_fee, line.refunded_amount, line.commission) == (45000, 3000, 22000, 2000)
+    # The rice, the shipping and the return fee kept: 20,000 + 3,000 + 3,000 − 2,000 commission.
+    assert line.payout == settlement.payout == 24000
+
+
+def test_the_statement_and_the_receipt_show_the_partial_refunds(settled_vo):
+    order = settled_vo.order
+    statement = statement_facts(order, settled_vo)
+    [section] = statement["sections"]
+    states = {ln["name"]: ln.get("state_label") for ln in section["lines"]}
+    assert states == {"현미": None, "비누": "취소", "잼": "반품"}
+    assert statement["kind"] == DocumentKind.STATEMENT
+    assert (statement["total"], statement["refunded_amount"], statement["paid_total"]) == (48000, 22000, 26000)
+    receipt = statement_facts(order, None)
+    assert (receipt["refunded_amount"], receipt["paid_total"]) == (22000, 26000)
