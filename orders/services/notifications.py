@@ -495,7 +495,8 @@ def _claim_notice(event: ClaimEvent, claim: Claim) -> _Notice | None:
             _("%(vendor)s에서 교환 상품을 보냈습니다.") % {"vendor": vendor},
             _("택배사: %(carrier)s") % {"carrier": claim.get_reship_carrier_display() or "-"},
             _("송장번호: %(number)s") % {"number": claim.reship_tracking_number or "-"}, items]),
-            {"택배사": claim.get_reship_carrier_display() or "-", "송장번호": claim.reship_tracking_number or "-"})
+            {"택배사": claim.get_reship_carrier_display() or "-", "송장번호": claim.reship_tracking_number or "-",
+             "배송조회": carrier_tracking_url(claim.reship_carrier, claim.reship_tracking_number) or "-"})
     if to == ClaimStatus.COMPLETED and kind == ClaimKind.EXCHANGE:
         return _Notice("buyer", "exchange_done", _("교환이 완료되었습니다"), "\n".join([
             _("%(vendor)s 주문의 교환이 완료되었습니다.") % {"vendor": vendor}, items]))
