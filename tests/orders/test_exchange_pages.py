@@ -114,3 +114,33 @@ def test_another_member_gets_404_and_an_old_delivery_is_refused(client, buyer, d
     put(delivered, VendorOrderStatus.DELIVERED, delivered_at=timezone.now() - timedelta(days=30))
     response = client.get(_url(delivered), follow=True)
     assert "교환 신청 기간" in response.content.decode()
+
+
+def test_the_order_page_reads_exchanges_in_a_fixed_number_of_queries(client, buyer, vendor, product):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    shirts = [ProductFactory(vendor=vendor, variants=[{"name": "S", "price": 10000, "stock": 10},
+                                                      {"name": "M", "price": 10000, "stock": 10}]) for _n in range(3)]
+    order = place_order(items=[(p.variants.get(name="S"), 1) for p in shirts], buyer=buyer, paid=True)
+    vendor_order = put(order.vendor_orders.get(), VendorOrderStatus.DELIVERED, delivered_at=timezone.now())
+    client.force_login(buyer)
+    lines = list(vendor_order.lines.order_by("pk"))
+
+    def ask(line, shirt):
+        client.post(_url(vendor_order), {"step": "confirm", "fee_payment": "enclosed", "line": line.pk,
+                                         f"option-{line.pk}": shirt.variants.get(name="M").pk,
+                                         "reason": "option_change"})
+
+    def count():
+        client.get(order.get_absolute_url())  # the flash messages of the requests are read here
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(order.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    ask(lines[0], shirts[0])
+    one = count()
+    ask(lines[1], shirts[1])
+    ask(lines[2], shirts[2])
+    assert Claim.objects.count() == 3
+    assert count() == one
