@@ -23,6 +23,11 @@ Payments through the PG (no network: the PG's answers are the documented shapes,
 same services the webhook and the success URL use): a virtual account waiting for its deposit, a
 card order paid through the window, and a bank-transfer order with its 현금영수증 issued.
 
+After-sales (per line, through the claim services; bank transfer, so the refunds are the operator's
+to send and mark done — no network): an order with one line cancelled before shipping and refunded,
+a return in progress (accepted, pick-up tracking given), and a return completed with the buyer's
+return fee deducted.
+
 Keyed on the orders' idempotency keys (`demo-2017-…`, `demo-live-…`): a second run
 creates nothing.
 """
@@ -44,6 +49,7 @@ from orders.models import (
     CashReceipt,
     CashReceiptStatus,
     CashReceiptType,
+    ClaimReason,
     Order,
     OrderLine,
     OrderStatus,
@@ -59,11 +65,15 @@ from orders.models import (
 from orders.services.actions import order_mark_paid, vendor_order_deliver, vendor_order_ship, vendor_orders_prepare
 from orders.services.cart import cart_line_set
 from orders.services.checkout import Checkout, order_place
+from orders.services.claims import claim_accept, claim_collect
 from orders.services.confirmations import payment_deposit_confirm, payment_pg_sync, virtual_account_issued
-from orders.services.payments import payment_start
+from orders.services.payments import payment_start, refund_account_set
+from orders.services.refunds import claim_refund_manual_done
+from orders.services.returns import claim_cancel, claim_return_refund, claim_return_request
 from orders.services.settlements import month_period, settlements_build_period
 from vendors.models import Vendor
 
+from .accounts import OPERATOR_EMAIL
 from .vendors import VENDOR1_EMAIL, demo_vendor1
 
 V = VendorOrderStatus
@@ -159,6 +169,8 @@ def seed(*, stdout, rng: random.Random) -> None:
     stdout.write(f"  consumer1@ddasum.kr의 진행 중 주문 {live}건 (새로): 결제 대기, 결제 완료, 상품 준비 중, 배송 중, 배송 완료")
     pg = _live_payments()
     stdout.write(f"  PG 결제 데모 주문 {pg}건 (새로): 가상계좌 입금 대기, 카드 결제 완료, 현금영수증 발급")
+    claims = _live_claims(rng)
+    stdout.write(f"  취소·반품 데모 주문 {claims}건 (새로): 상품별 부분 취소, 반품 진행 중, 반품 완료(배송비 차감)")
 
 
 # --- history -----------------------------------------------------------------------------------
@@ -520,4 +532,63 @@ def _live_payments() -> int:
                 "type": CashReceiptType.INCOME, "identity_number": "01023456789", "status": CashReceiptStatus.ISSUED,
                 "amount": order.total, "receipt_key": f"demo_rcpt_{order.number}", "issue_number": "238475610",
                 "issued_at": timezone.now()})
+    return made
+
+
+# --- after-sales: per-line cancels and returns ------------------------------------------------------
+
+CLAIM_KEYS = ("partial-cancel", "return-open", "return-done")
+
+
+def _live_claims(rng: random.Random) -> int:
+    """Three bank-transfer orders of two of vendor1's products, each taken to an after-sales state."""
+    consumer = User.objects.filter(email="consumer1@ddasum.kr").first()
+    owner = User.objects.filter(email=VENDOR1_EMAIL).first()
+    operator = User.objects.filter(email=OPERATOR_EMAIL).first()
+    vendor = demo_vendor1()
+    if consumer is None or owner is None or operator is None or vendor is None:
+        return 0
+    mine = list(ProductVariant.objects.filter(product__in=Product.objects.on_sale().filter(vendor=vendor),
+                                              is_active=True)
+                .filter(Q(track_stock=False) | Q(stock__gte=5)).order_by("pk")[:2])
+    if len(mine) < 2:
+        return 0
+    postal_code, address = ADDRESSES[0]
+    made = 0
+    for kind in CLAIM_KEYS:
+        key = f"{LIVE_KEY}claim-{kind}"
+        if Order.objects.filter(idempotency_key=key).exists():
+            continue
+        cart = Cart.objects.create(session_key=key[:40])
+        for variant in mine:
+            cart_line_set(cart=cart, variant_id=variant.pk, quantity=1)
+        checkout = Checkout(email=consumer.email, orderer_name=consumer.name, orderer_phone="010-2345-6789",
+                            recipient_name=consumer.name, recipient_phone="010-2345-6789", postal_code=postal_code,
+                            address=address, address_detail="101동 1001호", payment_method=PaymentMethod.BANK_TRANSFER)
+        order = order_place(cart=cart, buyer=consumer, checkout=checkout, idempotency_key=key)
+        cart.delete()
+        made += 1
+        payment_start(order_id=order.pk)
+        payment_deposit_confirm(order_id=order.pk, depositor=consumer.name, source="demo")
+        refund_account_set(order_id=order.pk, bank_code="88", account_number="110234567890", holder_name=consumer.name)
+        vo = order.vendor_orders.get(vendor=vendor)
+        first, second = vo.lines.order_by("pk")
+        if kind == "partial-cancel":
+            claim = claim_cancel(vendor_order_id=vo.pk, line_ids=[second.pk], actor=consumer,
+                                 reason=ClaimReason.CHANGE_OF_MIND, reason_detail="하나만 먼저 받아 볼게요")
+            claim_refund_manual_done(claim_id=claim.pk, actor=operator, note="데모: 환불 계좌로 이체")
+            continue
+        vendor_orders_prepare(vendor_order_ids=[vo.pk], actor=owner)
+        vendor_order_ship(vendor_order_id=vo.pk, carrier=Carrier.CJ,
+                          tracking_number=f"{rng.randint(10**11, 10**12 - 1)}", actor=owner)
+        vendor_order_deliver(vendor_order_id=vo.pk, actor=owner)
+        reason = ClaimReason.DEFECT if kind == "return-open" else ClaimReason.CHANGE_OF_MIND
+        claim = claim_return_request(vendor_order_id=vo.pk, line_ids=[first.pk], actor=consumer, reason=reason,
+                                     reason_detail="포장이 터져서 왔어요" if kind == "return-open" else "생각보다 양이 많아요")
+        claim_accept(claim.pk, owner, pickup_carrier=Carrier.CJ,
+                     pickup_tracking_number=f"{rng.randint(10**11, 10**12 - 1)}")
+        if kind == "return-done":
+            claim_collect(claim.pk, owner)
+            claim_return_refund(claim.pk, owner)
+            claim_refund_manual_done(claim_id=claim.pk, actor=operator, note="데모: 환불 계좌로 이체")
     return made

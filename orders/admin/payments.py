@@ -26,10 +26,21 @@ from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
 from ddasum.money import won
 
-from ..models import CashReceipt, Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentMismatch, VendorOrder
+from ..models import (
+    CashReceipt,
+    Claim,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentEvent,
+    PaymentMethod,
+    PaymentMismatch,
+    VendorOrder,
+)
 from ..services import deposits
 from ..services.confirmations import payment_deposit_confirm
 from ..services.payments import EVENT_LABELS, REFUND_DUE, payment_refund_done, refunds_due
+from ..services.refunds import claim_refund_manual_done
 
 T = "orders/payments/admin/"
 
@@ -392,7 +403,13 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         event = PaymentEvent.objects.filter(pk=event_id, kind=REFUND_DUE).select_related("payment__order").first()
         if event is None:
             raise Http404
-        payment_refund_done(event_id=event.pk, actor=request.user, note=request.POST.get("note", "")[:200])
+        note = request.POST.get("note", "")[:200]
+        claim = Claim.objects.filter(number=event.request.get("claim") or "-").first()
+        if claim is not None:
+            # A per-line cancel's or return's refund: recorded on its claim too (the one path for those).
+            claim_refund_manual_done(claim_id=claim.pk, actor=request.user, note=note)
+        else:
+            payment_refund_done(event_id=event.pk, actor=request.user, note=note)
         messages.success(request, _("%(number)s: %(amount)s 환불 송금을 기록했습니다.")
                          % {"number": event.payment.order.number, "amount": won(int(event.request.get("amount", 0)))})
         return redirect("admin:orders_payment_refunds_due")

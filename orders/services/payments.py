@@ -307,6 +307,9 @@ def payment_refund_done(*, event_id: int, actor, note: str = "") -> PaymentEvent
     due = PaymentEvent.objects.select_for_update().select_related("payment").get(pk=event_id, kind=REFUND_DUE)
     if due.ok:
         return due
+    if due.request.get("claim"):
+        # A claim's refund is recorded through its claim (services/refunds.py), so it counts once.
+        raise PaymentError(_("취소·반품 요청의 환불은 그 요청에서 완료로 표시해 주세요."))
     payment = Payment.objects.select_for_update().get(pk=due.payment_id)
     amount = int(due.request.get("amount", 0))
     now = timezone.now()

@@ -194,7 +194,7 @@ def _user(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _open(vendor_order: VendorOrder, *, kind: str, reason: str, detail: str, actor, line_ids) -> tuple[Claim, list]:
+def _open(vendor_order: VendorOrder, *, kind: str, reason: str, detail: str, actor, line_ids):
     """A new claim on the locked vendor order with its lines taken, its money fixed and its first event."""
     lines = _lines_of(vendor_order, line_ids)
     quote = claim_quote(vendor_order, lines, kind, reason, _policy(vendor_order),
@@ -204,7 +204,7 @@ def _open(vendor_order: VendorOrder, *, kind: str, reason: str, detail: str, act
                                  requested_by=_user(actor), **quote.as_fields())
     claim_lines_take(claim, [ln.pk for ln in lines])
     event = CLAIM_MACHINE.record_created([claim], actor=actor, reason=detail)[0]
-    return claim, [event, lines]
+    return claim, event, lines
 
 
 def _locked_vendor_order(vendor_order_id: int) -> VendorOrder:
@@ -275,12 +275,15 @@ def claim_cancel(*, vendor_order_id: int, line_ids, actor, reason: str, reason_d
         paid = vendor_order.status != V.PENDING_PAYMENT
         if not paid and order.payment_method != PaymentMethod.BANK_TRANSFER:
             raise InvalidTransition(_("결제 전인 카드·가상계좌 주문은 주문 전체를 취소해 주세요."))
-        claim, (_first, lines) = _open(vendor_order, kind=ClaimKind.CANCEL, reason=reason, detail=detail,
+        claim, _first, lines = _open(vendor_order, kind=ClaimKind.CANCEL, reason=reason, detail=detail,
                                        actor=actor, line_ids=line_ids)
         if paid:
             claim_refund_request(claim, require_account=not is_vendor)
         else:
             _owe_less(vendor_order, claim, lines)
+            # Nothing was paid, nothing goes back: the parts stay to show what the order no longer owes.
+            claim.refund_amount = claim.tax_free_amount = 0
+            claim.save(update_fields=["refund_amount", "tax_free_amount"])
         event = claim_transition(claim, ClaimStatus.COMPLETED, actor=actor, reason=detail or claim.get_reason_display())
         if paid:
             VendorOrder.objects.filter(pk=vendor_order.pk).update(
@@ -317,7 +320,7 @@ def claim_return_request(*, vendor_order_id: int, line_ids, actor, reason: str, 
             raise NotAllowed(_("이 주문을 처리할 권한이 없습니다."))
         if vendor_order.status not in RETURNABLE:
             raise InvalidTransition(_("배송 완료 후 구매 확정 전인 주문만 반품을 요청할 수 있습니다."))
-        claim, (first, _lines) = _open(vendor_order, kind=ClaimKind.RETURN, reason=reason, detail=detail,
+        claim, first, _lines = _open(vendor_order, kind=ClaimKind.RETURN, reason=reason, detail=detail,
                                        actor=actor, line_ids=line_ids)
         if order.payment_method != PaymentMethod.CARD:
             claim_refund_request(claim, check_only=True)  # the refund account is needed before asking

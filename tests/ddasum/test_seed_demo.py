@@ -17,7 +17,18 @@ from accounts.selectors import policy_current
 from catalog.models import Category, Product, ProductImage, ProductStatus, ProductVariant
 from ddasum.demo.accounts import DEMO_PASSWORD
 from ddasum.storage import private_storage
-from orders.models import CashReceipt, CashReceiptStatus, Order, OrderStatus, Payment, PaymentStatus
+from orders.models import (
+    CashReceipt,
+    CashReceiptStatus,
+    Claim,
+    ClaimStatus,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    RefundAccount,
+    RefundStatus,
+)
 from procurement.models import (
     AgencyMembership,
     Need,
@@ -125,6 +136,7 @@ def test_demo_data_covers_the_product():
     check_documents_stored_like_uploads()
     check_procurement_demo()
     check_pg_payments()
+    check_claims()
     check_policies()
 
 
@@ -138,6 +150,20 @@ def check_policies():
     assert not consumers.exclude(privacy_version=privacy).exists()
     assert consumers.filter(marketing_agreed_at__isnull=False).exists()
     assert consumers.filter(marketing_agreed_at__isnull=True).exists()
+
+
+def check_claims():
+    """A line cancelled and refunded, a return in progress, a return completed with its fee deducted."""
+    cancel = Claim.objects.get(order__idempotency_key="demo-live-claim-partial-cancel")
+    assert (cancel.kind, cancel.status, cancel.refund_status) == ("cancel", ClaimStatus.COMPLETED, RefundStatus.DONE)
+    assert cancel.vendor_order.refunded_amount == cancel.refund_amount > 0
+    open_return = Claim.objects.get(order__idempotency_key="demo-live-claim-return-open")
+    assert open_return.status == ClaimStatus.ACCEPTED and open_return.pickup_tracking_number
+    assert RefundAccount.objects.filter(payment__order=open_return.order).exists()  # kept until it is refunded
+    done = Claim.objects.get(order__idempotency_key="demo-live-claim-return-done")
+    assert (done.status, done.refund_status) == (ClaimStatus.COMPLETED, RefundStatus.DONE)
+    assert done.return_fee > 0 and done.refund_amount == done.items_amount - done.coupon_amount - done.return_fee
+    assert not RefundAccount.objects.filter(payment__order=done.order).exists()
 
 
 def check_pg_payments():

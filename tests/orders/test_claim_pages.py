@@ -4,7 +4,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ShippingPolicy
-from orders.models import Claim, ClaimReason, ClaimStatus, OrderLineState, PaymentMethod, RefundStatus, VendorOrderStatus
+from orders.models import (
+    Claim,
+    ClaimReason,
+    ClaimStatus,
+    OrderLineState,
+    PaymentMethod,
+    RefundStatus,
+    VendorOrderStatus,
+)
 from orders.services.returns import claim_return_request
 from tests.factories import ProductFactory, UserFactory, place_order
 from tests.otp import otp_login
@@ -175,3 +183,34 @@ def test_the_operator_sees_a_failed_refund_and_sends_it_again(client, paid, buye
         client.post(_action("admin", claim, "retry_refund"))
     claim.refresh_from_db()
     assert claim.refund_status == RefundStatus.DONE
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_claim_lists_and_the_order_page_run_a_fixed_number_of_queries(client, paid, buyer, owner, operator):
+    from orders.services.returns import claim_cancel
+
+    vo = paid.vendor_orders.get()
+    first, *rest = vo.lines.order_by("pk")
+    claim_cancel(vendor_order_id=vo.pk, line_ids=[first.pk], actor=owner, reason=ClaimReason.OUT_OF_STOCK)
+    pages = [(lambda: client.force_login(owner), reverse("partner:orders_claim_changelist")),
+             (lambda: otp_login(client, operator), reverse("admin:orders_claim_changelist")),
+             (lambda: client.force_login(buyer), paid.get_absolute_url())]
+    before = []
+    for log_in, url in pages:
+        log_in()
+        before.append(_queries(client, url))
+    for line in rest:  # more claims: the pages grow, the queries do not
+        claim_cancel(vendor_order_id=vo.pk, line_ids=[line.pk], actor=owner, reason=ClaimReason.OUT_OF_STOCK)
+    after = []
+    for log_in, url in pages:
+        log_in()
+        after.append(_queries(client, url))
+    assert after == before

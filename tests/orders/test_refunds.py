@@ -151,3 +151,22 @@ def test_a_vendor_cancel_of_a_cash_order_waits_for_the_buyers_account(bank_paid,
     claim = claim_cancel(vendor_order_id=vo.pk, line_ids=[vo.lines.first().pk], actor=owner,
                          reason=ClaimReason.OUT_OF_STOCK)
     assert Claim.objects.get(pk=claim.pk).refund_status == RefundStatus.MANUAL
+
+
+def test_the_refunds_due_list_records_a_claims_refund_on_the_claim_once(client, bank_paid, buyer, operator):
+    from django.urls import reverse
+
+    from tests.otp import otp_login
+
+    refund_account_set(order_id=bank_paid.pk, bank_code="88", account_number="110123456789", holder_name="김구매")
+    claim = _cancel(bank_paid, buyer)
+    due = PaymentEvent.objects.get(kind="refund_due")
+    otp_login(client, operator)
+    listing = client.get(reverse("admin:orders_payment_refunds_due")).content.decode()
+    assert bank_paid.number in listing
+    for _ in range(2):
+        client.post(reverse("admin:orders_payment_refund_done", args=[due.pk]))
+    claim.refresh_from_db()
+    assert claim.refund_status == RefundStatus.DONE
+    assert Payment.objects.get(order=bank_paid).cancelled_amount == 25000
+    assert VendorOrder.objects.get(pk=claim.vendor_order_id).refunded_amount == 25000
