@@ -144,3 +144,20 @@ def test_the_order_page_reads_exchanges_in_a_fixed_number_of_queries(client, buy
     ask(lines[2], shirts[2])
     assert Claim.objects.count() == 3
     assert count() == one
+
+
+def test_a_guest_exchanges_from_the_session_that_looked_the_order_up(client, product):
+    order = place_order(items=[(product.variants.get(name="S"), 2)], paid=True)
+    vendor_order = put(order.vendor_orders.get(), VendorOrderStatus.DELIVERED, delivered_at=timezone.now())
+    assert client.get(_url(vendor_order)).status_code == 404  # not this browser's order yet
+    session = client.session
+    session["orders_lookup"] = [order.number]  # what the guest lookup leaves (selectors.access)
+    session.save()
+    response = client.post(_url(vendor_order), {"step": "confirm", "fee_payment": "enclosed",
+                                                **_choice(vendor_order, product, "M")})
+    assert response.status_code == 302
+    claim = Claim.objects.get()
+    assert claim.requested_by is None and claim.order_id == order.pk
+    client.post(f"/orders/{order.number}/exchanges/{claim.pk}/withdraw/")
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.WITHDRAWN
