@@ -208,7 +208,7 @@ _MESSAGE_TASKS = (
     "vendors.vendor_renewal_decided_notify_task", "vendors.vendor_renewal_requested_notify_task",
     "vendors.vendor_status_notify_task",
     "reviews.question_answered_notify_task", "reviews.review_reply_notify_task",
-    "orders.order_virtual_account_due_notify_task",
+    "orders.order_virtual_account_due_notify_task", "orders.exchange_event_notify_task",
     "notifications.notify_task", "notifications.delivery_send_task",
 )
 TASK_QUEUE_KINDS = {**dict.fromkeys(_DOCUMENT_TASKS, "documents"), **dict.fromkeys(_MESSAGE_TASKS, "messages")}

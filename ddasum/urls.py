@@ -28,6 +28,8 @@ urlpatterns = [
     path("mypage/", include("mypage.urls")),
     path("", include("campaigns.urls")),
     path("admin/", admin.site.urls),
+    # Exchange steps the Claim admin's change form posts to (before the partner admin's catch-all).
+    path("partner/exchanges/", include("orders.admin.exchanges")),
     path("partner/", partner_admin_site.urls),
     path("api/", include("catalog.api.urls")),
     path("api/procurement/", include("procurement.api.urls")),

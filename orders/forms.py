@@ -16,8 +16,9 @@ from ddasum.validators import (
     validate_postal_code,
 )
 
-from .models import CashReceiptType, ClaimReason, PaymentMethod
+from .models import CashReceiptType, ClaimReason, ExchangeFeePayment, PaymentMethod
 from .services.cash_receipts import CASH_METHODS, cash_receipt_number_clean
+from .services.exchanges import EXCHANGE_REASONS
 from .services.payments import BANKS
 
 GUEST_PASSWORD_MIN = 4
@@ -289,6 +290,28 @@ class ReturnRequestForm(forms.Form):
             "상품 상태를 보여 주는 사진을 %(n)s장까지 올릴 수 있습니다 (JPEG, PNG, WebP)."
         ) % {"n": RETURN_PHOTOS_MAX}
 
+
+class ExchangeForm(forms.Form):
+    """An exchange's reason (first step); with `confirm`, also how the fee is paid and the photos."""
+
+    reason = forms.ChoiceField(label=_("교환 사유"), choices=[(r.value, r.label) for r in EXCHANGE_REASONS],
+                               error_messages=_required(_("교환 사유를 골라 주세요.")))
+    detail = forms.CharField(label=_("자세한 사유"), max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    fee_payment = forms.ChoiceField(label=_("교환 배송비 보내는 방법"), choices=ExchangeFeePayment.choices,
+                                    required=False, widget=forms.RadioSelect)
+    photos = MultipleFileField(label=_("사진"), required=False, accept="image/jpeg,image/png,image/webp",
+                               allowed=(JPEG, PNG, WEBP), max_files=RETURN_PHOTOS_MAX,
+                               error_messages={"max_files": _("사진은 %(n)s장까지 올릴 수 있습니다.")})
+
+    def __init__(self, *args, fee_payments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].help_text = _(
+            "상품 상태를 보여 주는 사진을 %(n)s장까지 올릴 수 있습니다 (JPEG, PNG, WebP)."
+        ) % {"n": RETURN_PHOTOS_MAX}
+        self.fields["fee_payment"].choices = list(fee_payments) or ExchangeFeePayment.choices
+        if fee_payments:
+            self.fields["fee_payment"].initial = fee_payments[0][0]
 
 
 class CashReceiptForm(forms.Form):

@@ -179,6 +179,12 @@ CARRIER_TRACKING_URLS = {
 }
 
 
+def carrier_tracking_url(carrier: str, number: str) -> str:
+    """The carrier's public tracking page for a number ("" for direct delivery or no number)."""
+    base = CARRIER_TRACKING_URLS.get(carrier)
+    return f"{base}{number}" if base and number else ""
+
+
 class VendorOrder(models.Model):
     """What one vendor fulfils of an order, and is settled on."""
 
@@ -363,6 +369,18 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", _("환불 실패")
 
 
+class ExchangeFeePayment(models.TextChoices):
+    ENCLOSED = "enclosed", _("회수 상자에 동봉")
+    TRANSFER = "transfer", _("판매기업 계좌로 송금")
+
+
+class ExchangeFeeStatus(models.TextChoices):
+    NONE = "none", _("없음")
+    DUE = "due", _("받을 배송비")
+    RECEIVED = "received", _("받음")
+    WAIVED = "waived", _("면제")
+
+
 class Claim(models.Model):
     """One after-sales request on some lines of one vendor order: a cancel, a return or an exchange.
 
@@ -401,6 +419,13 @@ class Claim(models.Model):
     reship_carrier = models.CharField(_("교환 발송 택배사"), max_length=10, choices=Carrier.choices, blank=True)
     reship_tracking_number = models.CharField(_("교환 발송 송장번호"), max_length=30, blank=True)
     vendor_note = models.TextField(_("처리 메모"), blank=True)
+    # Exchanges: how the buyer pays a buyer-fault exchange fee (no money moves through the PG for it),
+    # and whether the vendor has it. The replacement ships once it is received or waived.
+    fee_payment = models.CharField(_("교환 배송비 결제 방법"), max_length=10, choices=ExchangeFeePayment.choices,
+                                   blank=True)
+    fee_status = models.CharField(_("교환 배송비 상태"), max_length=10, choices=ExchangeFeeStatus.choices,
+                                  default=ExchangeFeeStatus.NONE)
+    fee_settled_at = models.DateTimeField(_("교환 배송비 확인 시각"), null=True, blank=True)
     created_at = models.DateTimeField(_("요청 시각"), default=timezone.now)
     accepted_at = models.DateTimeField(_("승인 시각"), null=True, blank=True)
     collected_at = models.DateTimeField(_("회수 시각"), null=True, blank=True)
@@ -441,10 +466,20 @@ class ClaimLine(models.Model):
                                     related_name="+", verbose_name=_("교환할 옵션"))
     new_variant_name = models.CharField(_("교환할 옵션"), max_length=80, blank=True)
     new_unit_price = models.PositiveIntegerField(_("교환 옵션 단가"), null=True, blank=True)
+    # The option the line was bought as: a completed exchange makes the line read the new one.
+    original_variant = models.ForeignKey(ProductVariant, on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+", verbose_name=_("원래 옵션"))
+    original_variant_name = models.CharField(_("원래 옵션"), max_length=80, blank=True)
+    original_sku = models.CharField(max_length=60, blank=True)
+    # The new option's stock is held from the request until the claim closes: set when taken,
+    # cleared when given back (rejected or withdrawn) or when the replacement has gone out.
+    stock_reserved = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["claim", "line"], name="claim_line_unique")]
+        # The sweeper that gives back the stock of closed exchanges reads only the held rows.
+        indexes = [models.Index(fields=["claim"], condition=Q(stock_reserved=True), name="claim_line_reserved_idx")]
 
     def __str__(self):
         return f"{self.claim} · {self.line}"

@@ -18,6 +18,7 @@ from .services.actions import orders_expire_due, vendor_orders_auto_complete
 from .services.cart import carts_abandoned_purge
 from .services.confirmations import payments_reconcile
 from .services.documents import order_documents_make
+from .services.exchanges import exchanges_stock_release_due
 from .services.late_shipping import late_shipments_escalate
 from .services.payments import payments_close_unpaid
 from .services.popularity import products_popularity_refresh
@@ -57,6 +58,11 @@ def vendor_order_cancelled_notify_task(*, vendor_order_id: int) -> int:
 @shared_task(name="orders.vendor_order_event_notify_task", **NOTICE_RETRY)
 def vendor_order_event_notify_task(*, event_id: int) -> int:
     return notifications.vendor_order_event_notify(event_id=event_id)
+
+
+@shared_task(name="orders.exchange_event_notify_task", **NOTICE_RETRY)
+def exchange_event_notify_task(*, event_id: int) -> int:
+    return notifications.exchange_event_notify(event_id=event_id)
 
 
 @shared_task(name="orders.vendor_order_tracking_notify_task", **NOTICE_RETRY)
@@ -156,10 +162,12 @@ def orders_expire_due_task() -> int:
     """
     reconciled = payments_reconcile()
     expired = orders_expire_due()
+    # Stock held by exchanges that were rejected or withdrawn goes back too (services/exchanges.py).
+    released = exchanges_stock_release_due()
     closed = payments_close_unpaid()
-    if reconciled or expired or closed:
-        logger.info("reconciled %s card payments, expired %s unpaid orders, closed %s payments",
-                    reconciled, expired, closed)
+    if reconciled or expired or closed or released:
+        logger.info("reconciled %s card payments, expired %s unpaid orders, closed %s payments, "
+                    "gave back %s units held by closed exchanges", reconciled, expired, closed, released)
     return expired
 
 

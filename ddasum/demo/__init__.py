@@ -19,6 +19,7 @@ from . import (
     catalog,
     channels,
     delivery_dates,
+    exchanges,
     exits,
     integrations,
     late_shipping,
@@ -38,7 +39,7 @@ STEPS: tuple[tuple[str, tuple[Callable[..., None], ...]], ...] = (
     ("vendors", (vendors.seed,)),
     ("catalog", (catalog.seed, delivery_dates.seed)),
     ("campaigns", (campaigns.seed, board.seed)),
-    ("orders", (orders.seed, late_shipping.seed, notifications.seed)),
+    ("orders", (orders.seed, exchanges.seed, late_shipping.seed, notifications.seed)),
     ("procurement", (procurement.seed, channels.seed)),
     # Vendor performance reads every record above, so it comes last; the vendors' API key and webhook
     # log after it (its deliveries name orders and quote requests, and no earlier seed sends to it).

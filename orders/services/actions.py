@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +41,9 @@ from ..exceptions import InvalidTransition, NotAllowed, OrderError
 from ..models import (
     CLAIM_OPEN_STATUSES,
     Carrier,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
     Order,
     OrderLine,
     OrderLineState,
@@ -400,12 +404,20 @@ def vendor_order_complete(*, vendor_order_id: int, actor, guest_ok: bool = False
     return vendor_order
 
 
+def _exchange_waits_q(cutoff) -> Q:
+    """Vendor orders whose exchange replacement arrived less than ORDER_AUTO_COMPLETE_DAYS ago:
+    the confirmation clock starts again from the replacement (open claims wait anyway)."""
+    return Q(Exists(Claim.objects.filter(vendor_order=OuterRef("pk"), kind=ClaimKind.EXCHANGE,
+                                         status=ClaimStatus.COMPLETED, completed_at__gt=cutoff)))
+
+
 @transaction.atomic
 def _auto_complete(vendor_order_id: int, cutoff) -> bool:
     vendor_order = (VendorOrder.objects.select_for_update()
-                    .filter(pk=vendor_order_id, status=V.DELIVERED, delivered_at__lte=cutoff).first())
+                    .filter(pk=vendor_order_id, status=V.DELIVERED, delivered_at__lte=cutoff)
+                    .exclude(_exchange_waits_q(cutoff)).first())
     if vendor_order is None or _claim_open(vendor_order):
-        return False  # confirmed, returned, re-delivered or claimed meanwhile
+        return False  # confirmed, returned, re-delivered, claimed or just exchanged meanwhile
     vendor_order_transition(
         vendor_order, V.COMPLETED,
         reason=_("배송 완료 후 %(days)s일이 지나 자동으로 구매 확정되었습니다.") % {"days": settings.ORDER_AUTO_COMPLETE_DAYS},
@@ -418,7 +430,7 @@ def vendor_orders_auto_complete() -> int:
     cutoff = timezone.now() - timedelta(days=settings.ORDER_AUTO_COMPLETE_DAYS)
     # A vendor order with a return or exchange in progress waits for it to close.
     due = list(VendorOrder.objects.filter(status=V.DELIVERED, delivered_at__lte=cutoff)
-               .exclude(claims__status__in=CLAIM_OPEN_STATUSES)
+               .exclude(claims__status__in=CLAIM_OPEN_STATUSES).exclude(_exchange_waits_q(cutoff))
                .order_by("pk").values_list("pk", flat=True))
     # One short transaction per vendor order: a buyer confirming at the same moment waits for one row only.
     return sum(1 for pk in due if _auto_complete(pk, cutoff))

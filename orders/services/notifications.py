@@ -38,6 +38,7 @@ from ..models import (
     StatusEvent,
     VendorOrder,
     VendorOrderStatus,
+    carrier_tracking_url,
 )
 from .payments import bank_name
 from .return_photos import vendor_order_return_photos
@@ -368,6 +369,55 @@ def vendor_order_note_notify(*, vendor_order_id: int, start: int, end: int) -> i
                             title=_("판매기업의 메시지가 도착했습니다"), body=body))
 
 
+# --- exchanges (교환): the steps only an exchange has ---------------------------------------
+
+
+def _exchange_items(claim: Claim) -> str:
+    return "\n".join(
+        f"- {cl.line.product_name} {cl.original_variant_name or cl.line.variant_name} → {cl.new_variant_name} × {cl.quantity}"
+        for cl in claim.lines.select_related("line"))
+
+
+def exchange_event_notify(*, event_id: int) -> int:
+    """Tell of an exchange's own steps: the vendor of a request, the buyer of the replacement's
+    shipment (carrier, tracking number and link) and of the end. Other steps are the claims notices'."""
+    event = ClaimEvent.objects.select_related("claim").filter(pk=event_id, claim__kind=ClaimKind.EXCHANGE).first()
+    if event is None or event.from_status == event.to_status:
+        return 0
+    claim = event.claim
+    vendor_order = _vendor_order_of(claim.vendor_order_id)
+    vendor, items, key = vendor_order.vendor.name, _exchange_items(claim), f"claim-event:{event.pk}"
+    reason = claim.get_reason_display() + (f" — {claim.reason_detail}" if claim.reason_detail else "")
+    if event.to_status == ClaimStatus.REQUESTED:
+        lines = [_("구매자가 교환을 요청했습니다 (%(number)s). 승인하거나 사유와 함께 거절해 주세요.") % {"number": claim.number},
+                 items, _("사유: %(reason)s") % {"reason": reason}]
+        if claim.return_fee:
+            lines.append(_("교환 배송비 %(fee)s: 구매자 부담 (%(how)s)") % {
+                "fee": won(claim.return_fee), "how": claim.get_fee_payment_display() or "-"})
+        return _vendor_tell(vendor_order, kind="vendor_exchange_requested", key=key,
+                            title=_("교환 요청 %(number)s") % {"number": vendor_order.number}, body="\n".join(lines),
+                            variables={"판매기업": vendor, "사유": reason})
+    variables = {"판매기업": vendor, "주문번호": vendor_order.number}
+    if event.to_status == ClaimStatus.RESHIPPED:
+        if claim.reship_carrier == "direct":
+            carrier, number, link = _("판매기업 직접 배송"), "-", "-"
+        else:
+            carrier, number = claim.get_reship_carrier_display(), claim.reship_tracking_number or "-"
+            link = carrier_tracking_url(claim.reship_carrier, claim.reship_tracking_number) or "-"
+        body = "\n".join([_("%(vendor)s에서 교환 상품을 보냈습니다.") % {"vendor": vendor}, items,
+                          _("택배사: %(carrier)s") % {"carrier": carrier}, _("송장번호: %(number)s") % {"number": number},
+                          _("배송 조회: %(url)s") % {"url": link}])
+        return int(buyer_notify(vendor_order.order, kind="exchange_shipped", key=key, title=_("교환 상품이 발송되었습니다"),
+                                body=body, variables={**variables, "택배사": carrier, "송장번호": number, "배송조회": link}))
+    if event.to_status == ClaimStatus.COMPLETED:
+        lines = [_("%(vendor)s 주문의 교환이 완료되었습니다.") % {"vendor": vendor}, items]
+        if claim.refund_amount:
+            lines.append(_("옵션 차액 %(amount)s은 결제 수단으로 환불됩니다.") % {"amount": won(claim.refund_amount)})
+        return int(buyer_notify(vendor_order.order, kind="exchange_done", key=key, title=_("교환이 완료되었습니다"),
+                                body="\n".join(lines), variables=variables))
+    return 0
+
+
 def order_virtual_account_due_notify(*, order_id: int, bank: str, account_number: str, due_at) -> int:
     """A virtual account's deposit is due tomorrow: the buyer is reminded once (for the virtual-account feature)."""
     order = _order_of(order_id)
@@ -445,7 +495,8 @@ def _claim_notice(event: ClaimEvent, claim: Claim) -> _Notice | None:
             _("%(vendor)s에서 교환 상품을 보냈습니다.") % {"vendor": vendor},
             _("택배사: %(carrier)s") % {"carrier": claim.get_reship_carrier_display() or "-"},
             _("송장번호: %(number)s") % {"number": claim.reship_tracking_number or "-"}, items]),
-            {"택배사": claim.get_reship_carrier_display() or "-", "송장번호": claim.reship_tracking_number or "-"})
+            {"택배사": claim.get_reship_carrier_display() or "-", "송장번호": claim.reship_tracking_number or "-",
+             "배송조회": carrier_tracking_url(claim.reship_carrier, claim.reship_tracking_number) or "-"})
     if to == ClaimStatus.COMPLETED and kind == ClaimKind.EXCHANGE:
         return _Notice("buyer", "exchange_done", _("교환이 완료되었습니다"), "\n".join([
             _("%(vendor)s 주문의 교환이 완료되었습니다.") % {"vendor": vendor}, items]))

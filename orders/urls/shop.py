@@ -1,7 +1,7 @@
 """The buyer's pages: cart, checkout, orders (in the "orders" namespace of orders/urls.py)."""
 from django.urls import path, re_path
 
-from ..views import addresses, claims
+from ..views import addresses, claims, exchanges
 from ..views import shop as views
 
 # Order numbers are date + sequence (20261122-00042); the pattern keeps /orders/reports/ and the
@@ -32,4 +32,8 @@ urlpatterns = [
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/return/$", views.vendor_order_return_view, name="vendor_order_return"),
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/complete/$", views.vendor_order_complete_view,
             name="vendor_order_complete"),
+    re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/exchange/$", exchanges.exchange_request_view,
+            name="exchange_request"),
+    re_path(rf"^{NUMBER}/exchanges/(?P<claim_id>\d+)/withdraw/$", exchanges.exchange_withdraw_view,
+            name="exchange_withdraw"),
 ]

@@ -56,6 +56,7 @@ from ..models import (
     VendorOrderStatus,
 )
 from ..selectors.access import SESSION_LOOKUP_KEY as GUEST_ORDERS_SESSION_KEY
+from ..selectors.exchanges import exchanges_attach
 from ..selectors.mypage import BUYER_STATES, buyer_state_q
 from ..services.actions import vendor_order_cancel, vendor_order_complete, vendor_order_return_request
 from ..services.addresses import address_save
@@ -73,6 +74,7 @@ from ..services.cart import (
 from ..services.cash_receipts import CASH_METHODS, cash_receipt_request, order_cash_receipt_allowed
 from ..services.checkout import Checkout, idempotency_key_for, order_place
 from ..services.documents import document_url, documents_apply
+from ..services.exchanges import exchange_available, exchange_lines, vendor_account
 from ..services.payments import PG_METHODS, bank_name, refund_account_set
 from ..signals import CART_SESSION_KEY
 
@@ -519,8 +521,10 @@ def order_detail(request, number):
         .order_by("id")
     )
     with_documents = documents_apply(order)
+    exchanges_attach(vendor_orders, account_of=vendor_account)
     for vendor_order in vendor_orders:
         _actions_for(vendor_order, order)
+        vendor_order.can_exchange = exchange_available(vendor_order) and bool(exchange_lines(vendor_order))
         vendor_order.statement_url = (
             document_url(vendor_order=vendor_order, kind=DocumentKind.STATEMENT) if with_documents else "")
     just_placed = request.session.get(PLACED_SESSION_KEY) == order.number
