@@ -24,7 +24,7 @@ from ddasum.money import won
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
 
 from ..models import Carrier, Claim, ClaimEvent, ClaimKind, ClaimReason, ClaimStatus, OrderLineState, RefundStatus
-from ..services import claims, refunds, returns
+from ..services import claims, exchanges, refunds, returns
 from ..services.payments import bank_name
 
 C = ClaimStatus
@@ -220,6 +220,8 @@ class ClaimAdminBase(admin.ModelAdmin):
             claims.claim_collect(pk, actor)
         elif action == "refund":
             returns.claim_return_refund(pk, actor)
+        elif action == "reject" and claim.kind == ClaimKind.EXCHANGE:
+            exchanges.exchange_reject(claim_id=pk, actor=actor, reason=data["reason"])  # the held option goes back
         elif action == "reject":
             claims.claim_reject(pk, actor, data["reason"])
         elif action == "retry_refund":

@@ -90,3 +90,24 @@ def test_the_claim_admin_page_shows_the_exchange_block_and_the_steps_come_back_t
     assert 'data-testid="exchange-admin"' in page and _url(claim, "fee_received") in page
     response = client.post(_url(claim, "fee_waived"), {"note": ""})
     assert response["Location"] == f"/partner/orders/claim/{claim.pk}/change/"
+
+
+def test_rejecting_an_exchange_in_the_claim_admin_gives_the_held_option_back_at_once(client, vendor, buyer, owner):
+    from django.urls import reverse
+
+    ShippingPolicy.objects.create(vendor=vendor, exchange_fee=6000)
+    product = ProductFactory(vendor=vendor, variants=[{"name": "S", "price": 10000, "stock": 10},
+                                                      {"name": "M", "price": 10000, "stock": 10}])
+    order = place_order(items=[(product.variants.get(name="S"), 1)], buyer=buyer, paid=True)
+    vendor_order = put(order.vendor_orders.get(), VendorOrderStatus.DELIVERED, delivered_at=timezone.now())
+    claim = exchange_request(vendor_order_id=vendor_order.pk, actor=buyer, reason=ClaimReason.OPTION_CHANGE,
+                             lines={vendor_order.lines.get().pk: product.variants.get(name="M").pk},
+                             fee_payment="enclosed")
+    medium = product.variants.get(name="M")
+    assert medium.stock == 9  # held for the exchange
+    client.force_login(owner)
+    url = reverse("partner:orders_claim_action", args=[claim.pk, "reject"])
+    assert client.post(url, {"reason": "이미 사용한 상품입니다"}).status_code == 302
+    claim.refresh_from_db()
+    medium.refresh_from_db()
+    assert claim.status == ClaimStatus.REJECTED and medium.stock == 10  # back without waiting for the sweeper
