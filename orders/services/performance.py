@@ -12,7 +12,7 @@ from catalog.models import SHIPPING_DAYS_DEFAULT
 from vendors.models import VendorMembership
 from vendors.performance import rate
 
-from ..models import StatusEvent, VendorOrder, VendorOrderStatus
+from ..models import Claim, ClaimKind, StatusEvent, VendorOrder, VendorOrderStatus
 from .late_shipping import ship_by_for
 
 V = VendorOrderStatus
@@ -39,19 +39,26 @@ def vendor_order_metrics(*, vendor_ids: list[int], start: datetime, end: datetim
 
     On time: among vendor orders paid in the window, those shipped by `shipping_due` out of those
     shipped or still unshipped past it at `end` (orders cancelled before shipping are left out).
-    Cancellation rate: cancelled by a member of the vendor, out of the orders paid.
-    Return rate: return requested, out of the orders delivered.
+    Cancellation rate: cancelled by a member of the vendor (the whole vendor order, or some of its
+    lines through a cancel claim), out of the orders paid.
+    Return rate: return requested (the whole vendor order, or lines through a return claim), out of
+    the orders delivered.
     """
     paid = VendorOrder.objects.filter(vendor_id__in=vendor_ids, paid_at__gte=start, paid_at__lt=end)
     vendor_member = VendorMembership.objects.filter(user=OuterRef("actor_id"), vendor=OuterRef("vendor_order__vendor"))
     cancelled_by_vendor = set(
         StatusEvent.objects.filter(vendor_order__in=paid, to_status=V.CANCELLED)
         .filter(Exists(vendor_member)).values_list("vendor_order_id", flat=True)
+    ) | set(
+        Claim.objects.filter(vendor_order__in=paid, kind=ClaimKind.CANCEL)
+        .filter(Exists(VendorMembership.objects.filter(user=OuterRef("requested_by_id"),
+                                                       vendor=OuterRef("vendor_order__vendor"))))
+        .values_list("vendor_order_id", flat=True)
     )
     return_requested = set(
         StatusEvent.objects.filter(vendor_order__in=paid, to_status=V.RETURN_REQUESTED)
         .values_list("vendor_order_id", flat=True)
-    )
+    ) | set(Claim.objects.filter(vendor_order__in=paid, kind=ClaimKind.RETURN).values_list("vendor_order_id", flat=True))
     counts: dict[int, dict] = {}
     for vo in paid.only("pk", "vendor_id", "paid_at", "ship_by", "delivery_date", "shipped_at", "delivered_at",
                         "status").order_by():

@@ -123,6 +123,26 @@ def test_metrics_equal_the_records(records, other_vendor):
     assert result.rows == VendorPerformance.objects.count()
 
 
+def test_per_line_claims_count_as_the_vendors_cancels_and_as_returns(vendor, owner):
+    from orders.models import Claim, ClaimKind, ClaimReason
+
+    buyer = UserFactory()
+    variant = ProductFactory(vendor=vendor, variants=[{"name": "5kg", "price": 25000, "stock": 100}]).variants.get()
+    paid = ago(days=10)
+    out_of_stock = vendor_order(variant, paid=paid, status=V.PREPARING)
+    by_buyer = vendor_order(variant, paid=paid, status=V.PREPARING)
+    returned = vendor_order(variant, paid=paid, status=V.DELIVERED, shipped=paid + timedelta(days=1),
+                            delivered=paid + timedelta(days=2))
+    for n, (vo, kind, who) in enumerate(((out_of_stock, ClaimKind.CANCEL, owner), (by_buyer, ClaimKind.CANCEL, buyer),
+                                         (returned, ClaimKind.RETURN, buyer)), start=1):
+        Claim.objects.create(number=f"{vo.number}-C{n}", order=vo.order, vendor_order=vo, kind=kind,
+                             reason=ClaimReason.OTHER, requested_by=who)
+    vendor_performance_refresh(now=NOW)
+    row = VendorPerformance.objects.get(vendor=vendor, window_days=90)
+    assert (row.paid_orders, row.vendor_cancels) == (3, 1)  # the owner's per-line cancel, not the buyer's
+    assert (row.delivered_orders, row.returns) == (1, 1)
+
+
 def test_thresholds_raise_suggestions_once_and_never_act(records, settings):
     settings.VENDOR_EXIT_THRESHOLDS = {**settings.VENDOR_EXIT_THRESHOLDS, "min_records": 2}
     vendor_performance_refresh(now=NOW)
