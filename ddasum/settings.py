@@ -206,7 +206,7 @@ _MESSAGE_TASKS = (
     "procurement.quote_request_cancelled_notify_task", "procurement.quote_request_notify_task",
     "procurement.record_decided_notify_task",
     "vendors.vendor_renewal_decided_notify_task", "vendors.vendor_renewal_requested_notify_task",
-    "vendors.vendor_status_notify_task",
+    "vendors.vendor_status_notify_task", "vendors.vendor_warning_notify_task",
     "reviews.question_answered_notify_task", "reviews.review_reply_notify_task",
     "orders.order_virtual_account_due_notify_task", "orders.exchange_event_notify_task",
     "notifications.notify_task", "notifications.delivery_send_task",

@@ -407,5 +407,6 @@ def test_every_task_is_registered_as_app_dot_function_name():
         "campaign_mails_send_task",
         "campaign_mail_batch_task",
         "wish_campaign_notices_send_task",
+        "naver_feed_generate_task",
     )
     assert named == {name: f"campaigns.{name}" for name in expected}

@@ -146,7 +146,8 @@ def test_the_default_rates_are_set_for_every_scope(settings):
 
 @pytest.fixture
 def api_rates(settings):
-    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "4/min", "token": "2/min"}}
+    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "4/min", "token": "2/min",
+                                                                  "api_key": "5/min"}}
     settings.REST_FRAMEWORK = rest
     return rest
 
@@ -184,5 +185,5 @@ def test_token_exchange_has_its_own_tighter_limit(api_rates):
 def test_api_throttling_is_configured(settings):
     rest = settings.REST_FRAMEWORK
     assert rest["DEFAULT_THROTTLE_CLASSES"] == ["ddasum.api.AnonThrottle", "ddasum.api.UserThrottle",
-                                                "ddasum.api.ScopedThrottle"]
-    assert set(rest["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "token"}
+                                                "ddasum.api.ScopedThrottle", "vendors.api_keys.ApiKeyThrottle"]
+    assert set(rest["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "token", "api_key"}
