@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -33,9 +33,10 @@ VARIANT_FIELDS = frozenset({
 
 def stock_take(*, variant_id: int, quantity: int) -> bool:
     """Take stock if there is enough; False if not (never below zero)."""
+    # One statement: a variant that does not track stock always has enough and keeps its count.
     return bool(
-        ProductVariant.objects.filter(pk=variant_id, track_stock=False).exists()
-        or ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(stock=F("stock") - quantity)
+        ProductVariant.objects.filter(Q(track_stock=False) | Q(stock__gte=quantity), pk=variant_id)
+        .update(stock=Case(When(track_stock=True, then=F("stock") - quantity), default=F("stock")))
     )
 
 
