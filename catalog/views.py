@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ddasum import page_cache
 from ddasum.page_cache import anonymous_page
 from ddasum.views import DESCRIPTION_CHARS, seo_meta
 from vendors.models import Vendor, VendorStatus, selling_q
@@ -33,7 +34,7 @@ from .exceptions import NotAllowed
 from .models import RETURN_EXCEPTIONS_DEFAULT, Category, Product, ProductStatus, ShippingPolicy
 from .recent import RecentList
 from .restock import restock_alert_request, wish_notices_enabled, wish_notices_set
-from .search import query_terms
+from .search import CappedPaginator, query_terms, search_first_page
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
 from .shipping import shipping_fee
 from .views_count import product_view_count
@@ -156,7 +157,15 @@ def search(request):
     """Korean-aware search over names, summaries, vendors and categories, with the listing's filters."""
     form, filters = _filters_from(request, page="search")
     query = filters.get("q") or ""
-    page_obj = _paginate(request, product_list(filters=filters)) if query_terms(query) else None
+    page_obj = None
+    if query_terms(query):
+        results = product_list(filters=filters)
+        if request.GET.get("page") in (None, "", "1"):
+            page_obj = search_first_page(
+                results, filters=filters, per_page=PAGE_SIZE, version=page_cache.version(),
+                cards=lambda ids: Product.objects.on_sale().filter(pk__in=ids).for_cards())
+        else:
+            page_obj = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     found = bool(page_obj and page_obj.paginator.count)
     title = _("'%(q)s' 검색 결과") % {"q": query} if query else _("상품 검색")
     context = {
