@@ -62,6 +62,7 @@ def fill(rng: random.Random) -> None:
             cert_valid_until=timezone.localdate().replace(year=timezone.localdate().year + 2),
             region=rng.choice(regions), postal_code="32244", address="충청남도 홍성군 홍성읍", phone="041-000-0000",
             email=f"bench{i}@example.kr", business_type="제조업", business_item="벤치", status=VendorStatus.APPROVED,
+            mail_order_number=f"2026-충남홍성-{i:04d}",  # a shop without one sells nothing (vendors.selling_q)
         ))
     Vendor.objects.bulk_create(vendors, batch_size=BATCH)
     vendors = list(Vendor.objects.filter(name__startswith="벤치기업").only("pk", "name"))

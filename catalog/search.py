@@ -8,8 +8,12 @@ vendor and category in `search_grams`; PostgreSQL indexes `string_to_array(searc
 which works for any word length and any locale. A substring check then drops the rare
 false positives. SQLite, for the embedded default, does the substring check alone.
 """
+import hashlib
+import json
 import re
 
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
@@ -22,6 +26,12 @@ _PARTICLES = sorted(
     key=len, reverse=True,
 )
 MAX_QUERY_WORDS = 5
+# Past this many matches a search says "5,000개 이상" instead of counting every one.
+COUNT_CAP = 5000
+# The first page of a query asked again within FREQUENT_WINDOW is kept this long (ids and count;
+# the cards are read fresh), under the catalogue version so any change to the catalogue drops it.
+FIRST_PAGE_SECONDS = 60
+FREQUENT_WINDOW = 600
 
 
 def words(text: str) -> list[str]:
@@ -108,3 +118,46 @@ GIN_INDEX_SQL = (
     "CREATE INDEX IF NOT EXISTS catalog_product_grams_gin ON catalog_product "
     "USING gin (string_to_array(search_grams, ' '))"
 )
+
+
+class CappedPaginator(Paginator):
+    """A paginator that stops counting at COUNT_CAP (`capped` then says there are more)."""
+
+    capped = False
+
+    @property
+    def count(self):
+        if "_count" not in self.__dict__:
+            counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
+            self.__dict__["_count"] = min(counted, COUNT_CAP)
+            self.capped = counted > COUNT_CAP
+        return self.__dict__["_count"]
+
+
+def _first_page_key(filters: dict, per_page: int, version: int) -> str:
+    raw = json.dumps({k: v for k, v in sorted(filters.items()) if v not in (None, "", False)}, default=str)
+    return f"catalog:search:{version}:{per_page}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+def search_first_page(queryset, *, filters: dict, per_page: int, version: int, cards) -> Page:
+    """The first page of a search, from the cache when the same search was asked a moment ago.
+
+    What is kept is the page's product ids and the count; the products themselves are read again
+    (`cards(ids)`: on sale now, with what a card shows), so a product hidden meanwhile drops out
+    and prices are today's.
+    """
+    key = _first_page_key(filters, per_page, version)
+    paginator = CappedPaginator(queryset, per_page)
+    kept = cache.get(key)
+    if kept is not None:
+        ids, count, capped = kept
+        paginator.__dict__["_count"], paginator.capped = count, capped
+        by_id = {product.pk: product for product in cards(ids)}
+        return paginator._get_page([by_id[pk] for pk in ids if pk in by_id], 1, paginator)
+    page = paginator.page(1) if paginator.count else paginator._get_page([], 1, paginator)
+    products = list(page.object_list)
+    page.object_list = products
+    seen_key = f"{key}:seen"
+    if not cache.add(seen_key, 1, FREQUENT_WINDOW):  # asked before: worth keeping
+        cache.set(key, ([p.pk for p in products], paginator.count, paginator.capped), FIRST_PAGE_SECONDS)
+    return page

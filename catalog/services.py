@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
-from ddasum import jobs
+from ddasum import jobs, page_cache
 from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PNG, WEBP, CleanUpload, upload_clean
 from vendors.selectors import user_is_vendor_member
@@ -162,6 +162,7 @@ def render_description(source: str) -> str:
 def product_refresh(*, product_id: int) -> Product:
     """Recompute what the product keeps from its variants and texts (price, stock, search)."""
     product = Product.objects.select_related("vendor", "category").get(pk=product_id)
+    shown_before = (product.price, product.list_price, product.in_stock, product.description_html, product.slug)
     variants = ProductVariant.objects.filter(product_id=product_id, is_active=True)
     cheapest = variants.order_by("price", "position", "id").first()
     product.price = cheapest.price if cheapest else 0
@@ -175,6 +176,8 @@ def product_refresh(*, product_id: int) -> Product:
         price=product.price, list_price=product.list_price, in_stock=product.in_stock,
         search_grams=product.search_grams, description_html=product.description_html, slug=product.slug,
     )
+    if shown_before != (product.price, product.list_price, product.in_stock, product.description_html, product.slug):
+        page_cache.version_bump()  # an UPDATE sends no signal
     return product
 
 
@@ -213,6 +216,7 @@ def product_image_thumbnails(*, image_id: int) -> dict:
                 default_storage.delete(name)
             thumbs[str(width)] = default_storage.save(name, ContentFile(out.getvalue()))
     ProductImage.objects.filter(pk=image_id).update(thumbs=thumbs)
+    page_cache.version_bump()
     return thumbs
 
 

@@ -15,11 +15,11 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ddasum import jobs
+from ddasum import jobs, page_cache
 from vendors.services import vendor_notify
 
 from .exceptions import ProductIncomplete, StockShort
@@ -33,9 +33,10 @@ VARIANT_FIELDS = frozenset({
 
 def stock_take(*, variant_id: int, quantity: int) -> bool:
     """Take stock if there is enough; False if not (never below zero)."""
+    # One statement: a variant that does not track stock always has enough and keeps its count.
     return bool(
-        ProductVariant.objects.filter(pk=variant_id, track_stock=False).exists()
-        or ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(stock=F("stock") - quantity)
+        ProductVariant.objects.filter(Q(track_stock=False) | Q(stock__gte=quantity), pk=variant_id)
+        .update(stock=Case(When(track_stock=True, then=F("stock") - quantity), default=F("stock")))
     )
 
 
@@ -82,6 +83,10 @@ def stock_changed(*, variant: ProductVariant, before: int, refresh: bool = True)
     if refresh:
         product_refresh(product_id=variant.product_id)
     threshold = variant.low_stock_threshold
+    if variant.track_stock and min(before, variant.stock) <= max(threshold, 0) and before != variant.stock:
+        # The product page shows "n개 남음" at or under the threshold and 품절 at zero; above it the
+        # page does not change (product_refresh bumps when the product itself sells out).
+        page_cache.version_bump()
     if variant.track_stock and before > threshold >= variant.stock:
         jobs.after_commit("catalog.variant_low_stock_notify_task", variant_id=variant.pk, stock=variant.stock)
 

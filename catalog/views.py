@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ddasum import page_cache
+from ddasum.page_cache import anonymous_page
 from ddasum.views import DESCRIPTION_CHARS, seo_meta
 from vendors.models import Vendor, VendorStatus, selling_q
 
@@ -32,7 +34,7 @@ from .exceptions import NotAllowed
 from .models import RETURN_EXCEPTIONS_DEFAULT, Category, Product, ProductStatus, ShippingPolicy
 from .recent import RecentList
 from .restock import restock_alert_request, wish_notices_enabled, wish_notices_set
-from .search import query_terms
+from .search import CappedPaginator, query_terms, search_first_page
 from .selectors import SORT_CHOICES, ProductFilterForm, product_detail_get, product_list, related_products
 from .shipping import shipping_fee
 from .views_count import product_view_count
@@ -109,6 +111,7 @@ def _absolute(request, path: str, *, page: int = 1, **params) -> str:
     return request.build_absolute_uri(f"{path}?{urlencode(params)}" if params else path)
 
 
+@anonymous_page
 def products(request):
     """All products on sale, filtered."""
     form, filters = _filters_from(request, page="products")
@@ -126,6 +129,7 @@ def products(request):
     return render(request, "catalog/product_list.html", context)
 
 
+@anonymous_page
 def category(request, slug):
     """A category's products, its sub-categories' included."""
     current = Category.objects.filter(slug=slug, is_active=True).select_related("parent").first()
@@ -148,11 +152,20 @@ def category(request, slug):
     return render(request, "catalog/product_list.html", context)
 
 
+@anonymous_page
 def search(request):
     """Korean-aware search over names, summaries, vendors and categories, with the listing's filters."""
     form, filters = _filters_from(request, page="search")
     query = filters.get("q") or ""
-    page_obj = _paginate(request, product_list(filters=filters)) if query_terms(query) else None
+    page_obj = None
+    if query_terms(query):
+        results = product_list(filters=filters)
+        if request.GET.get("page") in (None, "", "1"):
+            page_obj = search_first_page(
+                results, filters=filters, per_page=PAGE_SIZE, version=page_cache.version(),
+                cards=lambda ids: Product.objects.on_sale().filter(pk__in=ids).for_cards())
+        else:
+            page_obj = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     found = bool(page_obj and page_obj.paginator.count)
     title = _("'%(q)s' 검색 결과") % {"q": query} if query else _("상품 검색")
     context = {
@@ -212,6 +225,15 @@ def _product_jsonld(request, product, *, images, variants, canonical: str, descr
     return json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
 
 
+def _product_seen(request, response, meta):
+    """A product page served from the page cache still counts its view and joins the recently viewed."""
+    product_view_count(meta["product_id"])
+    recent = RecentList(request)
+    recent.record(meta["product_id"])
+    return recent.apply(response)
+
+
+@anonymous_page(on_hit=_product_seen)
 def product_detail(request, pk, slug=None):
     product = product_detail_get(pk=pk)
     if product is None:
@@ -255,7 +277,11 @@ def product_detail(request, pk, slug=None):
         "seo": seo_meta(request, title=product.name, description=description or vendor.mission, canonical=canonical,
                     image=images[0].thumb_url(960) if images else None, kind="product"),
     }
-    return recent.apply(render(request, "catalog/product_detail.html", context))
+    response = recent.apply(render(request, "catalog/product_detail.html", context))
+    response.page_cache_meta = {"product_id": product.pk}
+    # Open delivery dates close by the hour: such a page is not kept.
+    response.page_cache_skip = product.delivery_date_required
+    return response
 
 
 def _vendor_review_sum(field: str):

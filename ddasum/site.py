@@ -13,6 +13,7 @@ from catalog.context_processors import category_menu
 from catalog.selectors import featured_vendors, product_list
 from catalog.sitemaps import SITEMAPS as CATALOG_SITEMAPS
 
+from .page_cache import anonymous_page
 from .views import seo_meta
 
 HOME_PRODUCTS = 8
@@ -20,6 +21,7 @@ SITEMAPS = {**CATALOG_SITEMAPS, **CAMPAIGN_SITEMAPS}
 ROBOTS_DISALLOW = ("/admin/", "/partner/", "/accounts/", "/api/", "/vendors/")
 
 
+@anonymous_page
 def home(request):
     context = {
         "categories": category_menu(),

@@ -13,3 +13,7 @@ class ReviewsConfig(AppConfig):
         from .selectors import vendor_review_metrics
 
         performance_provider_register(vendor_review_metrics)
+        # What the storefront shows of this app: a change makes the cached pages stale.
+        from ddasum import page_cache
+
+        page_cache.watch("reviews.Review", "reviews.ReviewPhoto", "reviews.Question")

@@ -2,7 +2,7 @@ import os
 import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import translation
 
 from ddasum.celery import app as celery_app
@@ -67,12 +67,14 @@ def _isolated(request, settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    caches["pages"].clear()  # ddasum.page_cache: whole pages, in a cache of their own
     # Each test starts in Korean: a request that switched this thread to English (the language
     # cookie) must not change the messages of services the next test calls directly.
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
     cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture

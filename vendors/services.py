@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import absolute_url, notification_create
-from ddasum import jobs
+from ddasum import jobs, page_cache
 from ddasum.transitions import StateMachine
 from ddasum.uploads import JPEG, PDF, PNG, CleanUpload, upload_clean
 from notifications.services import Recipient, notify
@@ -534,7 +534,8 @@ def vendor_certifications_check(*, today: date | None = None) -> dict:
         cert_valid_until__isnull=False, cert_valid_until__lte=horizon,
     )
     # A certification whose date was corrected (or renewed in the admin) is valid again.
-    Vendor.objects.filter(cert_expired=True, cert_valid_until__gte=today).update(cert_expired=False)
+    if Vendor.objects.filter(cert_expired=True, cert_valid_until__gte=today).update(cert_expired=False):
+        page_cache.version_bump()
     for vendor in candidates:
         days_left = (vendor.cert_valid_until - today).days
         url = reverse("vendors:renewal", args=[vendor.pk])

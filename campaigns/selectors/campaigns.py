@@ -12,10 +12,23 @@ from django.utils import timezone
 
 from catalog.models import Product, ProductImage, ProductVariant
 
-from ..models import Campaign, CampaignItem, CampaignState, ItemStatus
+from ..models import Campaign, CampaignItem, CampaignState, Coupon, ItemStatus
 from .pricing import CampaignPrice, campaign_prices, item_unit_price, live_item_q
 
 UPCOMING_LIMIT = 24
+
+
+def campaign_next_boundary(now: datetime) -> datetime | None:
+    """The next campaign or coupon start or end after `now` (storefront pages change then); one query."""
+    moments = (
+        Campaign.objects.filter(starts_at__gt=now).order_by().values_list("starts_at", flat=True).union(
+            Campaign.objects.filter(ends_at__gt=now).order_by().values_list("ends_at", flat=True),
+            Coupon.objects.filter(starts_at__gt=now).order_by().values_list("starts_at", flat=True),
+            Coupon.objects.filter(ends_at__gt=now).order_by().values_list("ends_at", flat=True),
+            all=True,
+        ).order_by("starts_at")[:1]
+    )
+    return next(iter(moments), None)
 
 
 def request_now(request=None) -> datetime:

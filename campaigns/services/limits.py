@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Q
 
+from ddasum import page_cache
+
 from ..models import CampaignItem, CampaignItemUse
 
 
@@ -83,6 +85,7 @@ def item_take(*, item_id: int, customer: str, quantity: int) -> TakeResult:
                     "quantity", flat=True).first() or 0
                 refusal = TakeResult(False, "limit", left=max(limit - bought, 0), limit=limit)
                 raise _Undo
+            page_cache.version_bump()  # the campaign card's "한정 n개 남음"
             return TakeResult(True)
     except _Undo:
         return refusal
@@ -96,6 +99,7 @@ def item_release(*, item_id: int, customer: str, quantity: int) -> None:
     """
     if quantity <= 0:
         return
+    page_cache.version_bump()
     with transaction.atomic():
         if not CampaignItem.objects.filter(pk=item_id, sold_count__gte=quantity).update(
                 sold_count=F("sold_count") - quantity):

@@ -16,6 +16,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from ddasum.page_cache import anonymous_page
+
 from ..exceptions import CouponRefused
 from ..models import Campaign, CampaignState
 from ..selectors.campaigns import (
@@ -77,6 +79,14 @@ def campaign_archive(request):
     return render(request, "campaigns/archive.html", context)
 
 
+def _campaign_seen(request, response, meta):
+    """A campaign page served from the page cache still counts the visit (bots and drafts aside)."""
+    if meta and meta.get("count_visit") and not _BOT.search(request.headers.get("User-Agent", "")):
+        campaign_visit_record(campaign_id=meta["campaign_id"], day=timezone.localdate())
+    return response
+
+
+@anonymous_page(on_hit=_campaign_seen)
 def campaign_detail(request, slug):
     """A campaign's page: a teaser before it starts, prices while live, regular prices after."""
     campaign = campaign_for_page(slug, user=request.user)
@@ -102,7 +112,11 @@ def campaign_detail(request, slug):
                     canonical=request.build_absolute_uri(campaign.get_absolute_url()), image=banner,
                     noindex=state == CampaignState.DRAFT),
     }
-    return render(request, "campaigns/detail.html", context)
+    response = render(request, "campaigns/detail.html", context)
+    response.page_cache_meta = {"campaign_id": campaign.pk, "count_visit": state != CampaignState.DRAFT}
+    # A draft is shown to operators only (never cached: they are signed in); a bot's user agent
+    # changes nothing on the page.
+    return response
 
 
 @login_required

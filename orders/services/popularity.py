@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.models import Product, ProductViewDay
 from catalog.views_count import product_views_drain
+from ddasum import page_cache
 
 from ..models import OrderLine, OrderLineState, VendorOrderStatus
 
@@ -53,5 +54,7 @@ def products_popularity_refresh(*, now=None) -> int:
             product.popularity = score
             changed.append(product)
     Product.objects.bulk_update(changed, ["popularity"], batch_size=500)
+    if changed:
+        page_cache.version_bump()  # the popular sort and the home page's popular products
     logger.info("popularity refreshed: %s products changed", len(changed))
     return len(changed)

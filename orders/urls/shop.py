@@ -11,6 +11,7 @@ NUMBER = r"(?P<number>\d{8}-\d{5,})"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("cart/", views.cart, name="cart"),
+    path("visitor/", views.visitor, name="visitor"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/update/", views.cart_update, name="cart_update"),
     path("cart/remove/", views.cart_remove, name="cart_remove"),

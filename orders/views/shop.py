@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from ddasum.money import EXEMPT, TAXABLE, won
 from ddasum.ratelimit import client_ip, posted, ratelimit
 from ddasum.views import call_service
 
-from ..context_processors import cart_line_count_set
+from ..context_processors import cart_line_count, cart_line_count_set
 from ..forms import (
     NEW_ADDRESS,
     CancelForm,
@@ -190,6 +190,12 @@ def _card_payment_url(order: Order) -> str:
 
 
 @never_cache
+@never_cache
+def visitor(request):
+    """The personal bits of a page served from the page cache (ddasum.page_cache): never cached."""
+    return JsonResponse({"cart_count": cart_line_count(request), "signed_in": request.user.is_authenticated})
+
+
 def cart(request):
     basket = _cart(request)
     postal_code = _preview_postal_code(request)

@@ -11,8 +11,10 @@
     var clock = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
     return days ? days + dayFormat + clock : clock;
   }
-  // Count from the seconds the server measured, so a visitor's wrong clock changes nothing.
-  var loaded = Date.now();
+  // Count from the seconds the server measured, so a visitor's wrong clock changes nothing; a page
+  // served from the page cache says how many seconds ago it was measured (data-page-age).
+  var age = parseInt(document.body.getAttribute("data-page-age") || "0", 10) || 0;
+  var loaded = Date.now() - age * 1000;
   var reloaded = false;
   function tick() {
     var now = Date.now();

@@ -394,7 +394,9 @@ def test_robots_txt(client):
 
 # The most queries each page may run for an anonymous visitor, whatever the page size.
 # The product page's 상품문의 section is one query more (issue 13); its reviews cost nothing while there are none.
-MAX_QUERIES = {"listing": 5, "category": 8, "search": 5, "vendor": 8, "product": 8, "home": 9}
+# Pages kept in the page cache (all but the vendor page, issue 15) run one more on a cold render: the
+# next campaign or coupon start or end, which the stored page must not outlive (once per catalogue version).
+MAX_QUERIES = {"listing": 6, "category": 9, "search": 6, "vendor": 8, "product": 9, "home": 10}
 
 
 @pytest.mark.parametrize("kind, url", [
