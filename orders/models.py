@@ -203,6 +203,9 @@ class VendorOrder(models.Model):
     # The goods of lines cancelled or returned one by one (line totals less the vendor-funded coupon
     # part): not sold, so no commission is charged on them.
     refunded_items = models.PositiveIntegerField(_("취소·반품 상품 금액"), default=0)
+    # The operator-funded part of the coupon shares of lines cancelled or returned one by one: the buyer
+    # was refunded those lines less their coupon share, and the operator no longer owes the vendor that part.
+    refunded_subsidy = models.PositiveIntegerField(_("취소·반품 상품의 운영자 부담 할인"), default=0)
     commission_rate = models.DecimalField(_("수수료율(%)"), max_digits=5, decimal_places=2)
     carrier = models.CharField(_("택배사"), max_length=10, choices=Carrier.choices, blank=True)
     tracking_number = models.CharField(_("송장번호"), max_length=30, blank=True)

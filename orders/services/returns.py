@@ -212,12 +212,20 @@ def _locked_vendor_order(vendor_order_id: int) -> VendorOrder:
             .prefetch_related("lines").get(pk=vendor_order_id))
 
 
-def _returned_items(lines, vendor_order: VendorOrder) -> int:
-    """The goods of these lines less the part of their coupon shares the vendor funds (no commission on them)."""
-    vendor_part = 0
-    if vendor_order.discount:
-        vendor_part = sum(ln.discount for ln in lines) * vendor_order.vendor_discount // vendor_order.discount
-    return sum(ln.line_total for ln in lines) - vendor_part
+def _coupon_vendor_part(lines, vendor_order: VendorOrder) -> int:
+    """The part of these lines' coupon shares the vendor funds (the rest is the operator's)."""
+    if not vendor_order.discount:
+        return 0
+    return sum(ln.discount for ln in lines) * vendor_order.vendor_discount // vendor_order.discount
+
+
+def _lines_refunded(lines, vendor_order: VendorOrder) -> None:
+    """Count these lines out of the vendor's settlement: their goods less the vendor-funded coupon part (no
+    commission on them) and the operator-funded coupon part (no longer paid to the vendor)."""
+    vendor_part = _coupon_vendor_part(lines, vendor_order)
+    VendorOrder.objects.filter(pk=vendor_order.pk).update(
+        refunded_items=F("refunded_items") + sum(ln.line_total for ln in lines) - vendor_part,
+        refunded_subsidy=F("refunded_subsidy") + sum(ln.discount for ln in lines) - vendor_part)
 
 
 def _vendor_order_empty(vendor_order: VendorOrder) -> bool:
@@ -246,7 +254,7 @@ def _owe_less(vendor_order: VendorOrder, claim: Claim, lines) -> None:
     VendorOrder.objects.filter(pk=vendor_order.pk).update(
         items_total=F("items_total") - claim.items_amount, discount=F("discount") - claim.coupon_amount,
         shipping_fee=F("shipping_fee") + shipping, total=F("total") - claim.items_amount + shipping,
-        vendor_discount=F("vendor_discount") - (claim.items_amount - _returned_items(lines, vendor_order)))
+        vendor_discount=F("vendor_discount") - _coupon_vendor_part(lines, vendor_order))
     Order.objects.filter(pk=vendor_order.order_id).update(
         items_total=F("items_total") - claim.items_amount, discount_total=F("discount_total") - claim.coupon_amount,
         shipping_total=F("shipping_total") + shipping, total=F("total") - owed_less, taxable_total=F("taxable_total") - taxable, exempt_total=F("exempt_total") - exempt)
@@ -286,8 +294,7 @@ def claim_cancel(*, vendor_order_id: int, line_ids, actor, reason: str, reason_d
             claim.save(update_fields=["refund_amount", "tax_free_amount"])
         event = claim_transition(claim, ClaimStatus.COMPLETED, actor=actor, reason=detail or claim.get_reason_display())
         if paid:
-            VendorOrder.objects.filter(pk=vendor_order.pk).update(
-                refunded_items=F("refunded_items") + _returned_items(lines, vendor_order))
+            _lines_refunded(lines, vendor_order)
         _release_lines(lines, order)
         if _vendor_order_empty(vendor_order):
             vendor_order.refresh_from_db()
@@ -345,8 +352,7 @@ def claim_return_refund(claim_id: int, actor) -> Claim:
         lines = [cl.line for cl in claim.lines.select_related("line")]
         claim_refund_request(claim, require_account=False)
         event = claim_transition(claim, ClaimStatus.COMPLETED, actor=actor, reason=_("반품 환불"))
-        VendorOrder.objects.filter(pk=vendor_order.pk).update(
-            refunded_items=F("refunded_items") + _returned_items(lines, vendor_order))
+        _lines_refunded(lines, vendor_order)
         if _vendor_order_empty(vendor_order) and vendor_order.status == V.DELIVERED:
             vendor_order_transition(vendor_order, V.REFUNDED, actor=_user(actor), reason=_("모든 상품 반품"))
         claim_event_queue(event)

@@ -7,7 +7,9 @@ vendor's rate never touches what was sold before.
 
     commission = (items_total − refunded_items − vendor_discount) × commission_rate / 100, rounded half up
                  to the won, per vendor order (refunded_items: goods of lines cancelled or returned one by one)
-    payout     = items_total + shipping_fee − refunded_amount − commission − vendor_discount
+    payout     = items_total + shipping_fee − vendor refunds − commission − vendor_discount
+    vendor refunds = refunded_amount + refunded_subsidy (what the buyer got back, and the operator-funded
+                 coupon share of lines cancelled or returned one by one, which the operator no longer pays)
 
 Coupons: `vendor_discount` is the part of the order's coupon discount this vendor funds (all of
 its share for a vendor-funded coupon, none for an operator-funded one). A vendor-funded discount
@@ -96,6 +98,13 @@ def commission_expression(items="items_total", rate="commission_rate"):
     return _IntDiv(product, Value(10000))
 
 
+def vendor_refunds():
+    """What refunds take from the vendor's payout: the money the buyer got back, plus the operator-funded
+    coupon share of lines cancelled or returned one by one (refunded to the buyer net of it, so the vendor
+    would otherwise keep a subsidy for goods it no longer sold). A return fee kept stays the vendor's."""
+    return ExpressionWrapper(F("refunded_amount") + F("refunded_subsidy"), output_field=BigIntegerField())
+
+
 def commission_base():
     """What commission is charged on: the goods sold (less lines cancelled or returned) less the discount the vendor funds."""
     return ExpressionWrapper(F("items_total") - F("refunded_items") - F("vendor_discount"),
@@ -169,11 +178,11 @@ def _lines_insert(orders, *, period_start: date, period_end: date) -> int:
     settlement_id = Subquery(Settlement.objects.filter(
         vendor_id=OuterRef("vendor_id"), period_start=period_start, period_end=period_end).values("pk")[:1])
     commission = commission_expression(commission_base())
-    payout = ExpressionWrapper(F("items_total") + F("shipping_fee") - F("refunded_amount") - commission
+    payout = ExpressionWrapper(F("items_total") + F("shipping_fee") - vendor_refunds() - commission
                                - F("vendor_discount"), output_field=BigIntegerField())
     # Only annotations are selected, so the SELECT's columns come in exactly this order.
     columns = {"settlement_id": settlement_id, "vendor_order_id": F("pk"), "items_total": F("items_total"),
-               "shipping_fee": F("shipping_fee"), "refunded_amount": F("refunded_amount"),
+               "shipping_fee": F("shipping_fee"), "refunded_amount": vendor_refunds(),
                "commission": commission, "vendor_discount": F("vendor_discount"), "payout": payout}
     aliases = {f"line_{name}": expression for name, expression in columns.items()}
     select = orders.order_by().annotate(**aliases).values(*aliases)
@@ -216,7 +225,7 @@ def _build(*, period_start: date, period_end: date, vendor_ids: list[int] | None
         row["vendor_id"]: row
         for row in orders.values("vendor_id").order_by("vendor_id").annotate(
             order_count=Count("pk"), items=Sum("items_total"), shipping=Sum("shipping_fee"),
-            refunds=Sum("refunded_amount"), commission=Sum(commission_expression(commission_base())),
+            refunds=Sum(vendor_refunds()), commission=Sum(commission_expression(commission_base())),
             discounts=Sum("vendor_discount"),
         )
     }

@@ -37,7 +37,13 @@ from ddasum.postal_regions import LABELS as SIDO_LABELS
 from ddasum.postal_regions import SIDO, UNKNOWN, sido_of_prefix
 from ddasum.spreadsheets import Sheet
 from orders.models import OrderLine, VendorOrder, VendorOrderStatus
-from orders.services.settlements import commission_base, commission_expression, month_period, period_bounds
+from orders.services.settlements import (
+    commission_base,
+    commission_expression,
+    month_period,
+    period_bounds,
+    vendor_refunds,
+)
 
 from ..models import PurchaseOrderLine, PurchaseRecord, RecordStatus
 
@@ -163,7 +169,7 @@ def _months(vendor, year: int) -> list[MonthRow]:
         in_month = Q(completed_at__gte=start, completed_at__lt=end)
         b2c.update({f"orders_{m}": Count("pk", filter=in_month), f"items_{m}": Sum("items_total", filter=in_month),
                     f"shipping_{m}": Sum("shipping_fee", filter=in_month),
-                    f"refunds_{m}": Sum("refunded_amount", filter=in_month),
+                    f"refunds_{m}": Sum(vendor_refunds(), filter=in_month),
                     f"discounts_{m}": Sum("vendor_discount", filter=in_month),
                     f"commission_{m}": Sum(commission, filter=in_month)})
         first, last = _date_bounds(year, m)
@@ -233,7 +239,7 @@ def _products(vendor, year: int, month: int | None, period: MonthRow) -> list[Ro
 
 def _regions(vendor, year: int, month: int | None) -> list[Row]:
     """Two queries: sales per first two digits of the delivery postal code, records per the agency's."""
-    sales = ExpressionWrapper(F("items_total") + F("shipping_fee") - F("refunded_amount") - F("vendor_discount"),
+    sales = ExpressionWrapper(F("items_total") + F("shipping_fee") - vendor_refunds() - F("vendor_discount"),
                               output_field=BigIntegerField())
     shop = (_completed(vendor, year, month).annotate(prefix=Substr("order__postal_code", 1, 2))
             .values("prefix").order_by("prefix").annotate(amount=Sum(sales), count=Count("pk")))

@@ -78,3 +78,51 @@ def test_the_statement_and_the_receipt_show_the_partial_refunds(settled_vo):
     assert (statement["total"], statement["refunded_amount"], statement["paid_total"]) == (48000, 22000, 26000)
     receipt = statement_facts(order, None)
     assert (receipt["refunded_amount"], receipt["paid_total"]) == (22000, 26000)
+
+
+def test_an_operator_funded_coupon_share_of_a_cancelled_line_is_not_paid_to_the_vendor(vendor, buyer, owner,
+                                                                                       operator):
+    """30,000 rice + 10,000 soap, free shipping, an operator-funded 4,000원 coupon (3,000 + 1,000 by line),
+    commission 10%. The soap is out of stock and cancelled: the buyer gets 9,000 back; the vendor is paid for the rice only,
+    as if the buyer had paid full price for it (30,000 − 3,000 commission), not the soap's 1,000 subsidy too."""
+    from campaigns.models import FundedBy
+    from orders.models import Cart, Payment, PaymentStatus
+    from orders.services.actions import order_mark_paid
+    from orders.services.cart import cart_line_set
+    from orders.services.checkout import order_place
+    from orders.services.payments import payment_start
+    from orders.services.refunds import claim_refund_manual_done
+    from tests.campaigns.factories import CouponFactory
+    from tests.factories import checkout_data
+
+    vendor.commission_rate = Decimal("10")
+    vendor.save()
+    ShippingPolicy.objects.create(vendor=vendor, base_fee=3000, free_threshold=30000)
+    CouponFactory(code="SUBSIDY", amount=4000, funded_by=FundedBy.OPERATOR)
+    rice, soap = (ProductFactory(vendor=vendor, name=name, variants=[{"name": "기본", "price": price, "stock": 9}])
+                  .variants.get() for name, price in (("현미", 30000), ("비누", 10000)))
+    cart = Cart.objects.create(user=buyer)
+    for variant in (rice, soap):
+        cart_line_set(cart=cart, variant_id=variant.pk, quantity=1)
+    order = order_place(cart=cart, buyer=buyer, checkout=checkout_data(coupon_code="SUBSIDY"),
+                        idempotency_key="subsidy")
+    payment_start(order_id=order.pk)
+    order_mark_paid(order_id=order.pk)
+    Payment.objects.filter(order=order).update(status=PaymentStatus.DONE)  # the deposit was seen
+    vo = order.vendor_orders.get()
+    lines = {ln.product_name: ln for ln in vo.lines.all()}
+    assert (vo.discount, vo.vendor_discount, lines["비누"].discount) == (4000, 0, 1000)
+    claim = claim_cancel(vendor_order_id=vo.pk, line_ids=[lines["비누"].pk], actor=owner,
+                         reason=ClaimReason.OUT_OF_STOCK)
+    assert claim.refund_amount == 9000  # still free shipping: 30,000 ≥ the threshold
+    claim_refund_manual_done(claim_id=claim.pk, actor=operator)  # the operator sent the bank transfer
+    vo.refresh_from_db()
+    for to in (V.PREPARING, V.SHIPPED, V.DELIVERED, V.COMPLETED):
+        vendor_order_transition(vo, to)
+    start, end = previous_month()
+    VendorOrder.objects.filter(pk=vo.pk).update(completed_at=timezone.make_aware(
+        timezone.datetime(start.year, start.month, 15, 12)))
+    settlement = settlement_build(vendor_id=vendor.pk, period_start=start, period_end=end)
+    line = SettlementLine.objects.get(vendor_order=vo)
+    assert (line.items_total, line.refunded_amount, line.commission) == (40000, 10000, 3000)
+    assert line.payout == settlement.payout == 27000
