@@ -91,3 +91,17 @@ def new_page(browser, request):
         context.close()
     if violations:
         pytest.fail("Content-Security-Policy violations in the browser console:\n" + "\n".join(violations))
+
+
+@pytest.fixture
+def pg(settings):
+    """The fake PG (tests/orders/fake_gateway.py) serving its stand-in SDK and REST API, and the settings
+    pointing at it."""
+    from tests.orders.fake_gateway import FakeGateway
+
+    gateway = FakeGateway().start()
+    settings.PAYMENT_GATEWAY_URL = gateway.url
+    settings.PAYMENT_SDK_URL = gateway.url + "/v2/standard"
+    settings.PAYMENT_TIMEOUT_SECONDS = 5
+    yield gateway
+    gateway.stop()

@@ -3,17 +3,10 @@ import pytest
 
 from catalog.models import Product, ProductStatus
 from catalog.services import product_image_add
-from tests.factories import PASSWORD, MembershipFactory, ProductFactory, VendorFactory, category, image_bytes, upload
+from tests.browser.helpers import log_in
+from tests.factories import MembershipFactory, ProductFactory, VendorFactory, category, image_bytes, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, live_server, email, next_url):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.get_by_label("이메일").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_consumer_searches_filters_and_sees_stock_the_vendor_changes(live_server, new_page):

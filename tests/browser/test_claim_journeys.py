@@ -5,29 +5,11 @@ import pytest
 
 from catalog.models import ShippingPolicy
 from orders.models import Claim, ClaimStatus, Order, OrderStatus, PaymentMethod, RefundStatus, VendorOrderStatus
-from tests.factories import PASSWORD, MembershipFactory, ProductFactory, UserFactory, VendorFactory, place_order
-from tests.orders.fake_gateway import FakeGateway
+from tests.browser.helpers import log_in
+from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, place_order
 from tests.orders.helpers import put
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def pg(settings):
-    gateway = FakeGateway().start()
-    settings.PAYMENT_GATEWAY_URL = gateway.url
-    settings.PAYMENT_SDK_URL = gateway.url + "/v2/standard"
-    settings.PAYMENT_TIMEOUT_SECONDS = 5
-    yield gateway
-    gateway.stop()
-
-
-def log_in(page, live_server, email, next_url):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.get_by_label("이메일").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from django.utils import timezone
 from catalog.models import TaxType
 from procurement.models import QuoteStatus, VendorQuote
 from procurement.services.quotes import quote_request_create
-from tests.factories import PASSWORD, MembershipFactory, ProductFactory, UserFactory, VendorFactory, category
+from tests.browser.helpers import log_in
+from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, category
 from tests.procurement.docs_helpers import vendor_documents
 from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory
 from vendors.models import DocumentKind, DocumentRead, DocumentReadChannel
@@ -21,14 +22,6 @@ from vendors.models import DocumentKind, DocumentRead, DocumentReadChannel
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def log_in(page, live_server, email, next_url):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.get_by_label("이메일").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_documents_are_shared_by_the_quote_and_the_vendor_sees_the_reads(live_server, new_page):

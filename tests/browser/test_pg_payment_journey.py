@@ -8,19 +8,8 @@ import pytest
 
 from orders.models import Order, OrderStatus, Payment, PaymentStatus
 from tests.factories import PASSWORD, ProductFactory, UserFactory, category
-from tests.orders.fake_gateway import FakeGateway
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def pg(settings):
-    gateway = FakeGateway().start()
-    settings.PAYMENT_GATEWAY_URL = gateway.url
-    settings.PAYMENT_SDK_URL = gateway.url + "/v2/standard"
-    settings.PAYMENT_TIMEOUT_SECONDS = 5
-    yield gateway
-    gateway.stop()
 
 
 def checkout(page, live_server, email, method_label):

@@ -11,21 +11,14 @@ from pypdf import PdfReader
 
 from catalog.models import TaxType
 from procurement.models import POStatus, PurchaseOrder, PurchaseRecord, QuoteRequest, QuoteStatus, VendorQuote
-from tests.factories import PASSWORD, MembershipFactory, ProductFactory, UserFactory, VendorFactory, category
+from tests.browser.helpers import log_in
+from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, category
 from tests.procurement.docs_helpers import vendor_documents
 from tests.procurement.factories import AgencyFactory, AgencyMembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def log_in(page, live_server, email, next_url):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.get_by_label("이메일").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def add_to_basket(page, live_server, product, quantity):

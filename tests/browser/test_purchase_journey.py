@@ -5,6 +5,7 @@ import pytest
 
 from catalog.services import product_image_add
 from orders.models import Order, OrderStatus, VendorOrderStatus
+from tests.browser.helpers import log_in
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -19,14 +20,6 @@ from tests.factories import (
 from tests.otp import browser_operator_log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, live_server, email, next_url):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.get_by_label("이메일").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def add_to_cart(page, live_server, query):

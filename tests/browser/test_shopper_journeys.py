@@ -2,20 +2,13 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, MembershipFactory, ProductFactory, UserFactory, VendorFactory, image_bytes
+from tests.browser.helpers import log_in
+from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, image_bytes
 from tests.reviews.conftest import delivered_line
 
 from .conftest import csp_violations_watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, live_server, email, next_url):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.get_by_label("이메일").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_buyer_writes_a_photo_review_the_vendor_replies_and_the_page_shows_the_average(live_server, new_page, tmp_path):
