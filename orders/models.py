@@ -214,7 +214,8 @@ class VendorOrder(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(_("발송 시각"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("배송 완료 시각"), null=True, blank=True)
-    completed_at = models.DateTimeField(_("구매 확정 시각"), null=True, blank=True)
+    # Confirmed (구매 확정), or refunded in full: when the vendor order was finished, and settled by.
+    completed_at = models.DateTimeField(_("구매 확정·환불 완료 시각"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("취소 시각"), null=True, blank=True)
     # The earliest delivery date its lines were ordered for (products with chosen dates), to filter and sort by.
     delivery_date = models.DateField(_("배송일"), null=True, blank=True)

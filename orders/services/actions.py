@@ -100,8 +100,9 @@ VENDOR_ORDER_TRANSITIONS = {
 
 
 # Timestamp fields set when a vendor order enters a state.
+# A vendor order refunded in full is finished too: `completed_at` dates it for the settlement of what it kept.
 _STAMPS = {V.PAID: "paid_at", V.SHIPPED: "shipped_at", V.DELIVERED: "delivered_at", V.COMPLETED: "completed_at",
-           V.CANCELLED: "cancelled_at"}
+           V.REFUNDED: "completed_at", V.CANCELLED: "cancelled_at"}
 
 
 _REFUSAL = gettext_lazy("'%(from)s' 상태의 주문은 '%(to)s'(으)로 바꿀 수 없습니다.")
@@ -199,8 +200,11 @@ def _refund_paid(vendor_order: VendorOrder, order: Order, *, reason: str) -> Non
     """
     # Lines cancelled or returned one by one were refunded already: only the rest goes back.
     payment_refund(order=order, amount=vendor_order.paid_total - vendor_order.refunded_amount, reason=reason)
+    # Nothing is left to settle: every good is refunded (no commission), no coupon part is owed to the vendor.
     vendor_order.refunded_amount = vendor_order.paid_total
-    vendor_order.save(update_fields=["refunded_amount"])
+    vendor_order.refunded_items = vendor_order.items_total - vendor_order.vendor_discount
+    vendor_order.refunded_subsidy = vendor_order.discount - vendor_order.vendor_discount
+    vendor_order.save(update_fields=["refunded_amount", "refunded_items", "refunded_subsidy"])
 
 
 def _release_campaign(vendor_orders, customer: str) -> None:

@@ -1,7 +1,8 @@
 """Settlements with vendors (정산): what each vendor is paid for a period, and the statement.
 
-A settlement covers the vendor orders the buyer confirmed (completed) within the period,
-by Korean calendar dates. Each vendor order is settled once (its SettlementLine is
+A settlement covers the vendor orders finished within the period, by Korean calendar dates:
+confirmed by the buyer (completed), or refunded in full with money the vendor keeps (every line
+returned one by one, a return fee deducted; `finished`). Each vendor order is settled once (its SettlementLine is
 one-to-one) and carries the commission rate it was sold at, so a later change of the
 vendor's rate never touches what was sold before.
 
@@ -33,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Func, OuterRef, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Round, TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -143,13 +144,21 @@ def _check_period(period_start: date, period_end: date) -> None:
         raise SettlementError(_("끝나지 않은 기간은 정산할 수 없습니다. 기간이 끝난 다음 날부터 정산하세요."))
 
 
+def finished(qs=None):
+    """The vendor orders settlements are made of, by `completed_at`: confirmed (구매 확정), and refunded in
+    full with money the vendor keeps (every line returned one by one, a return fee deducted). A vendor order
+    refunded to the last won keeps nothing and is left out."""
+    qs = VendorOrder.objects.all() if qs is None else qs
+    kept = ExpressionWrapper(F("items_total") + F("shipping_fee") - vendor_refunds() - F("vendor_discount"),
+                             output_field=BigIntegerField())
+    return qs.alias(kept=kept).filter(Q(status=VendorOrderStatus.COMPLETED)
+                                      | Q(status=VendorOrderStatus.REFUNDED, kept__gt=0))
+
+
 def settleable(*, period_start: date, period_end: date, vendor_ids=None):
-    """Vendor orders completed (구매 확정) within the period and not settled yet."""
+    """Vendor orders finished (confirmed, or refunded with money kept) within the period and not settled yet."""
     start, end = period_bounds(period_start, period_end)
-    qs = VendorOrder.objects.filter(
-        status=VendorOrderStatus.COMPLETED, completed_at__gte=start, completed_at__lt=end,
-        settlement_line__isnull=True,
-    )
+    qs = finished().filter(completed_at__gte=start, completed_at__lt=end, settlement_line__isnull=True)
     return qs if vendor_ids is None else qs.filter(vendor_id__in=vendor_ids)
 
 
@@ -467,8 +476,7 @@ def settlements_due_months(today: date | None = None) -> list[tuple[date, date]]
     today = today or timezone.localdate()
     this_month, _end = period_bounds(today.replace(day=1), today)
     months = (
-        VendorOrder.objects.filter(status=VendorOrderStatus.COMPLETED, settlement_line__isnull=True,
-                                   completed_at__lt=this_month)
+        finished().filter(settlement_line__isnull=True, completed_at__lt=this_month)
         .annotate(month=TruncMonth("completed_at", tzinfo=timezone.get_default_timezone()))
         .order_by("month").values_list("month", flat=True).distinct()
     )
@@ -506,8 +514,7 @@ def vendor_owed_settle(*, vendor_id: int, actor=None, today: date | None = None)
     today = today or timezone.localdate()
     this_month = today.replace(day=1)
     this_month_start, _end = period_bounds(this_month, today)
-    unsettled = VendorOrder.objects.filter(vendor_id=vendor_id, status=VendorOrderStatus.COMPLETED,
-                                           settlement_line__isnull=True)
+    unsettled = finished().filter(vendor_id=vendor_id, settlement_line__isnull=True)
     months = (
         unsettled.filter(completed_at__lt=this_month_start)
         .annotate(month=TruncMonth("completed_at", tzinfo=timezone.get_default_timezone()))

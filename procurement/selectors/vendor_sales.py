@@ -36,10 +36,11 @@ from ddasum.charts import MonthBar, monthly_bars_svg
 from ddasum.postal_regions import LABELS as SIDO_LABELS
 from ddasum.postal_regions import SIDO, UNKNOWN, sido_of_prefix
 from ddasum.spreadsheets import Sheet
-from orders.models import OrderLine, VendorOrder, VendorOrderStatus
+from orders.models import OrderLine
 from orders.services.settlements import (
     commission_base,
     commission_expression,
+    finished,
     month_period,
     period_bounds,
     vendor_refunds,
@@ -150,8 +151,7 @@ class VendorSalesReport:
 
 def _completed(vendor, year: int, month: int | None = None):
     start, end = _kst_bounds(year, month)
-    return VendorOrder.objects.filter(vendor=vendor, status=VendorOrderStatus.COMPLETED,
-                                      completed_at__gte=start, completed_at__lt=end)
+    return finished().filter(vendor=vendor, completed_at__gte=start, completed_at__lt=end)
 
 
 def _records(vendor, year: int, month: int | None = None):
@@ -281,7 +281,7 @@ def vendor_sales_years(vendor) -> list[int]:
     """Years with confirmed orders or verified records, and this year, newest first (two queries)."""
     this_year = timezone.localdate().year
     years = {this_year}
-    first_sale = VendorOrder.objects.filter(vendor=vendor, status=VendorOrderStatus.COMPLETED).aggregate(
+    first_sale = finished().filter(vendor=vendor).aggregate(
         first=Min("completed_at"))["first"]
     first_record = PurchaseRecord.objects.filter(vendor=vendor, status=RecordStatus.VERIFIED).aggregate(
         first=Min("purchased_on"))["first"]

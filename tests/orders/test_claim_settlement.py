@@ -126,3 +126,65 @@ def test_an_operator_funded_coupon_share_of_a_cancelled_line_is_not_paid_to_the_
     line = SettlementLine.objects.get(vendor_order=vo)
     assert (line.items_total, line.refunded_amount, line.commission) == (40000, 10000, 3000)
     assert line.payout == settlement.payout == 27000
+
+
+def test_a_vendor_order_returned_in_full_is_settled_for_what_the_vendor_kept(client, gateway, vendor, buyer, owner,
+                                                                           django_capture_on_commit_callbacks):
+    """15,000 jam + 3,000 shipping by card, returned whole for a change of mind: the buyer gets 12,000 back
+    (the 3,000 return fee and the shipping stay). The vendor order ends refunded and its month's settlement
+    pays the vendor the 6,000 it kept, with no commission on goods that came back."""
+    vendor.commission_rate = Decimal("10")
+    vendor.save()
+    ShippingPolicy.objects.create(vendor=vendor, base_fee=3000, free_threshold=100000, return_fee=3000)
+    jam = ProductFactory(vendor=vendor, name="잼", variants=[{"name": "기본", "price": 15000, "stock": 9}]).variants.get()
+    order = place_order(items=[(jam, 1)], buyer=buyer, payment_method=PaymentMethod.CARD)
+    with django_capture_on_commit_callbacks(execute=True):
+        success(client, order)
+    vo = order.vendor_orders.get()
+    for to in (V.SHIPPED, V.DELIVERED):
+        vendor_order_transition(vo, to)
+    returned = claim_return_request(vendor_order_id=vo.pk, line_ids=[vo.lines.get().pk], actor=buyer, reason=MIND)
+    claim_accept(returned.pk, owner)
+    claim_collect(returned.pk, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_return_refund(returned.pk, owner)
+    returned.refresh_from_db()
+    vo.refresh_from_db()
+    assert (vo.status, vo.refunded_amount, returned.refund_amount) == (V.REFUNDED, 12000, 12000)
+    assert vo.completed_at is not None  # finished: dated for its settlement
+    start, end = previous_month()
+    VendorOrder.objects.filter(pk=vo.pk).update(completed_at=timezone.make_aware(
+        timezone.datetime(start.year, start.month, 20, 12)))
+    settlement = settlement_build(vendor_id=vendor.pk, period_start=start, period_end=end)
+    line = SettlementLine.objects.get(vendor_order=vo)
+    assert (line.items_total, line.shipping_fee, line.refunded_amount, line.commission) == (15000, 3000, 12000, 0)
+    assert line.payout == settlement.payout == 6000
+
+
+def test_a_vendor_order_refunded_to_the_last_won_is_not_settled(client, gateway, vendor, buyer, owner,
+                                                                django_capture_on_commit_callbacks):
+    """A whole vendor order returned and refunded in full (the old whole-order return) keeps nothing: no line."""
+    from orders.services.actions import (
+        vendor_order_return_accept,
+        vendor_order_return_refund,
+        vendor_order_return_request,
+    )
+
+    jam = ProductFactory(vendor=vendor, name="잼", variants=[{"name": "기본", "price": 15000, "stock": 9}]).variants.get()
+    order = place_order(items=[(jam, 1)], buyer=buyer, payment_method=PaymentMethod.CARD)
+    with django_capture_on_commit_callbacks(execute=True):
+        success(client, order)
+    vo = order.vendor_orders.get()
+    for to in (V.SHIPPED, V.DELIVERED):
+        vendor_order_transition(vo, to)
+    vendor_order_return_request(vendor_order_id=vo.pk, actor=buyer, reason="파손되어 왔습니다")
+    vendor_order_return_accept(vendor_order_id=vo.pk, actor=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        vendor_order_return_refund(vendor_order_id=vo.pk, actor=owner)
+    vo.refresh_from_db()
+    assert vo.status == V.REFUNDED and vo.refunded_amount == vo.paid_total
+    start, end = previous_month()
+    VendorOrder.objects.filter(pk=vo.pk).update(completed_at=timezone.make_aware(
+        timezone.datetime(start.year, start.month, 20, 12)))
+    settlement_build(vendor_id=vendor.pk, period_start=start, period_end=end)
+    assert not SettlementLine.objects.filter(vendor_order=vo).exists()
