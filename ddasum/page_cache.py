@@ -16,7 +16,8 @@ Nothing personal is stored: only anonymous GETs with no pending message are serv
 stored in the cache; the CSRF tokens of the page's forms are stored as a placeholder and each
 visitor gets a fresh token of their own when the page is served; the header's cart count comes
 from an uncached JSON endpoint (static/js/visitor.js) on cached pages. A view can attach what its
-page needs to do on every view (count it, remember it as recently viewed) as `on_hit`.
+page needs to do on every view (count it, remember it as recently viewed) as `on_hit`. The public
+products API list keeps its answers the same way (`public_data`): it reads no session or token.
 """
 import hashlib
 import math
@@ -193,6 +194,26 @@ def _serve(request, entry: dict, now: datetime) -> HttpResponse:
     response = HttpResponse(html, content_type=entry["type"])
     response["X-Page-Cache"] = "hit"
     return response
+
+
+def public_data(request, render: Callable[[], object]):
+    """What a public, unauthenticated API view answers (its response data), kept like a page: keyed by host,
+    URL, language and catalogue version, until the page would expire. `request` is Django's request (the
+    view's own checks, such as its throttle, run before this); an error raised by `render` is not kept."""
+    if not enabled() or request.method != "GET" or len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_CHARS:
+        return render()
+    ver = version()
+    key = page_key(request, ver).replace("page-cache:page:", "page-cache:data:", 1)
+    now = timezone.now()
+    entry = _cache().get(key)
+    if entry is not None and entry["until"] > now.timestamp():
+        return entry["data"]
+    data = render()
+    until = expires_at(now, ver)
+    timeout = math.floor(until - now.timestamp())
+    if timeout > 0:
+        _cache().set(key, {"until": until, "data": data}, timeout=timeout)
+    return data
 
 
 def anonymous_page(view=None, *, on_hit: Callable | None = None):

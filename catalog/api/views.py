@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ddasum import page_cache
 from ddasum.api import (
     ApiPagination,
     ErrorSerializer,
@@ -157,6 +158,11 @@ class ProductListApi(PublicMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return product_list(filters=product_filters(self.request))
+
+    def list(self, request, *args, **kwargs):
+        # The same answer for everyone (no session or token is read): kept under the catalogue version.
+        return Response(page_cache.public_data(request._request, lambda: super(ProductListApi, self).list(
+            request, *args, **kwargs).data))
 
 
 @extend_schema(summary=gettext_lazy("판매 중인 상품 하나"), responses={200: ProductDetailSerializer, 404: ErrorSerializer})

@@ -275,3 +275,30 @@ def test_a_new_product_of_a_category_shows_at_once(client, rice):
     _all_cached(client, ["/categories/rice-grains/", "/"])
     ProductFactory(name="청양 찰보리", vendor=VendorFactory(), category=category("rice-grains"))
     assert "청양 찰보리" in served(client, "/categories/rice-grains/")[1]
+
+
+# --- the public products API list ----------------------------------------------------------------
+
+
+def _api_prices(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return [item["price"] for item in response.json()["results"]]
+
+
+def test_the_products_api_list_is_kept_and_a_price_change_shows_at_once(client, rice, django_assert_num_queries):
+    url = "/api/products/?q=현미"
+    first = client.get(url).json()
+    with django_assert_num_queries(0):  # the same answer again, from the cache
+        assert client.get(url).json() == first
+    assert 25000 in _api_prices(client, url)
+    owner = MembershipFactory(vendor=rice.vendor).user
+    variant_save(actor=owner, variant_id=rice.variants.get().pk, data={"price": 19000})
+    assert 19000 in _api_prices(client, url) and 25000 not in _api_prices(client, url)
+    product_action(product_id=rice.pk, action="hide", actor=owner)
+    assert client.get(url).json()["results"] == []
+
+
+def test_a_refused_api_query_is_not_kept(client, rice):
+    assert client.get("/api/products/?nope=1").status_code == 400
+    assert client.get("/api/products/?nope=1").status_code == 400
