@@ -6,12 +6,14 @@ see (None = everything, for operators), and a `ScopedModelAdmin` filters by its
 on that site with a ScopedModelAdmin subclass and inherit the scoping.
 """
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .exceptions import DomainError
 from .money import won
 
 # How many list columns a phone shows when an admin names none (the link column and the next two).
@@ -318,3 +320,25 @@ def reason_action_page(modeladmin, request, queryset, *, title, form, submit_lab
         "checkbox_name": ACTION_CHECKBOX_NAME, "flag": flag,
     }
     return TemplateResponse(request, "admin/reason_action.html", context)
+
+
+def step_submit(request, form, run, *, back: str, done):
+    """Take a posted admin step (a vendor order's, a claim's, an exchange's) through its service.
+
+    `run(data)` calls the service with the form's cleaned data (or {} for a step without a form);
+    `done()` is the success message, asked for after it. Returns the redirect to `back` when the step
+    was taken, or refused with no form to show the refusal on; None when the page is to be shown
+    (a GET, an invalid form, or the service's refusal written on the form).
+    """
+    if request.method != "POST" or (form is not None and not form.is_valid()):
+        return None
+    try:
+        run(form.cleaned_data if form is not None else {})
+    except DomainError as exc:
+        if form is not None:
+            form.add_error(None, exc.message)
+            return None
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, done())
+    return redirect(back)

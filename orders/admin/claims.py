@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import HistoryInline, won_column
+from ddasum.admin_scoping import HistoryInline, step_submit, won_column
 from ddasum.exceptions import DomainError
 from ddasum.money import won
 from vendors.admin_site import VendorScopedAdmin, partner_admin_site
@@ -238,22 +238,18 @@ class ClaimAdminBase(admin.ModelAdmin):
         if not self.has_change_permission(request, claim):
             raise PermissionDenied
         change_url = self._url("change", claim.pk)
-        posted = request.method == "POST"
-        form = self._form_for(action, request.POST if posted else None)
-        if posted and (form is None or form.is_valid()):
-            try:
-                self._do(action, claim, request, form.cleaned_data if form is not None else {})
-            except DomainError as exc:
-                if form is None:
-                    messages.error(request, exc.message)
-                    return redirect(change_url)
-                form.add_error(None, exc.message)
-            else:
-                claim.refresh_from_db()
-                messages.success(request, _("%(number)s: %(action)s 처리했습니다. 지금 상태: %(status)s · %(refund)s") % {
-                    "number": claim.number, "action": CLAIM_ACTION_LABELS[action],
-                    "status": claim.get_status_display(), "refund": claim.get_refund_status_display()})
-                return redirect(change_url)
+        form = self._form_for(action, request.POST if request.method == "POST" else None)
+
+        def done():
+            claim.refresh_from_db()
+            return _("%(number)s: %(action)s 처리했습니다. 지금 상태: %(status)s · %(refund)s") % {
+                "number": claim.number, "action": CLAIM_ACTION_LABELS[action],
+                "status": claim.get_status_display(), "refund": claim.get_refund_status_display()}
+
+        taken = step_submit(request, form, lambda data: self._do(action, claim, request, data), back=change_url,
+                            done=done)
+        if taken is not None:
+            return taken
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": claim, "form": form,
             "action": action, "action_label": CLAIM_ACTION_LABELS[action], "change_url": change_url,

@@ -8,15 +8,13 @@ admin's own URLs), behind the partner admin's login and two-factor check, scoped
 vendors: another vendor's claim is a 404. Operators use them too (no scope).
 """
 from django import forms
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.exceptions import DomainError
+from ddasum.admin_scoping import step_submit
 from vendors.admin_site import partner_admin_site
 
 from ..models import Carrier, Claim, ClaimKind
@@ -85,21 +83,16 @@ def exchange_step_view(request, claim_id, step):
         raise Http404
     claim = _claim_for(request, claim_id)
     back = exchange_admin_url(claim)
-    posted = request.method == "POST"
-    form = _form_for(step, request.POST if posted else None)
-    if posted and (form is None or form.is_valid()):
-        try:
-            _do(step, claim, request.user, form.cleaned_data if form is not None else {})
-        except DomainError as exc:
-            if form is None:
-                messages.error(request, exc.message)
-                return redirect(back)
-            form.add_error(None, exc.message)
-        else:
-            claim.refresh_from_db()
-            messages.success(request, _("%(number)s: %(step)s 처리했습니다. 지금 상태: %(status)s") % {
-                "number": claim.number, "step": STEP_LABELS[step], "status": claim.get_status_display()})
-            return redirect(back)
+    form = _form_for(step, request.POST if request.method == "POST" else None)
+
+    def done():
+        claim.refresh_from_db()
+        return _("%(number)s: %(step)s 처리했습니다. 지금 상태: %(status)s") % {
+            "number": claim.number, "step": STEP_LABELS[step], "status": claim.get_status_display()}
+
+    taken = step_submit(request, form, lambda data: _do(step, claim, request.user, data), back=back, done=done)
+    if taken is not None:
+        return taken
     context = {
         **partner_admin_site.each_context(request), "claim": claim, "form": form, "step": step,
         "step_label": STEP_LABELS[step], "back_url": back, "lines": claim.lines.select_related("line"),

@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ddasum.admin_scoping import HistoryInline
+from ddasum.admin_scoping import HistoryInline, step_submit
 from ddasum.admin_uploads import UploadPreviewMixin
 from ddasum.exceptions import DomainError
 from ddasum.money import won_or_dash
@@ -569,20 +569,17 @@ class VendorOrderAdminBase(UploadPreviewMixin, admin.ModelAdmin):
         form = self._form_for(action, request.POST if posted else None)
         if action == "tracking" and not posted:
             form = ShipForm(initial={"carrier": vendor_order.carrier, "tracking_number": vendor_order.tracking_number})
-        if posted and (form is None or form.is_valid()):
-            try:
-                self._do(action, vendor_order, request, form.cleaned_data if form is not None else {})
-            except DomainError as exc:
-                if form is None:
-                    messages.error(request, exc.message)
-                    return redirect(change_url)
-                form.add_error(None, exc.message)
-            else:
-                vendor_order.refresh_from_db()
-                messages.success(request, _("%(number)s: %(action)s 처리했습니다. 지금 상태: %(status)s") % {
-                    "number": vendor_order.number, "action": ACTION_LABELS[action],
-                    "status": vendor_order.get_status_display()})
-                return redirect(change_url)
+
+        def done():
+            vendor_order.refresh_from_db()
+            return _("%(number)s: %(action)s 처리했습니다. 지금 상태: %(status)s") % {
+                "number": vendor_order.number, "action": ACTION_LABELS[action],
+                "status": vendor_order.get_status_display()}
+
+        taken = step_submit(request, form, lambda data: self._do(action, vendor_order, request, data),
+                            back=change_url, done=done)
+        if taken is not None:
+            return taken
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta, "original": vendor_order, "form": form, "action": action,
