@@ -1,9 +1,12 @@
 """Playwright driving Debian's Chromium (headless); a screenshot is kept when a test fails."""
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Error as PlaywrightError
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -12,6 +15,40 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, running its application for one request at a time.
+
+    On in-memory SQLite the live server's threads share the test's one connection, so two requests
+    at once (a page loading several document previews in frames) can start a transaction inside
+    another's and fail. Connections are still accepted and kept alive by their own threads; only
+    the application call is taken in turn. PostgreSQL gives each thread its own connection and is
+    left as Django serves it.
+    """
+
+    _turn = threading.Lock()
+
+    def set_app(self, application):
+        def in_turn(environ, start_response):
+            with self._turn:
+                response = application(environ, start_response)
+                try:  # a streamed body is read here too: its iterator may still use the database
+                    return [b"".join(response)]
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        super().set_app(in_turn)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def live_server_in_turn_on_sqlite(django_db_setup):
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        LiveServerThread.server_class = OneRequestAtATimeServer
+    yield
 
 
 def pytest_collection_modifyitems(items):
