@@ -194,9 +194,7 @@ class Buyer:
             "address": "충청남도 홍성군 홍성읍 아문길 27", "address_detail": "101호", "payment_method": "bank_transfer",
             "agree_terms": "on", "agree_third_party": "on",
         }
-        if self.guest:
-            self.fields.update(guest_password="bench-1234", guest_password2="bench-1234")
-        else:
+        if not self.guest:
             self.fields["address_choice"] = "new"
 
     async def submit(self, start: asyncio.Event) -> tuple[float, int, str]:

@@ -51,6 +51,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("order_received", _("주문 접수(입금 안내)"), BUYER, _TEXT,
          "[따숨몰] #{이름}님, 주문이 접수되었습니다.\n주문번호: #{주문번호}\n입금하실 금액: #{금액}\n"
          "입금 계좌: #{은행} #{계좌번호} (예금주 #{예금주})\n입금 기한: #{입금기한}까지"),
+    Kind("order_access", _("비회원 주문 조회 링크"), BUYER, (EMAIL,), choosable=False),
     Kind("order_paid", _("결제 완료"), BUYER, _TEXT,
          "[따숨몰] #{이름}님, #{주문번호} 주문의 결제(#{금액})가 확인되었습니다. 판매기업이 상품을 준비해 보내 드립니다."),
     Kind("order_shipped", _("발송"), BUYER, _TEXT,

@@ -21,7 +21,6 @@ from .services.cash_receipts import CASH_METHODS, cash_receipt_number_clean
 from .services.exchanges import EXCHANGE_REASONS
 from .services.payments import BANKS
 
-GUEST_PASSWORD_MIN = 4
 RETURN_PHOTOS_MAX = 3
 NEW_ADDRESS = "new"
 
@@ -132,11 +131,6 @@ class CheckoutForm(forms.Form):
         label=_("구매안전서비스(에스크로) 이용"), required=False,
         help_text=_("가상계좌 결제 금액을 상품을 받고 구매를 확정할 때까지 토스페이먼츠가 보관합니다."))
 
-    guest_password = forms.CharField(label=_("주문 비밀번호"), required=False, strip=False,
-                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    guest_password2 = forms.CharField(label=_("주문 비밀번호 확인"), required=False, strip=False,
-                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
     business_number = forms.CharField(label=_("사업자등록번호"), max_length=12, required=False,
                                       help_text=_("세금계산서·계산서가 필요한 사업자만 입력하세요."),
                                       widget=forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}))
@@ -169,20 +163,13 @@ class CheckoutForm(forms.Form):
         self.user = user if user is not None and user.is_authenticated else None
         self.addresses = {str(a.pk): a for a in addresses}
         if self.user:
-            for name in ("guest_password", "guest_password2"):
-                del self.fields[name]
             choices = [(pk, f"{a.label or a.recipient} · {a.address}") for pk, a in self.addresses.items()]
             self.fields["address_choice"].choices = choices + [(NEW_ADDRESS, _("새 배송지 입력"))]
         else:
             for name in ("address_choice", "save_address", "address_label", "make_default"):
                 del self.fields[name]
-            self.fields["guest_password"].required = True
-            self.fields["guest_password"].help_text = _(
-                "%(n)s자 이상. 주문번호·이메일과 함께 비회원 주문을 조회할 때 씁니다."
-            ) % {"n": GUEST_PASSWORD_MIN}
-            self.fields["guest_password"].error_messages["required"] = _("주문 비밀번호를 입력해 주세요.")
-            self.fields["guest_password2"].required = True
-            self.fields["guest_password2"].error_messages["required"] = _("주문 비밀번호를 한 번 더 입력해 주세요.")
+            self.fields["email"].help_text = _(
+                "주문 확인과 배송 안내, 그리고 비회원 주문을 다시 열 수 있는 주문 조회 링크를 이 이메일로 보내 드립니다.")
         if not self.is_bound and not self.initial.get("checkout_key"):
             self.initial["checkout_key"] = uuid.uuid4().hex
 
@@ -229,8 +216,6 @@ class CheckoutForm(forms.Form):
             data["use_escrow"] = False
         if data.get("business_number") and not (data.get("business_name") or "").strip():
             self.add_error("business_name", _("세금계산서를 받을 상호를 입력해 주세요."))
-        if not self.user:
-            self._clean_guest_password(data)
         return data
 
     def _clean_recipient(self, data):
@@ -246,13 +231,6 @@ class CheckoutForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("postal_code", exc)
 
-    def _clean_guest_password(self, data):
-        p1, p2 = data.get("guest_password"), data.get("guest_password2")
-        if p1 and len(p1) < GUEST_PASSWORD_MIN:
-            self.add_error("guest_password", _("주문 비밀번호는 %(n)s자 이상이어야 합니다.") % {"n": GUEST_PASSWORD_MIN})
-        elif p1 and p2 and p1 != p2:
-            self.add_error("guest_password2", _("주문 비밀번호가 서로 다릅니다."))
-
 
 # --- order pages ------------------------------------------------------------------------
 
@@ -265,9 +243,6 @@ class OrderLookupForm(forms.Form):
                              error_messages={"required": _("이메일을 입력해 주세요."),
                                              "invalid": _("이메일 주소를 확인해 주세요.")},
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password = forms.CharField(label=_("주문 비밀번호"), strip=False,
-                               error_messages=_required(_("주문 비밀번호를 입력해 주세요.")),
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class CancelForm(forms.Form):

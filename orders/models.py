@@ -94,8 +94,9 @@ class Order(models.Model):
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="orders", verbose_name=_("회원"))
     email = models.EmailField(_("주문자 이메일"))
-    # Guests look their order up with its number, email and this password (hashed).
-    guest_password = models.CharField(max_length=128, blank=True)
+    # A guest opens the order with a link carrying an HMAC of this random value
+    # (orders/services/guest_access.py); a new value ends every earlier link. "" for members.
+    guest_access_nonce = models.CharField(max_length=32, blank=True, editable=False)
     orderer_name = models.CharField(_("주문자"), max_length=50)
     orderer_phone = models.CharField(_("주문자 연락처"), max_length=13)
     recipient_name = models.CharField(_("받는 분"), max_length=50)

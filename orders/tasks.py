@@ -40,6 +40,11 @@ def order_placed_notify_task(*, order_id: int) -> int:
     return notifications.order_placed_notify(order_id=order_id)
 
 
+@shared_task(name="orders.guest_access_mail_task", **NOTICE_RETRY)
+def guest_access_mail_task(*, order_id: int, window: int) -> int:
+    return notifications.guest_access_notify(order_id=order_id, window=window)
+
+
 @shared_task(name="orders.order_paid_notify_task", **NOTICE_RETRY)
 def order_paid_notify_task(*, order_id: int) -> int:
     return notifications.order_paid_notify(order_id=order_id)

@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,14 +27,14 @@ from campaigns.services.coupons import coupon_redeem
 from campaigns.services.limits import customer_key, item_take
 from catalog.delivery_dates import date_label, delivery_slots_take_many
 from catalog.exceptions import DeliveryDateFull, StockShort
-from catalog.models import DeliverySlot, Product, ProductVariant, variant_available_q
+from catalog.models import DeliverySlot, ProductVariant
 from catalog.stock import stock_take_many
 from ddasum import jobs
 from ddasum.money import won
 from ddasum.numbering import daily_number
 
 from ..exceptions import OrderError, OutOfStock
-from ..models import Cart, CartLine, Order, OrderLine, PaymentMethod, StatusEvent, VendorOrder
+from ..models import Cart, Order, OrderLine, PaymentMethod, StatusEvent, VendorOrder
 from .cart import (
     CartSummary,
     cart_lines_remove,
@@ -46,6 +44,7 @@ from .cart import (
     stock_refusal_message,
     summary_apply_coupon,
 )
+from .guest_access import guest_nonce_new
 from .tax_invoices import tax_invoice_requests_create
 
 
@@ -62,7 +61,6 @@ class Checkout:
     address_detail: str = ""
     memo: str = ""
     payment_method: str = PaymentMethod.BANK_TRANSFER
-    guest_password: str = ""
     business_number: str = ""
     business_name: str = ""
     coupon_code: str = ""
@@ -83,15 +81,11 @@ def order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str) 
     # double submit, answered with the first order inside the transaction) leaves a gap in the
     # numbers, never a duplicate; the checkout page looks for the key's order before calling this.
     number = daily_number("order", timezone.localdate())
-    # The guest password is hashed here, before the transaction (a slow hash must never hold the
-    # order's row locks), and only when some line can still be bought: a sold-out refusal costs no
-    # hash, so a burst of guests cannot burn the CPU on orders that are then refused.
-    password_hash = ""
-    if checkout.guest_password and not (buyer is not None and buyer.is_authenticated):
-        password_hash = make_password(checkout.guest_password) if _cart_orderable(cart) else _REFUSE_ONLY
+    # A guest proves the order is theirs with a mailed link (guest_access), not a password: no
+    # slow hash per order, inside the transaction or out of it.
     try:
         return _order_place(cart=cart, buyer=buyer, checkout=checkout, idempotency_key=idempotency_key,
-                            number=number, password_hash=password_hash)
+                            number=number)
     except IntegrityError:
         # A double submit raced us to the same key: the first one's order is the answer.
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
@@ -100,21 +94,8 @@ def order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str) 
         raise
 
 
-# The hash for a guest whose cart looked unorderable before the transaction: the transaction then
-# refuses with the exact reason (cart_summary), and if the stock came back in between it asks for a retry.
-_REFUSE_ONLY = "!refuse-only"
-
-
-def _cart_orderable(cart: Cart) -> bool:
-    """Whether some line of the cart can be bought now (committed state, one query, no locks)."""
-    return CartLine.objects.filter(
-        variant_available_q("variant__"), cart=cart, variant__product__in=Product.objects.on_sale(),
-    ).filter(Q(variant__track_stock=False) | Q(variant__stock__gte=F("quantity"))).exists()
-
-
 @transaction.atomic
-def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str, number: str,
-                 password_hash: str = "") -> Order:
+def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str, number: str) -> Order:
     # One checkout of a cart at a time: a double submit that passed every check before the first
     # one's order existed waits here for it to commit, then finds that order by its key instead
     # of an emptied cart ("주문할 수 있는 상품이 없습니다").
@@ -141,13 +122,11 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
                          % {"total": won(summary.total)})
     lines = summary.buyable_lines
     applied = choice.applied
-    if password_hash == _REFUSE_ONLY:
-        raise OrderError(_("재고가 방금 바뀌었습니다. 다시 주문해 주세요."))
     order = Order.objects.create(
         number=number,
         buyer=buyer,
         email=checkout.email,
-        guest_password=password_hash if buyer is None else "",
+        guest_access_nonce=guest_nonce_new() if buyer is None else "",
         orderer_name=checkout.orderer_name, orderer_phone=checkout.orderer_phone,
         recipient_name=checkout.recipient_name, recipient_phone=checkout.recipient_phone,
         postal_code=checkout.postal_code, address=checkout.address, address_detail=checkout.address_detail,

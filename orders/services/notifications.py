@@ -40,6 +40,7 @@ from ..models import (
     VendorOrderStatus,
     carrier_tracking_url,
 )
+from .guest_access import guest_access_path
 from .payments import bank_name
 from .return_photos import vendor_order_return_photos
 
@@ -54,8 +55,9 @@ def _when(moment) -> str:
 
 
 def _order_path(order: Order) -> str:
+    """The order page's path; for a guest, the access link that opens it (guest_access)."""
     try:
-        return order.get_absolute_url()
+        return guest_access_path(order) or order.get_absolute_url()
     except NoReverseMatch:  # the shop's pages are not there (yet): the mail goes without a link
         return ""
 
@@ -75,10 +77,11 @@ def _buyer_mail(order: Order, body: str) -> str:
     path = _order_path(order)
     parts = [_("%(name)s님, 따숨몰입니다.") % {"name": order.orderer_name}, "", body, "",
              _("주문번호: %(number)s") % {"number": order.number}]
-    if path:
+    if path and order.buyer_id is None:
+        parts.append(_("주문 조회: %(url)s") % {"url": absolute_url(path)})
+        parts.append(_("이 링크를 누르면 로그인 없이 주문이 열립니다. 다른 사람에게 보내지 마세요."))
+    elif path:
         parts.append(_("주문 상세: %(url)s") % {"url": absolute_url(path)})
-        if order.buyer_id is None:
-            parts.append(_("비회원 주문은 주문번호, 이메일, 주문 비밀번호로 조회할 수 있습니다."))
     info = settings.OPERATOR_INFO
     parts += ["", _("따숨몰 고객센터 %(phone)s · %(email)s") % {"phone": info["phone"], "email": info["email"]}]
     return "\n".join(parts)
@@ -584,3 +587,14 @@ def settlement_paid_notify(*, settlement_id: int) -> int:
         url=reverse("partner:orders_settlement_change", args=[settlement.pk]),
         key=f"settlement-paid:{settlement.pk}",
     )
+
+
+def guest_access_notify(*, order_id: int, window: int) -> int:
+    """Mail a guest their order's link again (the lookup page); once per order in each lookup window."""
+    order = _order_of(order_id)
+    if order.buyer_id is not None:
+        return 0
+    title = _("비회원 주문 조회 링크")
+    body = _("요청하신 %(number)s 주문의 조회 링크입니다. 요청하지 않으셨다면 이 메일은 지워도 됩니다.") % {
+        "number": order.number}
+    return int(buyer_notify(order, kind="order_access", key=f"order:{order.pk}:access:{window}", title=title, body=body))

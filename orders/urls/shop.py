@@ -24,6 +24,7 @@ urlpatterns = [
     path("addresses/delete/", addresses.address_remove, name="address_delete"),
     path("addresses/default/", addresses.address_default, name="address_default"),
     re_path(rf"^{NUMBER}/$", views.order_detail, name="detail"),
+    re_path(rf"^{NUMBER}/access/(?P<token>[0-9a-f]{{40}})/$", views.guest_access, name="guest_access"),
     re_path(rf"^{NUMBER}/cash-receipt/$", views.cash_receipt_request_view, name="cash_receipt_request"),
     re_path(rf"^{NUMBER}/refund-account/$", views.refund_account_view, name="refund_account"),
     re_path(rf"^{NUMBER}/(?P<vendor_order_id>\d+)/claim/(?P<kind>cancel|return)/$", claims.claim_start,

@@ -12,13 +12,12 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_POST
 from campaigns.selectors.claims import usable_claimed_coupons
 from campaigns.services.limits import customer_key
 from catalog.models import Product, ProductImage, ProductVariant
+from ddasum import jobs
 from ddasum.money import EXEMPT, TAXABLE, won
 from ddasum.ratelimit import client_ip, posted, ratelimit
 from ddasum.views import call_service
@@ -75,6 +75,7 @@ from ..services.cash_receipts import CASH_METHODS, cash_receipt_request, order_c
 from ..services.checkout import Checkout, idempotency_key_for, order_place
 from ..services.documents import document_url, documents_apply
 from ..services.exchanges import exchange_available, exchange_lines, vendor_account
+from ..services.guest_access import guest_access_valid
 from ..services.payments import PG_METHODS, bank_name, refund_account_set
 from ..signals import CART_SESSION_KEY
 
@@ -85,8 +86,8 @@ PLACED_SESSION_KEY = "orders:placed"
 GUEST_ORDERS_MAX = 20
 ORDERS_PER_PAGE = 20
 # Failed guest lookups allowed per order number in the window, against guessing its password.
-LOOKUP_FAILURES_MAX = 10
-LOOKUP_WINDOW_SECONDS = 15 * 60
+# The lookup mails an order's link at most this often (a retry in the window sends nothing more).
+LOOKUP_MAIL_SECONDS = 10 * 60
 # Before shipping the buyer may cancel; after delivery, return or confirm.
 CANCELLABLE = frozenset({V.PENDING_PAYMENT, V.PAID, V.PREPARING})
 
@@ -361,7 +362,6 @@ def _checkout_place(request, form: CheckoutForm, basket):
         recipient_name=data["recipient_name"], recipient_phone=data["recipient_phone"],
         postal_code=data["postal_code"], address=data["address"], address_detail=data.get("address_detail", ""),
         memo=data.get("memo", ""), payment_method=data["payment_method"],
-        guest_password=data.get("guest_password", "") if not request.user.is_authenticated else "",
         business_number=data.get("business_number", ""), business_name=data.get("business_name", ""),
         coupon_code=data.get("coupon_code", ""), expected_total=summary.total,
         use_escrow=bool(data.get("use_escrow")),
@@ -612,30 +612,33 @@ def cash_receipt_request_view(request, number):
 
 @ratelimit("order_lookup", by=(client_ip, posted("email")))
 def order_lookup(request):
-    """A guest finds an order by its number, email and order password; it opens in this session only."""
+    """A guest asks for their order's link by its number and email; it is mailed to that email.
+
+    The answer is the same whether or not an order matched, so the page tells nobody who ordered
+    what; only the mailbox's owner can open the order.
+    """
     form = OrderLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # Counted per order number: behind a proxy every visitor may share one address.
         number = re.sub(r"[^0-9-]", "", form.cleaned_data["number"])[:20]
-        throttle_key = f"orders:lookup-failures:{number}"
-        if cache.get(throttle_key, 0) >= LOOKUP_FAILURES_MAX:
-            form.add_error(None, _("조회에 여러 번 실패했습니다. 잠시 후 다시 시도해 주세요."))
-        else:
-            data = form.cleaned_data
-            order = Order.objects.filter(number=number, buyer__isnull=True,
-                                         email__iexact=data["email"]).first()
-            if order is None or not order.guest_password:
-                make_password(data["password"])  # the hasher's work all the same: a miss takes as long
-                matched = False
-            else:
-                matched = check_password(data["password"], order.guest_password)
-            if matched:
-                cache.delete(throttle_key)
-                _guest_allow(request, order)
-                return redirect(order.get_absolute_url())
-            cache.set(throttle_key, cache.get(throttle_key, 0) + 1, LOOKUP_WINDOW_SECONDS)
-            form.add_error(None, _("주문 정보가 맞지 않습니다. 주문번호, 이메일, 주문 비밀번호를 확인해 주세요."))
+        order = (Order.objects.filter(number=number, buyer__isnull=True, email__iexact=form.cleaned_data["email"])
+                 .only("pk").first())
+        if order is not None:
+            window = int(timezone.now().timestamp()) // LOOKUP_MAIL_SECONDS
+            jobs.after_commit("orders.guest_access_mail_task", order_id=order.pk, window=window)
+        return render(request, "orders/lookup.html", {
+            "sent_to": form.cleaned_data["email"], "seo": {"title": _("비회원 주문 조회"), "noindex": True}})
     return render(request, "orders/lookup.html", {"form": form, "seo": {"title": _("비회원 주문 조회"), "noindex": True}})
+
+
+def guest_access(request, number, token):
+    """The link mailed to a guest: it opens the order in this browser."""
+    order = Order.objects.filter(number=number, buyer__isnull=True).first()
+    if order is None or not guest_access_valid(order, token):
+        return render(request, "orders/lookup.html", {
+            "form": OrderLookupForm(), "link_invalid": True,
+            "seo": {"title": _("비회원 주문 조회"), "noindex": True}}, status=404)
+    _guest_allow(request, order)
+    return redirect(order.get_absolute_url())
 
 
 # --- buyer actions --------------------------------------------------------------------------

@@ -113,17 +113,17 @@ def test_quote_messages_are_limited_per_user(client, rates):
 def test_guest_order_lookup_is_limited_per_address(client, rates):
     rates["order_lookup"] = {"client_ip": "3/15m", "posted_email": "100/15m"}
     for n in range(3):
-        response = client.post("/orders/lookup/", {"number": f"20260101-0000{n}", "email": "a@b.kr", "password": "x"})
+        response = client.post("/orders/lookup/", {"number": f"20260101-0000{n}", "email": "a@b.kr"})
         assert response.status_code == 200
-    assert_refused(client.post("/orders/lookup/", {"number": "20260101-00009", "email": "a@b.kr", "password": "x"}))
+    assert_refused(client.post("/orders/lookup/", {"number": "20260101-00009", "email": "a@b.kr"}))
 
 
 def test_guest_order_lookup_is_limited_per_email(client, rates):
     rates["order_lookup"] = {"client_ip": "100/15m", "posted_email": "2/15m"}
     for n in range(2):
-        client.post("/orders/lookup/", {"number": f"20260101-0000{n}", "email": "a@b.kr", "password": "x"},
+        client.post("/orders/lookup/", {"number": f"20260101-0000{n}", "email": "a@b.kr"},
                     REMOTE_ADDR=f"192.0.2.{n}")
-    assert_refused(client.post("/orders/lookup/", {"number": "20260101-00009", "email": "A@B.kr", "password": "x"},
+    assert_refused(client.post("/orders/lookup/", {"number": "20260101-00009", "email": "A@B.kr"},
                                REMOTE_ADDR="192.0.2.77"))
 
 

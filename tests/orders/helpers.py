@@ -157,7 +157,6 @@ def checkout_page_data(client, *, guest=False, **overrides) -> dict:
     }
     if guest:
         data.pop("address_choice")
-        data.update(guest_password="1234", guest_password2="1234")
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 

@@ -1,8 +1,8 @@
-"""Checkout speed: the guest password is hashed before the order's transaction, never for a refusal; few queries."""
+"""Checkout speed: no password hash for any checkout (a guest gets a mailed link); few queries."""
 import uuid
 
 import pytest
-from django.contrib.auth.hashers import MD5PasswordHasher, check_password
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection
 
 from catalog.models import ProductVariant
@@ -10,6 +10,7 @@ from orders.exceptions import OutOfStock
 from orders.models import Cart, Order
 from orders.services.cart import cart_line_set
 from orders.services.checkout import order_place
+from orders.services.guest_access import guest_access_path
 from tests.factories import ProductFactory, UserFactory, VendorFactory, checkout_data
 
 from .helpers import CART, CHECKOUT, add, checkout_page_data, messages_of
@@ -48,8 +49,7 @@ def test_a_sold_out_guest_checkout_costs_no_password_hash(hashes):
     cart = _guest_cart(variant)
     ProductVariant.objects.filter(pk=variant.pk).update(stock=0)  # someone else bought the last one
     with pytest.raises(OutOfStock):
-        order_place(cart=cart, buyer=None, checkout=checkout_data(guest_password="pass-1234"),
-                    idempotency_key=uuid.uuid4().hex)
+        order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=uuid.uuid4().hex)
     assert hashes == [] and not Order.objects.exists()
 
 
@@ -58,29 +58,27 @@ def test_a_short_guest_checkout_costs_no_password_hash(hashes):
     cart = _guest_cart(variant, quantity=3)
     ProductVariant.objects.filter(pk=variant.pk).update(stock=2)  # fewer left than the cart asks for
     with pytest.raises(OutOfStock):
-        order_place(cart=cart, buyer=None, checkout=checkout_data(guest_password="pass-1234"),
-                    idempotency_key=uuid.uuid4().hex)
+        order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=uuid.uuid4().hex)
     assert hashes == []
 
 
-def test_a_placed_guest_order_hashes_once_outside_the_transaction_and_verifies(hashes):
+def test_a_placed_guest_order_costs_no_password_hash_and_gets_its_link(hashes):
     variant = _variant(stock=5)
-    order = order_place(cart=_guest_cart(variant, 2), buyer=None, checkout=checkout_data(guest_password="pass-1234"),
+    order = order_place(cart=_guest_cart(variant, 2), buyer=None, checkout=checkout_data(),
                         idempotency_key=uuid.uuid4().hex)
-    assert hashes == [0]  # one hash, at the test's own depth: no transaction of the checkout was open
-    assert check_password("pass-1234", order.guest_password) and not check_password("pass-9999", order.guest_password)
+    assert hashes == []
+    assert order.guest_access_nonce and guest_access_path(order).startswith(f"/orders/{order.number}/access/")
     variant.refresh_from_db()
     assert variant.stock == 3
 
 
-def test_a_member_order_makes_no_hash(hashes):
+def test_a_member_order_makes_no_hash_and_has_no_guest_link(hashes):
     user = UserFactory()
     cart = Cart.objects.create(user=user)
     cart_line_set(cart=cart, variant_id=_variant().pk, quantity=1)
     hashes.clear()  # the factory's own
-    order = order_place(cart=cart, buyer=user, checkout=checkout_data(guest_password="ignored"),
-                        idempotency_key=uuid.uuid4().hex)
-    assert hashes == [] and order.guest_password == ""
+    order = order_place(cart=cart, buyer=user, checkout=checkout_data(), idempotency_key=uuid.uuid4().hex)
+    assert hashes == [] and order.guest_access_nonce == "" and guest_access_path(order) == ""
 
 
 def test_the_checkout_page_refuses_a_sold_out_guest_without_hashing(client, hashes):
@@ -99,14 +97,13 @@ def _statements(captured):
 
 
 def test_placing_an_order_runs_a_fixed_small_number_of_statements(django_assert_max_num_queries):
-    """The service for one line: number (one UPDATE..RETURNING), the guest's orderable check, the cart lock
-    and key, the summary (lines, campaign items, coupons), the writes, one conditional UPDATE per variant."""
+    """The service for one line: number (one UPDATE..RETURNING), the cart lock and key, the summary
+    (lines, campaign items, coupons), the writes, one conditional UPDATE per variant."""
     order_place(cart=_guest_cart(_variant()), buyer=None, checkout=checkout_data(), idempotency_key="warm-the-day")
     cart = _guest_cart(_variant())
     with django_assert_max_num_queries(40) as captured:
-        order_place(cart=cart, buyer=None, checkout=checkout_data(guest_password="pass-1234"),
-                    idempotency_key=uuid.uuid4().hex)
-    assert len(_statements(captured)) <= 14
+        order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=uuid.uuid4().hex)
+    assert len(_statements(captured)) <= 13
     user = UserFactory()
     cart = Cart.objects.create(user=user)
     cart_line_set(cart=cart, variant_id=_variant().pk, quantity=1)

@@ -278,7 +278,7 @@ def test_who_may_download_what(client, who, order, shop, buyer, stored):
 
 
 def test_a_guest_who_looked_the_order_up_may_download(client, shop):
-    guest_order = place_order(items=[(shop["rice"], 1)], paid=True, guest_password="guest-pass-1")
+    guest_order = place_order(items=[(shop["rice"], 1)], paid=True)
     doc = _fake_document(DocumentKind.RECEIPT, guest_order)
     url = reverse("orders:document", args=[doc.number])
     assert client.get(url).status_code == 404

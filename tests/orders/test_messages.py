@@ -39,7 +39,7 @@ def test_order_received_alimtalk_carries_the_deposit_details(buyer, variant, set
 
 
 def test_a_guest_gets_alimtalk_and_mail_once(variant, texts):
-    order = place_order(items=[(variant, 1)], email="guest@example.kr", guest_password="pass-1234")
+    order = place_order(items=[(variant, 1)], email="guest@example.kr")
     tasks.order_placed_notify_task.delay(order_id=order.pk)
     tasks.order_placed_notify_task.delay(order_id=order.pk)
     assert len(texts) == 1 and len(mail.outbox) == 1

@@ -22,6 +22,7 @@ from orders.services.actions import (
     vendor_order_ship,
     vendor_order_tracking_correct,
 )
+from orders.services.guest_access import guest_access_path
 from tests.factories import MembershipFactory, UserFactory, image_bytes, place_order, upload
 from vendors.models import MembershipRole
 
@@ -76,11 +77,13 @@ def test_bank_transfer_order_placed_mail_has_account_amount_and_deadline(buyer, 
 
 
 def test_a_guest_gets_mail_only_and_once(variant):
-    order = place_order(items=[(variant, 1)], email="guest@example.kr", guest_password="pass-1234")
+    order = place_order(items=[(variant, 1)], email="guest@example.kr")
     assert tasks.order_placed_notify_task.delay(order_id=order.pk).get() == 1
     assert tasks.order_placed_notify_task.delay(order_id=order.pk).get() == 0
     [message] = to("guest@example.kr")
-    assert "비회원 주문은 주문번호, 이메일, 주문 비밀번호로 조회" in message.body
+    # No password: the mail carries the link that opens the order.
+    assert f"주문 조회: {absolute_url(guest_access_path(order))}" in message.body
+    assert order.get_absolute_url() + "access/" in message.body
     assert not Notification.objects.exists()
 
 
@@ -245,7 +248,7 @@ def test_each_note_reaches_the_buyer_once(paid, buyer, owner, django_capture_on_
 
 
 def test_a_guests_shipping_notice_is_mail_only_and_once(variant, owner, django_capture_on_commit_callbacks):
-    order = place_order(items=[(variant, 1)], paid=True, email="guest@example.kr", guest_password="pass-1234")
+    order = place_order(items=[(variant, 1)], paid=True, email="guest@example.kr")
     vendor_order = order.vendor_orders.get()
     with django_capture_on_commit_callbacks(execute=True):
         vendor_order_ship(vendor_order_id=vendor_order.pk, carrier="epost", tracking_number="1234567890123",

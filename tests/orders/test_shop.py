@@ -1,15 +1,19 @@
 """The buyer's pages: cart, checkout, order list and detail, guest lookup, cancel; fixed query counts."""
 import copy
 import re
+from datetime import timedelta
 
 import pytest
-from django.contrib.auth.hashers import check_password
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.services import absolute_url
 from catalog.models import ProductStatus, ProductVariant, ShippingPolicy
 from orders.models import Address, Cart, Order, OrderStatus, TaxInvoiceRequest, VendorOrder, VendorOrderStatus
 from orders.services import return_photos
 from orders.services.actions import order_mark_paid, vendor_order_transition
+from orders.services.guest_access import guest_access_path
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -238,7 +242,7 @@ def test_member_checks_out_by_bank_transfer(client, user, django_capture_on_comm
     assert response.status_code == 302 and response["Location"] == f"/orders/{order.number}/"
     assert order.buyer == user and order.status == OrderStatus.PENDING_PAYMENT
     assert (order.orderer_phone, order.recipient_name, order.address_detail) == ("010-1111-2222", "이받음", "101동 202호")
-    assert order.total == 30000 and order.payment_method == "bank_transfer" and not order.guest_password
+    assert order.total == 30000 and order.payment_method == "bank_transfer" and order.guest_access_nonce == ""
     assert variant_of(product).stock == 3
     assert not user.cart.lines.exists()
     address = Address.objects.get(user=user)
@@ -272,34 +276,53 @@ def test_member_ships_to_a_saved_address_prefilled_as_the_default(client, user):
     assert Address.objects.filter(user=user).count() == 2
 
 
-def test_guest_checks_out_with_an_order_password(client):
+def test_guest_checks_out_and_gets_the_orders_link_by_mail(client, mailoutbox, django_capture_on_commit_callbacks):
     product = make_product(price=9000, stock=4)
     add(client, variant_of(product), 1)
     page = html(client.get(CHECKOUT))
     assert 'data-testid="guest-note"' in page and "비회원 주문 조회" in page
-    response = client.post(CHECKOUT, checkout_page_data(client, guest=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CHECKOUT, checkout_page_data(client, guest=True))
     order = Order.objects.get()
     assert order.buyer is None and order.email == "buyer@example.kr"
-    assert order.guest_password != "1234" and check_password("1234", order.guest_password)
+    assert len(order.guest_access_nonce) >= 20
     assert variant_of(product).stock == 3
     assert not Cart.objects.get().lines.exists()
     page = html(client.get(response["Location"]))
     assert "301-0042-1234-51" in section(page, "bank-transfer")
     # Another browser does not see it.
-    from django.test import Client
 
-    assert Client().get(response["Location"]).status_code == 404
+    other = Client()
+    assert other.get(response["Location"]).status_code == 404
+    # The mail the guest gets carries the link that opens the order in any browser.
+    [mail] = [m for m in mailoutbox if m.to == ["buyer@example.kr"]]
+    link = re.search(r"http://[^/\s]+(/orders/\d{8}-\d+/access/[0-9a-f]{40}/)", mail.body).group(1)
+    assert link == guest_access_path(order)
+    assert other.get(link)["Location"] == order.get_absolute_url()
+    assert "301-0042-1234-51" in section(html(other.get(order.get_absolute_url())), "bank-transfer")
 
 
-def test_guest_password_rules(client):
+def test_a_guest_access_link_opens_only_its_order_and_only_when_whole(client):
+    order = place_order(items=[(variant_of(make_product()), 1)], email="guest@example.kr")
+    other = place_order(items=[(variant_of(make_product()), 1)], email="guest@example.kr")
+    link = guest_access_path(order)
+    assert client.get(link.replace(order.number, other.number)).status_code == 404
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert client.get(link.replace(token, ("0" if token[0] != "0" else "1") + token[1:])).status_code == 404
+    assert client.get(other.get_absolute_url()).status_code == 404
+    page = html(client.get(link.replace(order.number, other.number)))
+    assert 'data-testid="link-invalid"' in page and 'data-testid="lookup-form"' in page
+    # A new nonce ends the old link.
+    Order.objects.filter(pk=order.pk).update(guest_access_nonce="renewed-nonce")
+    assert client.get(link).status_code == 404
+    # A member's order has no link.
+    assert guest_access_path(place_order(items=[(variant_of(make_product()), 1)], buyer=UserFactory())) == ""
+
+
+def test_checkout_asks_a_guest_for_no_password(client):
     add(client, variant_of(make_product()), 1)
-    page = html(client.post(CHECKOUT, checkout_page_data(client, guest=True, guest_password="12", guest_password2="12")))
-    assert "주문 비밀번호는 4자 이상이어야 합니다." in page
-    page = html(client.post(CHECKOUT, checkout_page_data(client, guest=True, guest_password="abcd", guest_password2="abce")))
-    assert "주문 비밀번호가 서로 다릅니다." in page
-    page = html(client.post(CHECKOUT, checkout_page_data(client, guest=True, guest_password=None, guest_password2=None)))
-    assert "주문 비밀번호를 입력해 주세요." in page
-    assert not Order.objects.exists()
+    page = html(client.get(CHECKOUT))
+    assert 'type="password"' not in page and "주문 조회 링크" in page
 
 
 def test_card_order_goes_to_the_card_payment_page(client, user):
@@ -316,7 +339,6 @@ def test_a_guests_card_order_opens_the_card_page_in_that_browser_only(client):
     response = client.post(CHECKOUT, checkout_page_data(client, guest=True, payment_method="card"))
     assert response["Location"] == f"/orders/payments/card/{Order.objects.get().number}/"
     assert client.get(response["Location"]).status_code == 200
-    from django.test import Client
 
     assert Client().get(response["Location"]).status_code == 404
 
@@ -452,41 +474,68 @@ def test_access_to_an_order_page(client, user, operator):
     assert client.get("/orders/20990101-99999/").status_code == 404
 
 
-def test_guest_lookup(client):
+def _lookup_mails(mailoutbox) -> list:
+    return [m for m in mailoutbox if "비회원 주문 조회 링크" in m.subject]
+
+
+def test_guest_lookup_mails_the_link_and_says_the_same_whatever_matched(client, mailoutbox,
+                                                                        django_capture_on_commit_callbacks):
     product = make_product()
-    order = place_order(items=[(variant_of(product), 1)], guest_password="s3cret", email="guest@example.kr")
+    order = place_order(items=[(variant_of(product), 1)], email="guest@example.kr")
     url = order.get_absolute_url()
     assert client.get(url).status_code == 404
-    response = client.post("/orders/lookup/", {"number": order.number, "email": "guest@example.kr", "password": "wrong"})
-    assert response.status_code == 200
-    assert "주문 정보가 맞지 않습니다" in html(response)
-    response = client.post("/orders/lookup/", {"number": order.number, "email": "other@example.kr", "password": "s3cret"})
-    assert "주문 정보가 맞지 않습니다" in html(response)
-    response = client.post("/orders/lookup/", {"number": order.number, "email": "GUEST@example.kr", "password": "s3cret"})
-    assert response["Location"] == url
+    wrong = html(client.post("/orders/lookup/", {"number": order.number, "email": "other@example.kr"}))
+    unknown = html(client.post("/orders/lookup/", {"number": "20990101-99999", "email": "guest@example.kr"}))
+    assert 'data-testid="lookup-sent"' in wrong and 'data-testid="lookup-sent"' in unknown
+    assert _lookup_mails(mailoutbox) == [] and client.get(url).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/orders/lookup/", {"number": order.number, "email": "GUEST@example.kr"})
+    page = html(response)
+    assert response.status_code == 200 and 'data-testid="lookup-sent"' in page
+
+    def said(text, email):
+        return re.sub(r'value="[^"]*"', "", section(text, "lookup-sent")).replace(email, "")
+
+    assert said(page, "GUEST@example.kr") == said(wrong, "other@example.kr")
+    [mail] = _lookup_mails(mailoutbox)
+    assert mail.to == ["guest@example.kr"] and absolute_url(guest_access_path(order)) in mail.body
+    assert client.get(url).status_code == 404  # the page itself opens nothing: the mailbox does
+    assert client.get(guest_access_path(order))["Location"] == url
     assert client.get(url).status_code == 200
     # The documents part lets the same session read the receipt (a "not yet" page while unpaid).
     receipt = f"/orders/documents/order/{order.number}/receipt/"
     assert client.get(receipt).status_code == 200
     # Only in that session.
-    from django.test import Client
 
     assert Client().get(url).status_code == 404
     assert Client().get(receipt).status_code == 404
 
 
-def test_a_members_order_cannot_be_looked_up_as_a_guest(client, user):
+def test_a_members_order_cannot_be_looked_up_as_a_guest(client, user, mailoutbox):
     order = place_order(items=[(variant_of(make_product()), 1)], buyer=user, email=user.email)
-    response = client.post("/orders/lookup/", {"number": order.number, "email": user.email, "password": PASSWORD})
-    assert "주문 정보가 맞지 않습니다" in html(response)
+    response = client.post("/orders/lookup/", {"number": order.number, "email": user.email})
+    assert 'data-testid="lookup-sent"' in html(response) and _lookup_mails(mailoutbox) == []
+    assert client.get(order.get_absolute_url()).status_code == 404
 
 
-def test_guest_lookup_is_throttled(client):
-    order = place_order(items=[(variant_of(make_product()), 1)], guest_password="s3cret")
-    for _ in range(10):
-        client.post("/orders/lookup/", {"number": order.number, "email": order.email, "password": "nope"})
-    response = client.post("/orders/lookup/", {"number": order.number, "email": order.email, "password": "s3cret"})
-    assert "잠시 후 다시 시도해 주세요" in html(response)
+def test_guest_lookup_mails_an_order_at_most_once_in_its_window(client, mailoutbox, monkeypatch,
+                                                                django_capture_on_commit_callbacks):
+    order = place_order(items=[(variant_of(make_product()), 1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            client.post("/orders/lookup/", {"number": order.number, "email": order.email})
+    assert len(_lookup_mails(mailoutbox)) == 1
+    later = timezone.now() + timedelta(minutes=11)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/orders/lookup/", {"number": order.number, "email": order.email})
+    assert len(_lookup_mails(mailoutbox)) == 2
+
+
+def test_guest_lookup_form_errors_are_shown_next_to_the_fields(client):
+    page = html(client.post("/orders/lookup/", {"number": "", "email": "not-an-email"}))
+    assert "주문번호를 입력해 주세요." in page and "이메일 주소를 확인해 주세요." in page
+    assert 'data-testid="lookup-sent"' not in page
 
 
 def test_detail_shows_lines_per_vendor_state_and_tracking(client, user):
@@ -542,13 +591,13 @@ def test_shipped_vendor_orders_cannot_be_cancelled(client, user):
 
 def test_guest_cancels_after_lookup_and_nobody_else_can(client, user):
     product = make_product(stock=5)
-    order = place_order(items=[(variant_of(product), 1)], guest_password="s3cret")
+    order = place_order(items=[(variant_of(product), 1)])
     vendor_order = order.vendor_orders.get()
     url = f"/orders/{order.number}/{vendor_order.pk}/cancel/"
     client.force_login(user)
     assert client.post(url, {"confirm": "on"}).status_code == 404
     client.logout()
-    client.post("/orders/lookup/", {"number": order.number, "email": order.email, "password": "s3cret"})
+    client.get(guest_access_path(order))
     client.post(url, {"confirm": "on"})
     vendor_order.refresh_from_db()
     assert vendor_order.status == VendorOrderStatus.CANCELLED and variant_of(product).stock == 5
@@ -589,13 +638,13 @@ def test_return_request_with_photos(client, user):
 
 
 def test_guest_confirms_the_purchase_after_lookup(client):
-    order = place_order(items=[(variant_of(make_product()), 1)], guest_password="s3cret", paid=True)
+    order = place_order(items=[(variant_of(make_product()), 1)], paid=True)
     vendor_order = order.vendor_orders.get()
     vendor_order_transition(vendor_order, VendorOrderStatus.SHIPPED)
     vendor_order_transition(vendor_order, VendorOrderStatus.DELIVERED)
     url = f"/orders/{order.number}/{vendor_order.pk}/complete/"
     assert client.post(url).status_code == 404
-    client.post("/orders/lookup/", {"number": order.number, "email": order.email, "password": "s3cret"})
+    client.get(guest_access_path(order))
     client.post(url)
     vendor_order.refresh_from_db()
     assert vendor_order.status == VendorOrderStatus.COMPLETED
