@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -179,6 +180,21 @@ def product_refresh(*, product_id: int) -> Product:
     if shown_before != (product.price, product.list_price, product.in_stock, product.description_html, product.slug):
         page_cache.version_bump()  # an UPDATE sends no signal
     return product
+
+
+def product_stock_refresh(*, product_id: int) -> bool:
+    """After a stock change: only whether the product can be bought; True if that flipped.
+
+    A sale or a return changes no price, text or slug, so this is one UPDATE that writes only
+    when `in_stock` flips (sold out, or back on sale), instead of product_refresh's reads.
+    """
+    available = Exists(ProductVariant.objects.filter(variant_available_q(), product_id=OuterRef("pk")))
+    flipped = (Product.objects.filter(pk=product_id)
+               .filter((Q(in_stock=True) & ~available) | (Q(in_stock=False) & available))
+               .update(in_stock=available))
+    if flipped:
+        page_cache.version_bump()  # an UPDATE sends no signal
+    return bool(flipped)
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from vendors.services import vendor_notify
 
 from .exceptions import ProductIncomplete, StockShort
 from .models import Product, ProductVariant
-from .services import product_edit_check, product_refresh
+from .services import product_edit_check, product_refresh, product_stock_refresh
 
 VARIANT_FIELDS = frozenset({
     "name", "sku", "price", "list_price", "stock", "track_stock", "low_stock_threshold", "is_active", "position",
@@ -63,7 +63,8 @@ def stock_taken(*, items: Iterable[tuple[int, int]]) -> None:
     """After a take commits: products refresh their stock state and low stock is reported."""
     for variant_id, quantity in items:
         variant = ProductVariant.objects.get(pk=variant_id)
-        stock_changed(variant=variant, before=variant.stock + quantity)
+        stock_changed(variant=variant, before=variant.stock + quantity, refresh=False)
+        product_stock_refresh(product_id=variant.product_id)  # a sale changes only whether it is in stock
 
 
 def stock_return_many(*, items: Iterable[tuple[int, int]]) -> None:
@@ -72,7 +73,8 @@ def stock_return_many(*, items: Iterable[tuple[int, int]]) -> None:
                 if stock_return(variant_id=variant_id, quantity=quantity)]
     for variant_id, quantity in returned:
         variant = ProductVariant.objects.get(pk=variant_id)
-        stock_changed(variant=variant, before=variant.stock - quantity)
+        stock_changed(variant=variant, before=variant.stock - quantity, refresh=False)
+        product_stock_refresh(product_id=variant.product_id)
 
 
 def stock_changed(*, variant: ProductVariant, before: int, refresh: bool = True) -> None:

@@ -52,6 +52,11 @@ def _registry():
     return app.tasks
 
 
+def registry_load() -> int:
+    """Finalise the Celery app and import the task modules ahead of the first send; how many tasks."""
+    return len(_registry())
+
+
 def task(name: str):
     """The registered Celery task called `name` (for an immediate send: `jobs.task(name).delay(...)`)."""
     try:

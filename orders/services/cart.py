@@ -184,6 +184,40 @@ def stock_short(variant: ProductVariant, quantity: int, *, on_sale: bool) -> boo
     return on_sale and variant.is_active and variant.track_stock and quantity > variant.stock
 
 
+@dataclass(frozen=True)
+class CartLook:
+    """What one light read of a cart says before checkout (see cart_look)."""
+
+    all_buyable: bool = False
+    sold_out_message: str = ""  # every line is short of stock: what to tell the buyer
+
+
+def cart_look(cart: Cart | None) -> CartLook:
+    """A quick look at the cart before placing: one query of plain values, no locks, no prices.
+
+    Every line buyable (on sale, active, enough stock): the order's transaction reads the cart in
+    full once and refuses with the reason if anything changed since. Every line short of stock
+    (the usual end of a sell-out): the message cart_summary's problems would give, without
+    building the summary. Anything else: neither, and the caller reads the cart in full.
+    """
+    if cart is None or cart.pk is None:
+        return CartLook()
+    on_sale = Exists(Product.objects.on_sale().filter(pk=OuterRef("variant__product_id")))
+    rows = list(CartLine.objects.filter(cart=cart).annotate(on_sale=on_sale).order_by("added_at", "id").values_list(
+        "quantity", "variant__stock", "variant__track_stock", "variant__is_active", "on_sale",
+        "variant__product__name", "variant__name"))
+    if not rows:
+        return CartLook()
+    if all(sale and active and (not tracked or stock >= quantity)
+           for quantity, stock, tracked, active, sale, _p, _v in rows):
+        return CartLook(all_buyable=True)
+    if all(sale and active and tracked and quantity > stock for quantity, stock, tracked, active, sale, _p, _v in rows):
+        notes = [stock_left_note(f"{product} {variant}", stock=stock, quantity=quantity)
+                 for quantity, stock, _t, _a, _s, product, variant in rows]
+        return CartLook(sold_out_message=stock_refusal_message(notes))
+    return CartLook()
+
+
 def stock_left_note(item: str, *, stock: int, quantity: int) -> str:
     """One refused item: that it sold out, or how many are left of the quantity asked for."""
     if stock <= 0:
@@ -305,8 +339,8 @@ def summary_apply_coupon(summary: CartSummary, *, code: str = "", customer: str 
     """Choose the coupon for the summary's buyable lines and divide its discount (see the module notes).
 
     The summary's groups, lines and totals carry the discount afterwards; the choice says what
-    to show next to the code field. `cached=False` reads the automatic coupons without the
-    page cache (order_place).
+    to show next to the code field. `cached=False` reads the automatic coupons without their
+    cached windows.
     """
     lines = summary.buyable_lines
     coupon_lines = [

@@ -114,7 +114,9 @@ def _order_place(*, cart: Cart, buyer, checkout: Checkout, idempotency_key: str,
         raise OrderError(_("주문할 수 있는 상품이 없습니다. 장바구니를 확인해 주세요."))
     if summary.limit_problems:
         raise CampaignLimitReached(" ".join(line.limit_note for line in summary.limit_problems))
-    choice = summary_apply_coupon(summary, code=checkout.coupon_code, customer=customer, now=now, cached=False)
+    # Which automatic coupons may be running comes from their cached windows (cleared by every
+    # coupon save and admin change); the coupons themselves are read fresh when any may be.
+    choice = summary_apply_coupon(summary, code=checkout.coupon_code, customer=customer, now=now)
     if choice.code_refused:
         raise CouponRefused(_("쿠폰을 적용할 수 없습니다: %(reason)s") % {"reason": choice.code_message})
     if checkout.expected_total is not None and checkout.expected_total != summary.total:

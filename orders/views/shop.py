@@ -67,6 +67,7 @@ from ..services.cart import (
     cart_for,
     cart_line_set,
     cart_lines_remove,
+    cart_look,
     cart_summary,
     problems_message,
     summary_apply_coupon,
@@ -329,7 +330,24 @@ def _checkout_place(request, form: CheckoutForm, basket):
     existing = Order.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return _after_place(request, existing)
-    customer = _customer(request, data["email"])
+    look = cart_look(basket)
+    if look.sold_out_message:
+        # Everything in it sold out since the page was shown (a sell-out's many late buyers): back
+        # to the cart, each item named with what is left, without building the order's summary.
+        messages.error(request, look.sold_out_message)
+        return redirect("orders:cart")
+    if not look.all_buyable:
+        # Something else changed (off sale, some lines short, an emptied cart): read the cart in
+        # full and say why, or place what can still be bought.
+        return _checkout_place_checked(request, data, basket, key, _customer(request, data["email"]))
+    # Every line looked buyable a moment ago: the order's transaction reads the cart once, at the
+    # total the buyer was shown, and refuses with the reason if anything changed in between.
+    order = _checkout_order_place(request, data, basket, key, expected_total=data.get("expected_total"))
+    return _checkout_placed(request, data, order) if order is not None else None
+
+
+def _checkout_place_checked(request, data, basket, key, customer):
+    """Place after reading the whole cart first, its problems said the way the cart page says them."""
     summary = cart_summary(basket, postal_code=data["postal_code"], customer=customer)
     if summary.is_empty:
         # A concurrent submit with this key may have just emptied the cart: its order is the answer.
@@ -357,26 +375,36 @@ def _checkout_place(request, form: CheckoutForm, basket):
         messages.warning(request, _("배송지나 장바구니가 바뀌어 결제 금액이 %(total)s으로 달라졌습니다. "
                                     "금액을 확인하고 다시 주문해 주세요.") % {"total": won(summary.total)})
         return None
+    order = _checkout_order_place(request, data, basket, key, expected_total=summary.total)
+    return _checkout_placed(request, data, order) if order is not None else None
+
+
+def _checkout_order_place(request, data, basket, key, *, expected_total):
+    """The order, or None for a refusal: the page again with the reason, everything typed kept."""
     checkout = Checkout(
         email=data["email"], orderer_name=data["orderer_name"], orderer_phone=data["orderer_phone"],
         recipient_name=data["recipient_name"], recipient_phone=data["recipient_phone"],
         postal_code=data["postal_code"], address=data["address"], address_detail=data.get("address_detail", ""),
         memo=data.get("memo", ""), payment_method=data["payment_method"],
         business_number=data.get("business_number", ""), business_name=data.get("business_name", ""),
-        coupon_code=data.get("coupon_code", ""), expected_total=summary.total,
+        coupon_code=data.get("coupon_code", ""), expected_total=expected_total,
         use_escrow=bool(data.get("use_escrow")),
     )
     buyer = request.user if request.user.is_authenticated else None
-    order, ok = call_service(request, order_place, cart=basket, buyer=buyer, checkout=checkout, idempotency_key=key)
-    if not ok:
-        return None
+    order, _ok = call_service(request, order_place, cart=basket, buyer=buyer, checkout=checkout, idempotency_key=key)
+    return order
+
+
+def _checkout_placed(request, data, order: Order):
+    """What follows a placed order on the page: the cash receipt asked for, the address saved."""
+    buyer = request.user if request.user.is_authenticated else None
     if data.get("cash_receipt_type") and order.payment_method in CASH_METHODS and not hasattr(order, "cash_receipt"):
         call_service(request, cash_receipt_request, order_id=order.pk, receipt_type=data["cash_receipt_type"],
                      number=data["cash_receipt_number"])
     if buyer and data.get("save_address"):
-        address_save(user=buyer, recipient=checkout.recipient_name, phone=checkout.recipient_phone,
-                     postal_code=checkout.postal_code, address=checkout.address,
-                     address_detail=checkout.address_detail, label=data.get("address_label", ""),
+        address_save(user=buyer, recipient=data["recipient_name"], phone=data["recipient_phone"],
+                     postal_code=data["postal_code"], address=data["address"],
+                     address_detail=data.get("address_detail", ""), label=data.get("address_label", ""),
                      make_default=data.get("make_default", False))
     return _after_place(request, order)
 

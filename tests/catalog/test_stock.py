@@ -2,6 +2,7 @@
 import pytest
 
 from accounts.models import Notification
+from catalog import services as catalog_services
 from catalog import stock
 from catalog.exceptions import StockShort
 from catalog.models import Product, ProductVariant
@@ -95,3 +96,25 @@ def test_after_commit_the_product_is_sold_out_and_back(django_capture_on_commit_
     assert not Product.objects.sold_out().filter(pk=product.pk).exists()
     # Going back up crosses no threshold downwards: no second notice.
     assert Notification.objects.filter(user=member, title__contains="재고 부족").count() == 1
+
+
+def test_a_sale_refreshes_only_whether_the_product_is_in_stock(django_assert_num_queries, monkeypatch):
+    from ddasum import page_cache
+
+    product = ProductFactory(variants=[{"name": "기본", "price": 9000, "stock": 2}])
+    variant = product.variants.get()
+    bumps = []
+    monkeypatch.setattr(page_cache, "version_bump", lambda: bumps.append(1))
+    Product.objects.filter(pk=product.pk).update(search_grams="kept", description_html="<p>kept</p>")
+    ProductVariant.objects.filter(pk=variant.pk).update(stock=1)
+    with django_assert_num_queries(1):  # one UPDATE, which writes nothing while it stays in stock
+        assert catalog_services.product_stock_refresh(product_id=product.pk) is False
+    assert bumps == []
+    ProductVariant.objects.filter(pk=variant.pk).update(stock=0)
+    assert catalog_services.product_stock_refresh(product_id=product.pk) is True
+    product.refresh_from_db()
+    assert product.in_stock is False and bumps == [1]
+    assert (product.search_grams, product.description_html) == ("kept", "<p>kept</p>")  # nothing else rewritten
+    ProductVariant.objects.filter(pk=variant.pk).update(stock=3)
+    assert catalog_services.product_stock_refresh(product_id=product.pk) is True
+    assert Product.objects.get(pk=product.pk).in_stock is True and bumps == [1, 1]

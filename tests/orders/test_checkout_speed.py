@@ -8,7 +8,7 @@ from django.db import connection
 from catalog.models import ProductVariant
 from orders.exceptions import OutOfStock
 from orders.models import Cart, Order
-from orders.services.cart import cart_line_set
+from orders.services.cart import CartLook, cart_line_set, cart_look, cart_summary, problems_message
 from orders.services.checkout import order_place
 from orders.services.guest_access import guest_access_path
 from tests.factories import ProductFactory, UserFactory, VendorFactory, checkout_data
@@ -103,10 +103,37 @@ def test_placing_an_order_runs_a_fixed_small_number_of_statements(django_assert_
     cart = _guest_cart(_variant())
     with django_assert_max_num_queries(40) as captured:
         order_place(cart=cart, buyer=None, checkout=checkout_data(), idempotency_key=uuid.uuid4().hex)
-    assert len(_statements(captured)) <= 13
+    assert len(_statements(captured)) <= 12
     user = UserFactory()
     cart = Cart.objects.create(user=user)
     cart_line_set(cart=cart, variant_id=_variant().pk, quantity=1)
     with django_assert_max_num_queries(40) as captured:
         order_place(cart=cart, buyer=user, checkout=checkout_data(), idempotency_key=uuid.uuid4().hex)
-    assert len(_statements(captured)) <= 13
+    assert len(_statements(captured)) <= 12
+
+
+def test_the_quick_look_says_all_buyable_all_sold_out_or_neither():
+    buyable, other = _variant(stock=5), _variant(stock=5)
+    cart = _guest_cart(buyable, 2)
+    assert cart_look(cart).all_buyable and not cart_look(cart).sold_out_message
+    cart_line_set(cart=cart, variant_id=other.pk, quantity=3)
+    ProductVariant.objects.filter(pk__in=[buyable.pk, other.pk]).update(stock=1)
+    look = cart_look(cart)
+    # Every line short: the very message the full summary would give, each item with what is left.
+    assert not look.all_buyable and look.sold_out_message == problems_message(cart_summary(cart).problems)
+    assert "남은 수량 1개" in look.sold_out_message
+    ProductVariant.objects.filter(pk=other.pk).update(stock=10)  # one short, one fine: the full read decides
+    assert cart_look(cart) == CartLook()
+    assert cart_look(None) == CartLook() and cart_look(Cart.objects.create(session_key="empty")) == CartLook()
+
+
+def test_a_buyer_late_for_a_sell_out_is_sent_back_in_a_few_queries(client, django_assert_max_num_queries):
+    variant = _variant(stock=1)
+    add(client, variant, 1)
+    data = checkout_page_data(client, guest=True)
+    ProductVariant.objects.filter(pk=variant.pk).update(stock=0)
+    with django_assert_max_num_queries(6):  # session, cart, key, the look (+ the session saved)
+        response = client.post(CHECKOUT, data)
+    assert response.status_code == 302 and response["Location"] == CART
+    assert any("품절(남은 수량 0개)" in m for m in messages_of(client.get(CART)))
+    assert not Order.objects.exists()
