@@ -94,7 +94,7 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def load(port: int, path: str, *, concurrency: int, seconds: float) -> dict:
+async def load(port: int, path: str, *, concurrency: int, seconds: float, cookie: str = "") -> dict:
     """Request `path` from `concurrency` connections for `seconds`; latencies and statuses."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -106,7 +106,7 @@ async def load(port: int, path: str, *, concurrency: int, seconds: float) -> dic
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
                 try:
-                    status, _h, _b = await conn.request("GET", path)
+                    status, _h, _b = await conn.request("GET", path, headers={"Cookie": cookie} if cookie else None)
                 except (ConnectionError, asyncio.IncompleteReadError, OSError):
                     conn.close()
                     status = 0
@@ -123,9 +123,10 @@ async def load(port: int, path: str, *, concurrency: int, seconds: float) -> dic
             "p95": latencies[max(0, int(len(latencies) * 0.95) - 1)], "statuses": statuses}
 
 
-def wrk_load(port: int, path: str, *, concurrency: int, seconds: float) -> dict:
+def wrk_load(port: int, path: str, *, concurrency: int, seconds: float, cookie: str = "") -> dict:
     out = subprocess.run(["wrk", f"-t{min(concurrency, 2)}", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency",
-                          "-H", "X-Forwarded-Proto: https", f"http://127.0.0.1:{port}{path}"],
+                          "-H", "X-Forwarded-Proto: https", *(["-H", f"Cookie: {cookie}"] if cookie else []),
+                          f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
@@ -267,6 +268,52 @@ def server_env(args, static_root: str) -> dict:
     return env
 
 
+def bench_campaign(sample):
+    """A live campaign of 40 products from different vendors, made once."""
+    from campaigns.models import Campaign
+    from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
+
+    campaign = Campaign.objects.filter(slug="http-bench").first()
+    if campaign is None:
+        campaign = CampaignFactory(title="HTTP벤치 김장 기획전", slug="http-bench")
+        vendors_seen, n = set(), 0
+        for product in sample.select_related("vendor")[:2000]:
+            if product.vendor_id in vendors_seen:
+                continue
+            vendors_seen.add(product.vendor_id)
+            CampaignItemFactory(campaign=campaign, product=product, vendor=product.vendor)
+            n += 1
+            if n == 40:
+                break
+    return campaign
+
+
+def signed_in_fixture(sample):
+    """The shopper (3 items in the cart, 30 orders) and the owner of the vendor they bought from, made once."""
+    from orders.models import Cart
+    from orders.services.cart import cart_line_set
+    from tests.factories import MembershipFactory, UserFactory, place_order
+    from vendors.models import VendorMembership
+
+    shopper = UserFactory._meta.model.objects.filter(email="httpbench-shopper@example.kr").first()
+    vendor_product = sample.exclude(variants__stock__lt=100).first()
+    if shopper is None:
+        shopper = UserFactory(email="httpbench-shopper@example.kr", name="김쇼핑")
+        vendor_product = sample.filter(variants__track_stock=True).first()
+        vendor_product.variants.update(stock=1000)
+        owner = MembershipFactory(vendor=vendor_product.vendor).user
+        owner.email = "httpbench-owner@example.kr"
+        owner.save(update_fields=["email"])
+        variant = vendor_product.variants.first()
+        for n in range(30):
+            place_order(items=[(variant, 1)], buyer=shopper, email=shopper.email, paid=n % 2 == 0)
+        cart, _made = Cart.objects.get_or_create(user=shopper)
+        for product in sample[10:13]:
+            cart_line_set(cart=cart, variant_id=product.variants.first().pk, quantity=1)
+    owner = VendorMembership.objects.select_related("user").get(user__email="httpbench-owner@example.kr").user
+    return shopper, owner, vendor_product
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=100_000)
@@ -347,6 +394,19 @@ def main() -> None:
         ("search 배추", "/search/?q=%EB%B0%B0%EC%B6%94"),
         ("product page", sample_product.get_absolute_url()),
         ("products API list", "/api/products/?category=fruit-vegetables&sort=price_asc"),
+        ("campaign page (40 items)", bench_campaign(sample).get_absolute_url()),
+    ]
+    pages = [(label, path, "") for label, path in pages]
+    # Signed in: a member with 3 items in the cart and 30 orders; the owner of a vendor with ~100
+    # products and those 30 orders (no two-factor device, as most vendor members).
+    shopper, owner, vendor_product = signed_in_fixture(sample)
+    member_cookie, owner_cookie = (f"sessionid={member_session(user)}" for user in (shopper, owner))
+    pages += [
+        ("cart, 3 items (member)", "/orders/cart/", member_cookie),
+        ("my-page (member)", "/mypage/", member_cookie),
+        ("order list, 30 orders (member)", "/orders/", member_cookie),
+        ("partner: products list", "/partner/catalog/product/", owner_cookie),
+        ("partner: vendor orders list", "/partner/orders/vendororder/", owner_cookie),
     ]
     connection.close()
 
@@ -364,12 +424,12 @@ def main() -> None:
                 time.sleep(0.2)
         use_wrk = shutil.which("wrk") is not None
         rows = []
-        for label, path in [] if args.burst_only else pages:
-            asyncio.run(load(port, path, concurrency=1, seconds=1))  # warm: connections, the page cache
-            one = wrk_load(port, path, concurrency=1, seconds=args.seconds) if use_wrk else asyncio.run(
-                load(port, path, concurrency=1, seconds=args.seconds))
-            eight = wrk_load(port, path, concurrency=8, seconds=args.seconds) if use_wrk else asyncio.run(
-                load(port, path, concurrency=8, seconds=args.seconds))
+        for label, path, cookie in [] if args.burst_only else pages:
+            asyncio.run(load(port, path, concurrency=1, seconds=1, cookie=cookie))  # warm: connections, the cache
+            one = wrk_load(port, path, concurrency=1, seconds=args.seconds, cookie=cookie) if use_wrk else asyncio.run(
+                load(port, path, concurrency=1, seconds=args.seconds, cookie=cookie))
+            eight = wrk_load(port, path, concurrency=8, seconds=args.seconds, cookie=cookie) if use_wrk else (
+                asyncio.run(load(port, path, concurrency=8, seconds=args.seconds, cookie=cookie)))
             rows.append((label, one, eight))
         ceiling = rows[0][2]["rps"] if rows else 1
         print(f"\n{Product.objects.count():,} products; gunicorn {args.workers} workers × {args.threads} threads; "

@@ -13,7 +13,12 @@ from django_otp import user_has_device
 def otp_required(user) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.is_staff or user.is_superuser or user_has_device(user, confirmed=True)
+    if user.is_staff or user.is_superuser:
+        return True
+    # Read once per request: the user object is the request's own, and an admin page asks several times.
+    if not hasattr(user, "_otp_has_device"):
+        user._otp_has_device = user_has_device(user, confirmed=True)
+    return user._otp_has_device
 
 
 def otp_verified(user) -> bool:

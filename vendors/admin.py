@@ -520,10 +520,9 @@ class MembershipPartnerAdmin(VendorScopedAdmin):
     def _owner_of(self, request, vendor_id=None):
         if request.user.is_staff:
             return True
-        roles = VendorMembership.objects.filter(user=request.user, role=MembershipRole.OWNER)
-        if vendor_id is not None:
-            roles = roles.filter(vendor_id=vendor_id)
-        return roles.exists()
+        # The member's roles as the partner site read them once for this request (no query per model).
+        return any(role == MembershipRole.OWNER and (vendor_id is None or vendor == vendor_id)
+                   for vendor, (role, _status) in self.admin_site.member_roles(request).items())
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and self._owner_of(request)
