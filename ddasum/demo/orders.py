@@ -67,6 +67,7 @@ from orders.services.cart import cart_line_set
 from orders.services.checkout import Checkout, order_place
 from orders.services.claims import claim_accept, claim_collect
 from orders.services.confirmations import payment_deposit_confirm, payment_pg_sync, virtual_account_issued
+from orders.services.guest_access import guest_access_path
 from orders.services.payments import payment_start, refund_account_set
 from orders.services.refunds import claim_refund_manual_done
 from orders.services.returns import claim_cancel, claim_return_refund, claim_return_request
@@ -94,6 +95,8 @@ CAMPAIGNS = {
 }
 HISTORY_KEY = f"demo-{HISTORY_YEAR}-"
 LIVE_KEY = "demo-live-"
+GUEST_KEY = "demo-guest-order"
+GUEST_EMAIL = "guest@ddasum.kr"
 RESERVE = 12_000  # what is left for the month's last order at least
 GUEST_SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 GUEST_GIVEN = ("민준", "서연", "지훈", "하은", "도윤", "수빈", "예준", "지민", "현우", "유진", "성민", "은지",
@@ -171,6 +174,10 @@ def seed(*, stdout, rng: random.Random) -> None:
     stdout.write(f"  PG 결제 데모 주문 {pg}건 (새로): 가상계좌 입금 대기, 카드 결제 완료, 현금영수증 발급")
     claims = _live_claims(rng)
     stdout.write(f"  취소·반품 데모 주문 {claims}건 (새로): 상품별 부분 취소, 반품 진행 중, 반품 완료(배송비 차감)")
+    guest = _guest_order()
+    if guest is not None:
+        stdout.write(f"  비회원 주문 {guest.number} ({GUEST_EMAIL}, 비밀번호 없음): 메일로 보낸 주문 조회 링크 "
+                     f"{guest_access_path(guest)}")
 
 
 # --- history -----------------------------------------------------------------------------------
@@ -480,6 +487,28 @@ def _live(rng: random.Random) -> int:
         if state == V.DELIVERED:
             vendor_order_deliver(vendor_order_id=vo.pk, actor=owner)
     return made
+
+
+def _guest_order() -> Order | None:
+    """A guest's bank-transfer order: it opens from the link in the guest's mail (no order password)."""
+    existing = Order.objects.filter(idempotency_key=GUEST_KEY).first()
+    if existing is not None:
+        return existing
+    variant = (ProductVariant.objects.filter(product__in=Product.objects.on_sale(), is_active=True)
+               .filter(Q(track_stock=False) | Q(stock__gte=3)).order_by("pk").first())
+    if variant is None:
+        return None
+    postal_code, address = ADDRESSES[0]
+    cart = Cart.objects.create(session_key=GUEST_KEY)
+    cart_line_set(cart=cart, variant_id=variant.pk, quantity=1)
+    checkout = Checkout(
+        email=GUEST_EMAIL, orderer_name="박손님", orderer_phone="010-4567-8901", recipient_name="박손님",
+        recipient_phone="010-4567-8901", postal_code=postal_code, address=address, address_detail="2층",
+        payment_method=PaymentMethod.BANK_TRANSFER,
+    )
+    order = order_place(cart=cart, buyer=None, checkout=checkout, idempotency_key=GUEST_KEY)
+    cart.delete()
+    return order
 
 
 # --- payments through the PG ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils import timezone
 from catalog.models import DeliverySlot
 from orders.models import Order
 from orders.services.actions import order_mark_paid
+from tests.browser.helpers import checkout_by_bank_transfer
 from tests.factories import MembershipFactory, ProductFactory, UserFactory, VendorFactory, category
 
 from .test_purchase_journey import log_in
@@ -41,18 +42,8 @@ def test_cabbage_order_with_a_chosen_date(live_server, new_page):
     page.get_by_test_id("checkout-link").click()
     page.wait_for_url("**/orders/checkout/")
     assert label in page.get_by_test_id("checkout-delivery-date").inner_text()
-    page.locator("#id_orderer_name").fill("박김장")
-    page.locator("#id_orderer_phone").fill("010-4444-5555")
-    page.locator("#id_email").fill(buyer.email)
-    page.locator("#id_recipient_name").fill("박김장")
-    page.locator("#id_recipient_phone").fill("010-4444-5555")
-    page.locator("#id_postal_code").fill("32423")
-    page.locator("#id_address").fill("충청남도 예산군 예산읍 천변로 1")
-    page.get_by_label("무통장입금").check()
-    page.get_by_label("주문 상품의 구매조건을 확인했으며 결제 진행에 동의합니다 (필수)").check()
-    page.get_by_label("개인정보 제3자(판매기업) 제공에 동의합니다 (필수)").check()
-    page.get_by_test_id("place-order").click()
-    page.wait_for_url("**/orders/2**")
+    checkout_by_bank_transfer(page, name="박김장", phone="010-4444-5555", email=buyer.email, postal_code="32423",
+                              address="충청남도 예산군 예산읍 천변로 1")
     assert label in page.get_by_test_id("order-line-delivery-date").inner_text()
     order = Order.objects.get(buyer=buyer)
     chosen.refresh_from_db()

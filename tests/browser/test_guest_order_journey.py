@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from orders.models import Order, OrderStatus
+from tests.browser.helpers import checkout_by_bank_transfer
 from tests.factories import ProductFactory, VendorFactory, category
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,18 +26,7 @@ def test_a_guest_orders_without_a_password_and_opens_the_order_from_the_mail(liv
     page.wait_for_url("**/orders/checkout/")
     assert page.get_by_test_id("guest-note").is_visible()
     assert page.locator("input[type=password]").count() == 0
-    page.locator("#id_orderer_name").fill("박손님")
-    page.locator("#id_orderer_phone").fill("010-4444-5555")
-    page.locator("#id_email").fill("guest@example.kr")
-    page.locator("#id_recipient_name").fill("박손님")
-    page.locator("#id_recipient_phone").fill("010-4444-5555")
-    page.locator("#id_postal_code").fill("32244")
-    page.locator("#id_address").fill("충청남도 홍성군 홍성읍 아문길 27")
-    page.get_by_label("무통장입금").check()
-    page.get_by_label("주문 상품의 구매조건을 확인했으며 결제 진행에 동의합니다 (필수)").check()
-    page.get_by_label("개인정보 제3자(판매기업) 제공에 동의합니다 (필수)").check()
-    page.get_by_test_id("place-order").click()
-    page.wait_for_url("**/orders/2**")
+    checkout_by_bank_transfer(page, name="박손님", phone="010-4444-5555", email="guest@example.kr")
     order = Order.objects.get()
     assert order.buyer is None and order.status == OrderStatus.PENDING_PAYMENT
     assert order.number in page.content() and "주문 조회 링크" in page.content()

@@ -5,7 +5,7 @@ import pytest
 
 from catalog.services import product_image_add
 from orders.models import Order, OrderStatus, VendorOrderStatus
-from tests.browser.helpers import log_in
+from tests.browser.helpers import checkout_by_bank_transfer, log_in
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -56,18 +56,7 @@ def test_buy_from_two_vendors_by_bank_transfer_until_shipped(live_server, new_pa
     page.wait_for_url("**/orders/checkout/")
 
     # Checkout with bank transfer.
-    page.locator("#id_orderer_name").fill("이구매")
-    page.locator("#id_orderer_phone").fill("010-2222-3333")
-    page.locator("#id_email").fill(buyer.email)
-    page.locator("#id_recipient_name").fill("이구매")
-    page.locator("#id_recipient_phone").fill("010-2222-3333")
-    page.locator("#id_postal_code").fill("32244")
-    page.locator("#id_address").fill("충청남도 홍성군 홍성읍 아문길 27")
-    page.get_by_label("무통장입금").check()
-    page.get_by_label("주문 상품의 구매조건을 확인했으며 결제 진행에 동의합니다 (필수)").check()
-    page.get_by_label("개인정보 제3자(판매기업) 제공에 동의합니다 (필수)").check()
-    page.get_by_test_id("place-order").click()
-    page.wait_for_url("**/orders/2**")
+    checkout_by_bank_transfer(page, name="이구매", phone="010-2222-3333", email=buyer.email)
     order = Order.objects.get(buyer=buyer)
     assert order.vendor_orders.count() == 2 and order.status == OrderStatus.PENDING_PAYMENT
     content = page.content()

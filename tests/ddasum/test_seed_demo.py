@@ -158,6 +158,23 @@ def test_demo_data_covers_the_product():
     check_sales_report_and_channels()
     check_exit_rules()
     check_late_shipping()
+    check_guest_order(output)
+
+
+def check_guest_order(output):
+    """A guest's order without a password: seed_demo prints the link its mail carries, and it opens the order."""
+    from django.test import Client
+
+    from orders.services.guest_access import guest_access_path
+
+    order = Order.objects.get(idempotency_key="demo-guest-order")
+    assert order.buyer is None and order.guest_access_nonce
+    link = guest_access_path(order)
+    assert link in output
+    client = Client()
+    assert client.get(order.get_absolute_url()).status_code == 404
+    assert client.get(link)["Location"] == order.get_absolute_url()
+    assert client.get(order.get_absolute_url()).status_code == 200
 
 
 def check_sales_report_and_channels():
