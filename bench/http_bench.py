@@ -207,9 +207,9 @@ class Buyer:
         return (time.perf_counter() - began) * 1000, status, headers.get("location", "")
 
 
-def cpu_seconds(group: int | None = None, command: str = "") -> float:
-    """User + system CPU seconds of the processes in a process group (gunicorn's workers), or of a command."""
-    total = 0.0
+def cpu_seconds(group: int | None = None, command: str = "") -> dict[int, float]:
+    """{pid: user + system CPU seconds} of the processes in a process group (gunicorn's workers), or of a command."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             head, tail = stat.read_text().rsplit(")", 1)
@@ -217,8 +217,13 @@ def cpu_seconds(group: int | None = None, command: str = "") -> float:
             continue
         fields = tail.split()
         if (group is not None and int(fields[2]) == group) or (command and head.split("(", 1)[1] == command):
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings by the processes still there (new ones count from zero)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 async def burst(port: int, buyers: list[Buyer], product_path: str, variant_id: int, server_group: int) -> dict:
@@ -233,8 +238,8 @@ async def burst(port: int, buyers: list[Buyer], product_path: str, variant_id: i
     cpu_before, db_before = cpu_seconds(server_group), cpu_seconds(command="postgres")
     start.set()
     results = await asyncio.gather(*tasks)
-    cpu_ms = (cpu_seconds(server_group) - cpu_before) * 1000
-    db_ms = (cpu_seconds(command="postgres") - db_before) * 1000
+    cpu_ms = cpu_spent(cpu_before, cpu_seconds(server_group)) * 1000
+    db_ms = cpu_spent(db_before, cpu_seconds(command="postgres")) * 1000
     for buyer in buyers:
         buyer.conn.close()
     latencies = sorted(r[0] for r in results)
@@ -307,7 +312,9 @@ def signed_in_fixture(sample):
         variant = vendor_product.variants.first()
         for n in range(30):
             place_order(items=[(variant, 1)], buyer=shopper, email=shopper.email, paid=n % 2 == 0)
-        cart, _made = Cart.objects.get_or_create(user=shopper)
+    cart, _made = Cart.objects.get_or_create(user=shopper)
+    if cart.lines.count() != 3:
+        cart.lines.all().delete()
         for product in sample[10:13]:
             cart_line_set(cart=cart, variant_id=product.variants.first().pk, quantity=1)
     owner = VendorMembership.objects.select_related("user").get(user__email="httpbench-owner@example.kr").user
@@ -362,7 +369,7 @@ def main() -> None:
     product = Product.objects.filter(vendor=bench_vendor).first() or ProductFactory(
         vendor=bench_vendor, name="벤치 한정 절임배추", variants=[{"name": "10kg", "price": 30000, "stock": UNITS}])
     variant = product.variants.get()
-    members = list(UserFactory._meta.model.objects.filter(email__startswith="httpbench"))
+    members = list(UserFactory._meta.model.objects.filter(email__regex=r"^httpbench[0-9]+@").order_by("pk")[:BUYERS])
     while len(members) < BUYERS:
         members.append(UserFactory(email=f"httpbench{len(members)}@example.kr"))
 

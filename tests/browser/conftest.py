@@ -23,14 +23,20 @@ class OneRequestAtATimeServer(ThreadedWSGIServer):
     On in-memory SQLite the live server's threads share the test's one connection, so two requests
     at once (a page loading several document previews in frames) can start a transaction inside
     another's and fail. Connections are still accepted and kept alive by their own threads; only
-    the application call is taken in turn. PostgreSQL gives each thread its own connection and is
+    the application call is taken in turn, and static and media files are served at once. PostgreSQL gives each thread its own connection and is
     left as Django serves it.
     """
 
     _turn = threading.Lock()
 
     def set_app(self, application):
+        from django.conf import settings
+
+        files = tuple(prefix for prefix in (settings.STATIC_URL, settings.MEDIA_URL) if prefix and prefix != "/")
+
         def in_turn(environ, start_response):
+            if files and environ.get("PATH_INFO", "").startswith(files):
+                return application(environ, start_response)  # static and media files never touch the database
             with self._turn:
                 response = application(environ, start_response)
                 try:  # a streamed body is read here too: its iterator may still use the database
