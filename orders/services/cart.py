@@ -179,9 +179,18 @@ def line_problem(variant: ProductVariant, product: Product, quantity: int, *, on
     return ""
 
 
+def _short(*, on_sale: bool, is_active: bool, track_stock: bool, stock: int, quantity: int) -> bool:
+    return on_sale and is_active and track_stock and quantity > stock
+
+
+def _buyable(*, on_sale: bool, is_active: bool, track_stock: bool, stock: int, quantity: int) -> bool:
+    return on_sale and is_active and (not track_stock or stock >= quantity)
+
+
 def stock_short(variant: ProductVariant, quantity: int, *, on_sale: bool) -> bool:
     """Whether what stops this quantity of an on-sale variant is its stock (the first problem line_problem names)."""
-    return on_sale and variant.is_active and variant.track_stock and quantity > variant.stock
+    return _short(on_sale=on_sale, is_active=variant.is_active, track_stock=variant.track_stock,
+                  stock=variant.stock, quantity=quantity)
 
 
 @dataclass(frozen=True)
@@ -203,17 +212,17 @@ def cart_look(cart: Cart | None) -> CartLook:
     if cart is None or cart.pk is None:
         return CartLook()
     on_sale = Exists(Product.objects.on_sale().filter(pk=OuterRef("variant__product_id")))
-    rows = list(CartLine.objects.filter(cart=cart).annotate(on_sale=on_sale).order_by("added_at", "id").values_list(
-        "quantity", "variant__stock", "variant__track_stock", "variant__is_active", "on_sale",
-        "variant__product__name", "variant__name"))
+    rows = list(CartLine.objects.filter(cart=cart).annotate(on_sale=on_sale).order_by("added_at", "id").values(
+        "quantity", "on_sale", stock=F("variant__stock"), track_stock=F("variant__track_stock"),
+        is_active=F("variant__is_active"), product_name=F("variant__product__name"), variant_name=F("variant__name")))
     if not rows:
         return CartLook()
-    if all(sale and active and (not tracked or stock >= quantity)
-           for quantity, stock, tracked, active, sale, _p, _v in rows):
+    states = [{k: row[k] for k in ("on_sale", "is_active", "track_stock", "stock", "quantity")} for row in rows]
+    if all(_buyable(**state) for state in states):
         return CartLook(all_buyable=True)
-    if all(sale and active and tracked and quantity > stock for quantity, stock, tracked, active, sale, _p, _v in rows):
-        notes = [stock_left_note(f"{product} {variant}", stock=stock, quantity=quantity)
-                 for quantity, stock, _t, _a, _s, product, variant in rows]
+    if all(_short(**state) for state in states):
+        notes = [stock_left_note(f"{row['product_name']} {row['variant_name']}", stock=row["stock"],
+                                 quantity=row["quantity"]) for row in rows]
         return CartLook(sold_out_message=stock_refusal_message(notes))
     return CartLook()
 

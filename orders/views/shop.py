@@ -653,18 +653,20 @@ def order_lookup(request):
         if order is not None:
             window = int(timezone.now().timestamp()) // LOOKUP_MAIL_SECONDS
             jobs.after_commit("orders.guest_access_mail_task", order_id=order.pk, window=window)
-        return render(request, "orders/lookup.html", {
-            "sent_to": form.cleaned_data["email"], "seo": {"title": _("비회원 주문 조회"), "noindex": True}})
-    return render(request, "orders/lookup.html", {"form": form, "seo": {"title": _("비회원 주문 조회"), "noindex": True}})
+        return _lookup_page(request, sent_to=form.cleaned_data["email"])
+    return _lookup_page(request, form=form)
+
+
+def _lookup_page(request, *, status: int = 200, **context):
+    return render(request, "orders/lookup.html", {**context, "seo": {"title": _("비회원 주문 조회"), "noindex": True}},
+                  status=status)
 
 
 def guest_access(request, number, token):
     """The link mailed to a guest: it opens the order in this browser."""
     order = Order.objects.filter(number=number, buyer__isnull=True).first()
     if order is None or not guest_access_valid(order, token):
-        return render(request, "orders/lookup.html", {
-            "form": OrderLookupForm(), "link_invalid": True,
-            "seo": {"title": _("비회원 주문 조회"), "noindex": True}}, status=404)
+        return _lookup_page(request, form=OrderLookupForm(), link_invalid=True, status=404)
     _guest_allow(request, order)
     return redirect(order.get_absolute_url())
 
