@@ -1,6 +1,7 @@
 """Storefront of campaigns: the pages at each moment, prices on cards and product pages, query counts."""
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import CampaignSection, CampaignVisit, ItemStatus, Post
+from campaigns.templatetags.campaign_tags import days_until
 from campaigns.views import campaigns as views_campaigns
 from tests.campaigns.factories import CampaignFactory, CampaignItemFactory
 from tests.factories import OperatorFactory, ProductFactory, category
@@ -200,7 +202,7 @@ def test_home_shows_live_banners_by_home_order_and_upcoming_teasers(client, mome
     b = CampaignFactory(title="두 번째 배너", home_order=2)
     a = CampaignFactory(title="첫 번째 배너", home_order=1, banner_mobile="campaigns/a/m.png",
                         banner_desktop="campaigns/a/d.png")
-    coming = CampaignFactory(title="곧 열릴 판매전", starts_at=moment + timedelta(days=3, hours=1),
+    coming = CampaignFactory(title="곧 열릴 판매전", starts_at=moment + timedelta(days=3),
                              ends_at=moment + timedelta(days=9))
     html = html_of(client.get("/"))
     banners = html.split('data-testid="home-campaigns"')[1].split("</ul>")[0]
@@ -208,6 +210,16 @@ def test_home_shows_live_banners_by_home_order_and_upcoming_teasers(client, mome
     assert 'srcset="/media/campaigns/a/m.png"' in banners and 'src="/media/campaigns/a/d.png"' in banners
     teasers = html.split('data-testid="home-upcoming"')[1]
     assert coming.title in teasers and "D-3" in teasers
+
+
+def test_teaser_d_day_counts_korean_calendar_days_not_24_hour_periods():
+    """23:04 KST to 00:04 KST is D-1 although only an hour passes; 00:04 to 23:04 the same day is D-0."""
+    seoul = ZoneInfo("Asia/Seoul")
+    late = datetime(2026, 12, 6, 23, 4, tzinfo=seoul)
+    assert days_until(late + timedelta(hours=1), late) == 1
+    assert days_until(late + timedelta(days=3, hours=1), late) == 4
+    early = datetime(2026, 12, 6, 0, 4, tzinfo=seoul)
+    assert days_until(early + timedelta(hours=23), early) == 0
 
 
 def test_home_without_campaigns_shows_no_campaign_block(client):
