@@ -173,6 +173,10 @@ class Product(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:product", args=[self.pk, self.slug or "p"])
 
+    def is_on_sale(self, today=None) -> bool:
+        """Whether Product.objects.on_sale() would include this product as read, its vendor loaded (no query)."""
+        return self.status == ProductStatus.ON_SALE and self.vendor.is_selling(today)
+
     @property
     def main_image(self):
         images = getattr(self, "ordered_images", None)

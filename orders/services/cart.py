@@ -39,9 +39,10 @@ from campaigns.selectors.pricing import CampaignPrice, campaign_prices
 from campaigns.services.coupons import CouponChoice, CouponLine, allocate, coupon_choose
 from campaigns.services.limits import customer_uses
 from catalog.delivery_dates import delivery_problem
-from catalog.models import DeliverySlot, Product, ProductVariant, TaxType
+from catalog.models import DeliverySlot, Product, ProductStatus, ProductVariant, TaxType
 from catalog.shipping import shipping_fee
 from ddasum.money import EXEMPT, TAXABLE, VatSplit, vat_split
+from vendors.models import vendor_selling
 
 from ..exceptions import CartError
 from ..models import Cart, CartLine
@@ -201,6 +202,9 @@ class CartLook:
     sold_out_message: str = ""  # every line is short of stock: what to tell the buyer
 
 
+_SELLING = ("status", "enterprise_type", "cert_valid_until", "mail_order_number")  # vendor_selling's values
+
+
 def cart_look(cart: Cart | None) -> CartLook:
     """A quick look at the cart before placing: one query of plain values, no locks, no prices.
 
@@ -211,13 +215,16 @@ def cart_look(cart: Cart | None) -> CartLook:
     """
     if cart is None or cart.pk is None:
         return CartLook()
-    on_sale = Exists(Product.objects.on_sale().filter(pk=OuterRef("variant__product_id")))
-    rows = list(CartLine.objects.filter(cart=cart).annotate(on_sale=on_sale).order_by("added_at", "id").values(
-        "quantity", "on_sale", stock=F("variant__stock"), track_stock=F("variant__track_stock"),
-        is_active=F("variant__is_active"), product_name=F("variant__product__name"), variant_name=F("variant__name")))
+    rows = list(CartLine.objects.filter(cart=cart).order_by("added_at", "id").values(
+        "quantity", stock=F("variant__stock"), track_stock=F("variant__track_stock"),
+        is_active=F("variant__is_active"), product_name=F("variant__product__name"), variant_name=F("variant__name"),
+        product_status=F("variant__product__status"), **{k: F(f"variant__product__vendor__{k}") for k in _SELLING}))
     if not rows:
         return CartLook()
-    states = [{k: row[k] for k in ("on_sale", "is_active", "track_stock", "stock", "quantity")} for row in rows]
+    today = timezone.localdate()
+    states = [{"on_sale": row["product_status"] == ProductStatus.ON_SALE
+               and vendor_selling(**{k: row[k] for k in _SELLING}, today=today),
+               **{k: row[k] for k in ("is_active", "track_stock", "stock", "quantity")}} for row in rows]
     if all(_buyable(**state) for state in states):
         return CartLook(all_buyable=True)
     if all(_short(**state) for state in states):
@@ -295,9 +302,11 @@ def cart_summary(cart: Cart | None, *, postal_code: str = "", now: datetime | No
     lines = list(
         cart.lines.select_related("variant__product__vendor__shipping_policy", "variant__product__category",
                                   "delivery_slot")
-        .annotate(on_sale=Exists(Product.objects.on_sale().filter(pk=OuterRef("variant__product_id"))))
         .order_by("added_at", "id")
     )
+    today = timezone.localdate(now)
+    for cart_line in lines:
+        cart_line.on_sale = cart_line.variant.product.is_on_sale(today)
     prices = campaign_prices([cl.variant for cl in lines], now=now)
     uses = customer_uses({p.item_id for p in prices.values() if p.per_customer_limit is not None}, customer)
     capped: dict[int, int] = {}  # units of each capped item given the campaign price so far

@@ -96,3 +96,41 @@ def test_truncated_image_is_refused():
     with pytest.raises(ValidationError) as exc:
         upload_clean(upload("seal.png", data[:60]))
     assert "이미지 파일을 읽을 수 없습니다" in exc.value.messages[0]
+
+
+# --- what the shop sells: the SQL rule and its Python twin agree ---------------------------------------
+
+
+@pytest.mark.django_db
+def test_is_on_sale_agrees_with_the_on_sale_query_for_every_vendor_and_product_state():
+    """cart_summary and cart_look decide 'on sale' in Python from values already read; they must
+    never disagree with Product.objects.on_sale(), the rule every list page uses."""
+    import itertools
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.models import Product, ProductStatus
+    from tests.factories import ProductFactory, VendorFactory
+    from vendors.models import EnterpriseType, VendorStatus
+
+    today = timezone.localdate()
+    cert_dates = [None, today - timedelta(days=1), today, today + timedelta(days=1)]
+    combos = [(VendorStatus.APPROVED, kind, cert, number, ProductStatus.ON_SALE) for kind, cert, number in itertools.product(
+        [EnterpriseType.SOCIAL, EnterpriseType.PRE_SOCIAL, EnterpriseType.COOPERATIVE], cert_dates,
+        ["", "2026-충남홍성-0001"])]
+    combos += [(status, EnterpriseType.COOPERATIVE, None, "2026-충남홍성-0001", ProductStatus.ON_SALE)
+               for status in VendorStatus.values if status != VendorStatus.APPROVED]
+    combos += [(VendorStatus.APPROVED, EnterpriseType.COOPERATIVE, None, "2026-충남홍성-0001", status)
+               for status in ProductStatus.values]
+    products = []
+    for status, kind, cert, number, product_status in combos:
+        vendor = VendorFactory.build(status=status, enterprise_type=kind, cert_valid_until=cert, mail_order_number=number)
+        vendor.save()  # no full_clean: the rule must hold for any stored combination
+        products.append(ProductFactory(vendor=vendor, status=product_status))
+    shown = set(Product.objects.on_sale(today).values_list("pk", flat=True))
+    assert 0 < len(shown) < len(products)
+    for product in Product.objects.filter(pk__in=[p.pk for p in products]).select_related("vendor"):
+        assert product.is_on_sale(today) == (product.pk in shown), (
+            product.status, product.vendor.status, product.vendor.enterprise_type,
+            product.vendor.cert_valid_until, product.vendor.mail_order_number)
