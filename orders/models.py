@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, CampaignItem, Coupon
 from catalog.models import DeliverySlot, ProductVariant, TaxType
+from ddasum.models import ChoiceLabels
 from ddasum.storage import get_private_storage
 from ddasum.validators import validate_phone, validate_postal_code
 from vendors.models import Vendor
@@ -87,7 +88,7 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("주문 취소")
 
 
-class Order(models.Model):
+class Order(ChoiceLabels, models.Model):
     """One checkout: what the buyer pays once; each vendor fulfils its VendorOrder."""
 
     number = models.CharField(_("주문번호"), max_length=20, unique=True)
@@ -186,7 +187,7 @@ def carrier_tracking_url(carrier: str, number: str) -> str:
     return f"{base}{number}" if base and number else ""
 
 
-class VendorOrder(models.Model):
+class VendorOrder(ChoiceLabels, models.Model):
     """What one vendor fulfils of an order, and is settled on."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="vendor_orders", verbose_name=_("주문"))
