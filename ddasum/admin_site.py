@@ -10,6 +10,9 @@ from .otp import otp_satisfied, otp_url
 
 
 class OperatorAdminSite(admin.AdminSite):
+    # A plain "-" (Django's is a lazy one, translated again for every cell of a list).
+    empty_value_display = "-"
+
     def has_permission(self, request):
         return super().has_permission(request) and otp_satisfied(request)
 
