@@ -64,7 +64,10 @@ def stock_taken(*, items: Iterable[tuple[int, int]]) -> None:
     for variant_id, quantity in items:
         variant = ProductVariant.objects.get(pk=variant_id)
         stock_changed(variant=variant, before=variant.stock + quantity, refresh=False)
-        product_stock_refresh(product_id=variant.product_id)  # a sale changes only whether it is in stock
+        # A sale changes only whether the product is in stock, and only when it sold this option out:
+        # an option still buyable after the sale was buyable before it, so nothing else can have changed.
+        if variant.is_active and variant.track_stock and variant.stock <= 0:
+            product_stock_refresh(product_id=variant.product_id)
 
 
 def stock_return_many(*, items: Iterable[tuple[int, int]]) -> None:

@@ -118,3 +118,18 @@ def test_a_sale_refreshes_only_whether_the_product_is_in_stock(django_assert_num
     ProductVariant.objects.filter(pk=variant.pk).update(stock=3)
     assert catalog_services.product_stock_refresh(product_id=product.pk) is True
     assert Product.objects.get(pk=product.pk).in_stock is True and bumps == [1, 1]
+
+
+def test_a_sale_that_leaves_the_option_buyable_writes_nothing_to_the_product(django_capture_on_commit_callbacks,
+                                                                               django_assert_num_queries):
+    """Only the sale of an option's last units can flip the product's in_stock; the others skip the UPDATE."""
+    product = ProductFactory(variants=[{"name": "기본", "price": 9000, "stock": 3}])
+    variant = product.variants.get()
+    with django_capture_on_commit_callbacks(execute=True) as follow_ups:
+        stock.stock_take_many(items=[(variant.pk, 2)])
+    with django_assert_num_queries(1):  # the variant read; no product UPDATE
+        stock.stock_taken(items=[(variant.pk, 0)])
+    assert len(follow_ups) == 1 and Product.objects.get(pk=product.pk).in_stock is True
+    with django_capture_on_commit_callbacks(execute=True):
+        stock.stock_take_many(items=[(variant.pk, 1)])  # the last one
+    assert Product.objects.get(pk=product.pk).in_stock is False
