@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from vendors.models import Vendor, selling_q
+from vendors.models import SELLING_FIELDS, Vendor, selling_q, vendor_selling
 
 # The 12 categories' names are rows made by the data migration 0002; pages translate them at run
 # time ({% translate category.name %}, Category.label), so they are marked here for makemessages.
@@ -100,6 +100,11 @@ class ProductQuerySet(models.QuerySet):
         )
 
 
+def product_on_sale(*, status: str, vendor: dict, today=None) -> bool:
+    """ProductQuerySet.on_sale() for a product's status and its vendor's SELLING_FIELDS values (no query)."""
+    return status == ProductStatus.ON_SALE and vendor_selling(**vendor, today=today)
+
+
 class Product(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="products", verbose_name=_("입점기업"))
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("분류"))
@@ -175,7 +180,8 @@ class Product(models.Model):
 
     def is_on_sale(self, today=None) -> bool:
         """Whether Product.objects.on_sale() would include this product as read, its vendor loaded (no query)."""
-        return self.status == ProductStatus.ON_SALE and self.vendor.is_selling(today)
+        return product_on_sale(status=self.status, vendor={f: getattr(self.vendor, f) for f in SELLING_FIELDS},
+                               today=today)
 
     @property
     def main_image(self):

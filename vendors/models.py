@@ -88,8 +88,13 @@ def selling_q(prefix: str = "", today=None) -> Q:
             & ~Q(**{f"{prefix}mail_order_number": ""}))
 
 
+# The vendor columns selling_q reads, and so vendor_selling's arguments.
+SELLING_FIELDS = ("status", "enterprise_type", "cert_valid_until", "mail_order_number")
+
+
 def vendor_selling(*, status: str, enterprise_type: str, cert_valid_until, mail_order_number: str, today=None) -> bool:
-    """selling_q for one vendor's values already read (no query); tests/vendors/test_rules.py checks they agree."""
+    """selling_q for one vendor's SELLING_FIELDS values already read (no query); tests/vendors/test_rules.py
+    checks they agree."""
     today = today or timezone.localdate()
     certified_ok = enterprise_type not in CERTIFIED_TYPES or (cert_valid_until is not None and cert_valid_until >= today)
     return status == VendorStatus.APPROVED and certified_ok and mail_order_number != ""
@@ -201,12 +206,6 @@ class Vendor(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
-
-    def is_selling(self, today=None) -> bool:
-        """Whether Vendor.objects.selling() would include this vendor as read (no query)."""
-        return vendor_selling(status=self.status, enterprise_type=self.enterprise_type,
-                              cert_valid_until=self.cert_valid_until, mail_order_number=self.mail_order_number,
-                              today=today)
 
     def certification_days_left(self, today=None) -> int | None:
         if not (self.is_certified_type and self.cert_valid_until):

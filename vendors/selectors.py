@@ -68,11 +68,6 @@ def partner_vendor_roles(user) -> dict[int, tuple[str, str]]:
     return {vendor_id: (role, status) for vendor_id, role, status in rows}
 
 
-def partner_readable_vendor_ids(user) -> frozenset:
-    """Vendors whose partner admin the user may read: those above and terminated ones (to finish orders)."""
-    return vendor_ids_for_user(user, statuses=PARTNER_READ_STATUSES)
-
-
 def user_is_vendor_member(user, vendor_id, *, owner_only=False) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False

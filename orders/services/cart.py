@@ -39,10 +39,10 @@ from campaigns.selectors.pricing import CampaignPrice, campaign_prices
 from campaigns.services.coupons import CouponChoice, CouponLine, allocate, coupon_choose
 from campaigns.services.limits import customer_uses
 from catalog.delivery_dates import delivery_problem
-from catalog.models import DeliverySlot, Product, ProductStatus, ProductVariant, TaxType
+from catalog.models import DeliverySlot, Product, ProductVariant, TaxType, product_on_sale
 from catalog.shipping import shipping_fee
 from ddasum.money import EXEMPT, TAXABLE, VatSplit, vat_split
-from vendors.models import vendor_selling
+from vendors.models import SELLING_FIELDS
 
 from ..exceptions import CartError
 from ..models import Cart, CartLine
@@ -202,9 +202,6 @@ class CartLook:
     sold_out_message: str = ""  # every line is short of stock: what to tell the buyer
 
 
-_SELLING = ("status", "enterprise_type", "cert_valid_until", "mail_order_number")  # vendor_selling's values
-
-
 def cart_look(cart: Cart | None) -> CartLook:
     """A quick look at the cart before placing: one query of plain values, no locks, no prices.
 
@@ -218,12 +215,12 @@ def cart_look(cart: Cart | None) -> CartLook:
     rows = list(CartLine.objects.filter(cart=cart).order_by("added_at", "id").values(
         "quantity", stock=F("variant__stock"), track_stock=F("variant__track_stock"),
         is_active=F("variant__is_active"), product_name=F("variant__product__name"), variant_name=F("variant__name"),
-        product_status=F("variant__product__status"), **{k: F(f"variant__product__vendor__{k}") for k in _SELLING}))
+        product_status=F("variant__product__status"), **{f"vendor_{k}": F(f"variant__product__vendor__{k}") for k in SELLING_FIELDS}))
     if not rows:
         return CartLook()
     today = timezone.localdate()
-    states = [{"on_sale": row["product_status"] == ProductStatus.ON_SALE
-               and vendor_selling(**{k: row[k] for k in _SELLING}, today=today),
+    states = [{"on_sale": product_on_sale(status=row["product_status"], today=today,
+                                          vendor={k: row[f"vendor_{k}"] for k in SELLING_FIELDS}),
                **{k: row[k] for k in ("is_active", "track_stock", "stock", "quantity")}} for row in rows]
     if all(_buyable(**state) for state in states):
         return CartLook(all_buyable=True)

@@ -9,8 +9,7 @@ from accounts.models import Notification
 from orders.context_processors import _header_counts
 from orders.models import CartLine
 from tests.factories import MembershipFactory, OperatorFactory, ProductFactory, UserFactory, VendorFactory
-from vendors.models import VendorStatus
-from vendors.selectors import partner_readable_vendor_ids
+from vendors.models import PARTNER_READ_STATUSES, VendorMembership, VendorStatus
 
 from .helpers import add, html
 
@@ -24,7 +23,8 @@ class _Request:
 
 def _orm_counts(user) -> dict:
     """The same three, each by its own ORM rule."""
-    return {"unread": user.notifications.unread().count(), "partner": bool(partner_readable_vendor_ids(user)),
+    return {"unread": user.notifications.unread().count(), "partner": VendorMembership.objects.filter(
+                user=user, vendor__status__in=PARTNER_READ_STATUSES).exists(),
             "cart": CartLine.objects.filter(cart__user=user).count()}
 
 
